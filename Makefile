@@ -1,0 +1,114 @@
+# lamda — build, test and run. GNU make + pkg-config.
+#
+# Sources are discovered, not listed: every src/**/*.c except src/main.c goes into
+# build/liblamda.a; every tests/unit/test_*.c becomes one test program; every
+# tools/*.c becomes one program in build/. Adding a file needs no Makefile edit.
+
+PKGS    := libcurl libcjson libpq sqlite3 libsecp256k1 libnats libh2o-evloop libwebsockets openssl
+SAN     ?= 0
+BUILD   ?= $(if $(filter 1,$(SAN)),build/asan,build)
+CC      ?= cc
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# H2O_USE_LIBUV=0 selects h2o's own evloop (libh2o-evloop), see DESIGN.md §5.
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -Wall -Wextra -Werror -Isrc $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lpthread -lm
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC   := $(shell find src -name '*.c' ! -path src/main.c | sort)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC  := $(sort $(wildcard tools/*.c))
+TOOL_BIN  := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all lamda tools test unit-test integration-test asan test-asan bootstrap devnet devnet-down \
+        run demo start start-node-registry start-job-dispatcher start-reputation-service \
+        start-api-gateway bench fuzz chaos clean format
+
+all: $(BUILD)/lamda $(TOOL_BIN) $(TEST_BIN)
+
+lamda: $(BUILD)/lamda
+tools: $(TOOL_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/liblamda.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/lamda: $(BUILD)/obj/src/main.o $(BUILD)/liblamda.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/liblamda.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/liblamda.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/liblamda.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+# The whole suite: unit tests, then integration tests against real services.
+test: bootstrap all
+	@BUILD=$(BUILD) tests/run.sh
+
+unit-test: all
+	@BUILD=$(BUILD) tests/run.sh unit
+
+integration-test: bootstrap all
+	@BUILD=$(BUILD) tests/run.sh integration
+
+asan:
+	@$(MAKE) --no-print-directory SAN=1 all
+
+test-asan: bootstrap
+	@$(MAKE) --no-print-directory SAN=1 test
+
+devnet: bootstrap all
+	@scripts/devnet.sh up
+
+devnet-down:
+	@scripts/devnet.sh down
+
+run: bootstrap all
+	@scripts/run.sh
+
+demo: all
+	@scripts/demo.sh
+
+start: run
+start-node-registry start-job-dispatcher start-reputation-service start-api-gateway: all
+	@scripts/start-service.sh $(patsubst start-%,%,$@)
+
+bench: bootstrap all $(BENCH_BIN)
+	@scripts/bench.sh
+
+fuzz:
+	@scripts/fuzz.sh
+
+chaos: bootstrap all
+	@scripts/chaos.sh
+
+format:
+	clang-format -i $$(find src tests tools bench fuzz -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Install everything lamda needs on a Debian machine: the C libraries it links, the servers
+# its tests and `make run` start, and the pinned devnet tools from npm (tools/npm/).
+# Idempotent: when everything is present it only checks, which takes well under a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEB_PACKAGES=(
+  build-essential pkg-config git curl ca-certificates
+  libcurl4-openssl-dev libcjson-dev libh2o-evloop-dev libpq-dev libsqlite3-dev sqlite3
+  libsecp256k1-dev libnats-dev libwebsockets-dev libssl-dev
+  postgresql nats-server
+  clang libclang-rt-14-dev wrk nginx-light valgrind
+)
+
+missing=()
+# One dpkg-query for all packages; a package it has never heard of prints nothing, so the
+# test is "listed as installed", not "not listed as missing".
+installed=" $(dpkg-query -W -f='${Package}=${db:Status-Status} ' "${DEB_PACKAGES[@]}" 2>/dev/null || true) "
+for p in "${DEB_PACKAGES[@]}"; do
+  [[ "$installed" == *" $p=installed "* ]] || missing+=("$p")
+done
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bootstrap: missing Debian packages. Run as root:" >&2
+    echo "  apt-get update && $cmd" >&2
+    exit 1
+  fi
+  echo "bootstrap: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The Debian postgresql package starts a cluster on 5432; our tests start their own on
+  # free ports, so the default one is left as the package set it up.
+fi
+
+# npm devnet tools, pinned by tools/npm/package-lock.json.
+if [ ! -x tools/npm/node_modules/.bin/anvil ] || [ ! -e tools/npm/node_modules/solc/package.json ] ||
+   [ tools/npm/package-lock.json -nt tools/npm/node_modules/.package-lock.json ]; then
+  echo "bootstrap: installing devnet tools (anvil, solc) from npm" >&2
+  (cd tools/npm && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+exit 0

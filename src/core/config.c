@@ -1,0 +1,507 @@
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <secp256k1.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/hex.h"
+#include "core/log.h"
+#include "evm/address.h"
+
+typedef enum {
+    K_STRING,   /* any non-empty text */
+    K_URL,      /* scheme://… */
+    K_URLS,     /* comma-separated URLs, failover order */
+    K_DBURL,    /* postgres://, postgresql:// or sqlite:PATH */
+    K_ADDRESS,  /* 0x + 40 hex, EIP-55 checked when mixed-case */
+    K_U64,
+    K_DURATION,
+    K_BOOL,
+    K_PRIVKEY,  /* 32-byte secp256k1 secret, hex */
+    K_KEYFILE,  /* path to a file holding a private key; must not be group/other readable */
+    K_LEVEL,    /* log level */
+} setting_kind;
+
+typedef struct {
+    const char *name;
+    setting_kind kind;
+    const char *def; /* NULL = unset by default */
+    size_t off;      /* offset of the field in lamda_config */
+    size_t flag_off; /* for address/key: offset of the have_ flag; 0 = none */
+    int secret;
+    const char *help;
+} setting;
+
+#define F(field) offsetof(lamda_config, field)
+
+/* The one list of settings. Order is the order of `lamda config` and env.example. */
+static const setting settings[] = {
+    {"ENVIRONMENT", K_STRING, "development", F(environment), 0, 0, "development, staging or production (informational)"},
+    {"LOG_LEVEL", K_LEVEL, "info", F(log_level), 0, 0, "debug, info, warn or error"},
+    {"DATA_DIR", K_STRING, "./data", F(data_dir), 0, 0, "where the embedded SQLite database lives by default"},
+    {"DATABASE_URL", K_DBURL, NULL, F(database_url), 0, 0, "postgres://user:pass@host/db, or sqlite:PATH; unset = sqlite:$DATA_DIR/lamda.db"},
+    {"NATS_URL", K_URL, "nats://127.0.0.1:4222", F(nats_url), 0, 0, "NATS server (JetStream enabled)"},
+    {"NATS_STREAM", K_STRING, "LAMDA_DISPATCH", F(nats_stream), 0, 0, "JetStream stream holding dispatched jobs"},
+    {"NATS_DUPLICATE_WINDOW", K_DURATION, "6h", F(nats_duplicate_window_ms), 0, 0, "JetStream de-duplication window (must outlast any outage)"},
+    {"BSC_RPC_URL", K_URLS, "http://127.0.0.1:8545", F(bsc_rpc), 0, 0, "BSC JSON-RPC URLs, comma-separated, tried in order"},
+    {"BSC_WS_URL", K_URL, NULL, F(bsc_ws_url), 0, 0, "optional BSC WebSocket URL for newHeads"},
+    {"BSC_CHAIN_ID", K_U64, "0", F(bsc_chain_id), 0, 0, "expected BSC chain id; 0 accepts what the RPC reports"},
+    {"OPBNB_RPC_URL", K_URLS, "http://127.0.0.1:8546", F(opbnb_rpc), 0, 0, "opBNB JSON-RPC URLs, comma-separated, tried in order"},
+    {"OPBNB_WS_URL", K_URL, NULL, F(opbnb_ws_url), 0, 0, "optional opBNB WebSocket URL for newHeads"},
+    {"OPBNB_CHAIN_ID", K_U64, "0", F(opbnb_chain_id), 0, 0, "expected opBNB chain id; 0 accepts what the RPC reports"},
+    {"JOB_MANAGER_CONTRACT_ADDRESS", K_ADDRESS, NULL, F(job_manager), F(have_job_manager), 0, "JobManager on BSC"},
+    {"JOB_MANAGER_START_BLOCK", K_U64, "0", F(job_manager_start_block), 0, 0, "first block to scan when no cursor exists (the deployment block)"},
+    {"NODE_REPUTATION_CONTRACT_ADDRESS", K_ADDRESS, NULL, F(node_reputation), F(have_node_reputation), 0, "NodeReputation on opBNB"},
+    {"NODE_REPUTATION_START_BLOCK", K_U64, "0", F(node_reputation_start_block), 0, 0, "first block to scan when no cursor exists"},
+    {"BSC_CONFIRMATIONS", K_U64, "3", F(bsc_confirmations), 0, 0, "blocks behind the BSC head before a log is applied (0 allowed)"},
+    {"OPBNB_CONFIRMATIONS", K_U64, "3", F(opbnb_confirmations), 0, 0, "blocks behind the opBNB head before a log is applied (0 allowed)"},
+    {"POLL_INTERVAL", K_DURATION, "250ms", F(poll_interval_ms), 0, 0, "head polling interval when no WebSocket is up"},
+    {"GETLOGS_MAX_RANGE", K_U64, "5000", F(getlogs_max_range), 0, 0, "largest eth_getLogs block range (shrinks on provider errors)"},
+    {"RPC_TIMEOUT", K_DURATION, "10s", F(rpc_timeout_ms), 0, 0, "timeout of one JSON-RPC request"},
+    {"ADMIN_WALLET_PRIVATE_KEY", K_PRIVKEY, NULL, F(admin_key), F(have_admin_key), 1, "admin wallet (NodeReputation owner) key, hex"},
+    {"ADMIN_WALLET_PRIVATE_KEY_FILE", K_KEYFILE, NULL, F(admin_key), F(have_admin_key), 1, "file holding the admin key (mode 0600 or stricter)"},
+    {"REPUTATION_MAX_IN_FLIGHT", K_U64, "32", F(reputation_max_in_flight), 0, 0, "incrementJobs transactions in flight at once"},
+    {"REPUTATION_TX_TIMEOUT", K_DURATION, "30s", F(reputation_tx_timeout_ms), 0, 0, "a transaction unmined this long is replaced with higher fees"},
+    {"REPUTATION_RECEIPT_DEPTH", K_U64, "1", F(reputation_receipt_depth), 0, 0, "confirmations before a reputation transaction counts as final"},
+    {"REPUTATION_GAS_MARGIN_PCT", K_U64, "25", F(reputation_gas_margin_pct), 0, 0, "percent added to eth_estimateGas"},
+    {"REPUTATION_MAX_FEE_GWEI", K_U64, "200", F(reputation_max_fee_gwei), 0, 0, "cap on the fee per gas (gwei)"},
+    {"REPUTATION_PRIORITY_FEE_GWEI", K_U64, "1", F(reputation_priority_fee_gwei), 0, 0, "EIP-1559 priority fee (gwei) when the RPC suggests none"},
+    {"PROVIDER_OFFLINE_AFTER", K_DURATION, "15m", F(provider_offline_after_ms), 0, 0, "a provider without heartbeat for this long (chain time) is offline"},
+    {"JOB_ID_FROM_CID", K_BOOL, "false", F(job_id_from_cid), 0, 0, "jobId is the sha2-256 digest of a CIDv0 input (no spec needed)"},
+    {"DEFAULT_DOCKER_IMAGE", K_STRING, NULL, F(default_docker_image), 0, 0, "image used when JOB_ID_FROM_CID is on"},
+    {"API_HOST", K_STRING, "127.0.0.1", F(api_host), 0, 0, "API listen address (0.0.0.0 for all interfaces)"},
+    {"API_PORT", K_U64, "8080", F(api_port), 0, 0, "API listen port"},
+    {"API_THREADS", K_U64, "2", F(api_threads), 0, 0, "API event-loop threads"},
+    {"API_ADMIN_TOKEN", K_STRING, NULL, F(api_admin_token), 0, 1, "bearer token for admin mutations"},
+    {"API_CORS_ORIGINS", K_STRING, "*", F(api_cors_origins), 0, 0, "allowed CORS origins, comma-separated, or *"},
+    {"API_RATE_LIMIT", K_U64, "200", F(api_rate_limit), 0, 0, "requests per second per client IP (0 = unlimited)"},
+    {"API_MAX_BODY", K_U64, "65536", F(api_max_body), 0, 0, "largest request body in bytes"},
+    {"API_REQUEST_TIMEOUT", K_DURATION, "10s", F(api_request_timeout_ms), 0, 0, "per-request timeout"},
+    {"API_AUTH_WINDOW", K_DURATION, "5m", F(api_auth_window_ms), 0, 0, "signed requests older or newer than this are refused"},
+    {"API_TLS_CERT", K_STRING, NULL, F(api_tls_cert), 0, 0, "PEM certificate; with API_TLS_KEY enables HTTPS"},
+    {"API_TLS_KEY", K_STRING, NULL, F(api_tls_key), 0, 1, "PEM private key for API_TLS_CERT"},
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+int config_parse_u64(const char *s, uint64_t *out) {
+    if (!s || !*s) return -1;
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p)) return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+int config_parse_duration_ms(const char *s, uint64_t *out) {
+    if (!s || !*s) return -1;
+    if (strcmp(s, "0") == 0) {
+        *out = 0;
+        return 0;
+    }
+    const char *p = s;
+    while (isdigit((unsigned char)*p)) p++;
+    if (p == s || p - s > 12) return -1;
+    char num[16];
+    memcpy(num, s, (size_t)(p - s));
+    num[p - s] = '\0';
+    uint64_t v;
+    if (config_parse_u64(num, &v) != 0) return -1;
+    uint64_t mult;
+    if (strcmp(p, "ms") == 0) mult = 1;
+    else if (strcmp(p, "s") == 0) mult = 1000;
+    else if (strcmp(p, "m") == 0) mult = 60000;
+    else if (strcmp(p, "h") == 0) mult = 3600000;
+    else return -1;
+    *out = v * mult;
+    return 0;
+}
+
+int config_parse_bool(const char *s, bool *out) {
+    if (!s) return -1;
+    if (!strcasecmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on")) *out = true;
+    else if (!strcasecmp(s, "0") || !strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off")) *out = false;
+    else return -1;
+    return 0;
+}
+
+static int valid_url(const char *s) {
+    const char *sep = strstr(s, "://");
+    if (!sep || sep == s || sep[3] == '\0') return 0;
+    for (const char *p = s; p < sep; p++)
+        if (!isalnum((unsigned char)*p) && *p != '+' && *p != '-' && *p != '.') return 0;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f) return 0;
+    return 1;
+}
+
+static int parse_privkey(const char *text, uint8_t out[32]) {
+    char buf[80];
+    size_t n = strlen(text);
+    while (n > 0 && isspace((unsigned char)text[n - 1])) n--; /* key files end in a newline */
+    if (n >= sizeof buf) return -1;
+    memcpy(buf, text, n);
+    buf[n] = '\0';
+    if (hex_decode_exact(buf, n, out, 32) != 0) return -1;
+    secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    int ok = ctx && secp256k1_ec_seckey_verify(ctx, out);
+    if (ctx) secp256k1_context_destroy(ctx);
+    return ok ? 0 : -1;
+}
+
+static int read_keyfile(const char *path, uint8_t out[32], char *err, size_t errlen, const char *name) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot read %s: %s", name, path, strerror(errno));
+        return -1;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        snprintf(err, errlen, "%s: %s is accessible by group or others (mode %03o); chmod 600 it",
+                 name, path, (unsigned)(st.st_mode & 0777));
+        return -1;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open %s: %s", name, path, strerror(errno));
+        return -1;
+    }
+    char buf[128];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    int rc = parse_privkey(buf, out);
+    memset(buf, 0, sizeof buf);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: %s does not hold a valid 32-byte hex secp256k1 key", name, path);
+        return -1;
+    }
+    return 0;
+}
+
+static void free_url_list(config_url_list *l) {
+    for (int i = 0; i < l->n; i++) free(l->urls[i]);
+    l->n = 0;
+}
+
+static int set_value(lamda_config *cfg, const setting *s, const char *v, char *err, size_t errlen) {
+    char *base = (char *)cfg;
+    void *field = base + s->off;
+    switch (s->kind) {
+    case K_STRING:
+    case K_LEVEL:
+    case K_URL:
+    case K_DBURL: {
+        if (!*v) {
+            snprintf(err, errlen, "%s: must not be empty", s->name);
+            return -1;
+        }
+        if (s->kind == K_URL && !valid_url(v)) {
+            snprintf(err, errlen, "%s: not a URL (expected scheme://host[:port]): \"%s\"", s->name, v);
+            return -1;
+        }
+        if (s->kind == K_DBURL && strncmp(v, "postgres://", 11) && strncmp(v, "postgresql://", 13) &&
+            strncmp(v, "sqlite:", 7)) {
+            snprintf(err, errlen, "%s: expected postgres://…, postgresql://… or sqlite:PATH", s->name);
+            return -1;
+        }
+        if (s->kind == K_DBURL && !strncmp(v, "sqlite:", 7) && v[7] == '\0') {
+            snprintf(err, errlen, "%s: sqlite: needs a path", s->name);
+            return -1;
+        }
+        log_level lvl;
+        if (s->kind == K_LEVEL && log_level_parse(v, &lvl) != 0) {
+            snprintf(err, errlen, "%s: expected debug, info, warn or error, got \"%s\"", s->name, v);
+            return -1;
+        }
+        char **dst = field;
+        free(*dst);
+        *dst = strdup(v);
+        return *dst ? 0 : -1;
+    }
+    case K_URLS: {
+        config_url_list *l = field;
+        free_url_list(l);
+        char *copy = strdup(v), *save = NULL;
+        if (!copy) return -1;
+        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            while (isspace((unsigned char)*tok)) tok++;
+            char *end = tok + strlen(tok);
+            while (end > tok && isspace((unsigned char)end[-1])) *--end = '\0';
+            if (!valid_url(tok)) {
+                snprintf(err, errlen, "%s: not a URL: \"%s\"", s->name, tok);
+                free(copy);
+                return -1;
+            }
+            if (l->n == CONFIG_MAX_URLS) {
+                snprintf(err, errlen, "%s: at most %d URLs", s->name, CONFIG_MAX_URLS);
+                free(copy);
+                return -1;
+            }
+            l->urls[l->n++] = strdup(tok);
+        }
+        free(copy);
+        if (l->n == 0) {
+            snprintf(err, errlen, "%s: needs at least one URL", s->name);
+            return -1;
+        }
+        return 0;
+    }
+    case K_ADDRESS: {
+        int rc = address_parse(v, strlen(v), field);
+        if (rc == ADDRESS_BAD_CHECKSUM) {
+            snprintf(err, errlen, "%s: EIP-55 checksum mismatch in \"%s\"", s->name, v);
+            return -1;
+        }
+        if (rc != ADDRESS_OK) {
+            snprintf(err, errlen, "%s: not an address (expected 0x and 40 hex digits): \"%s\"", s->name, v);
+            return -1;
+        }
+        *(bool *)(base + s->flag_off) = true;
+        return 0;
+    }
+    case K_U64:
+        if (config_parse_u64(v, field) != 0) {
+            snprintf(err, errlen, "%s: not a non-negative integer: \"%s\"", s->name, v);
+            return -1;
+        }
+        return 0;
+    case K_DURATION:
+        if (config_parse_duration_ms(v, field) != 0) {
+            snprintf(err, errlen, "%s: not a duration (e.g. 250ms, 5s, 15m, 6h): \"%s\"", s->name, v);
+            return -1;
+        }
+        return 0;
+    case K_BOOL:
+        if (config_parse_bool(v, field) != 0) {
+            snprintf(err, errlen, "%s: expected true or false, got \"%s\"", s->name, v);
+            return -1;
+        }
+        return 0;
+    case K_PRIVKEY:
+        /* Never echo the value: it is a secret even when malformed. */
+        if (parse_privkey(v, field) != 0) {
+            snprintf(err, errlen, "%s: not a valid private key (expected 64 hex digits, optional 0x, "
+                                  "a valid secp256k1 scalar)", s->name);
+            return -1;
+        }
+        *(bool *)(base + s->flag_off) = true;
+        return 0;
+    case K_KEYFILE:
+        if (read_keyfile(v, field, err, errlen, s->name) != 0) return -1;
+        *(bool *)(base + s->flag_off) = true;
+        return 0;
+    }
+    return -1;
+}
+
+/* A small .env reader: KEY=VALUE lines, '#' comments, optional "export ", values optionally
+ * in single or double quotes. It only fills a lookup table; the environment wins. */
+typedef struct {
+    char *key[128];
+    char *val[128];
+    int n;
+} dotenv;
+
+static void dotenv_free(dotenv *d) {
+    for (int i = 0; i < d->n; i++) {
+        free(d->key[i]);
+        free(d->val[i]);
+    }
+    d->n = 0;
+}
+
+static int dotenv_read(dotenv *d, const char *path, char *err, size_t errlen) {
+    FILE *f = fopen(path, "r");
+    if (!f) return 0; /* no .env is fine */
+    char line[4096];
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *p = line;
+        while (isspace((unsigned char)*p)) p++;
+        if (*p == '#' || *p == '\0') continue;
+        if (!strncmp(p, "export ", 7)) p += 7;
+        char *eq = strchr(p, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected KEY=VALUE", path, lineno);
+            fclose(f);
+            return -1;
+        }
+        *eq = '\0';
+        char *k = p, *v = eq + 1;
+        char *kend = k + strlen(k);
+        while (kend > k && isspace((unsigned char)kend[-1])) *--kend = '\0';
+        char *vend = v + strlen(v);
+        while (vend > v && isspace((unsigned char)vend[-1])) *--vend = '\0';
+        while (isspace((unsigned char)*v)) v++;
+        size_t vl = strlen(v);
+        if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+            v[vl - 1] = '\0';
+            v++;
+        }
+        if (d->n == 128) break;
+        d->key[d->n] = strdup(k);
+        d->val[d->n] = strdup(v);
+        d->n++;
+    }
+    fclose(f);
+    return 0;
+}
+
+static const char *dotenv_get(const dotenv *d, const char *key) {
+    for (int i = d->n - 1; i >= 0; i--)
+        if (!strcmp(d->key[i], key)) return d->val[i];
+    return NULL;
+}
+
+int config_load(lamda_config *cfg, const char *dotenv_path, char *err, size_t errlen) {
+    memset(cfg, 0, sizeof *cfg);
+    dotenv d = {0};
+    if (dotenv_read(&d, dotenv_path ? dotenv_path : ".env", err, errlen) != 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < NSETTINGS && rc == 0; i++) {
+        const setting *s = &settings[i];
+        const char *v = getenv(s->name);
+        if (!v) v = dotenv_get(&d, s->name);
+        if (v && *v == '\0' && s->def == NULL) v = NULL; /* KEY= means unset */
+        if (!v) v = s->def;
+        if (!v) continue;
+        if (s->kind == K_KEYFILE && cfg->have_admin_key) {
+            snprintf(err, errlen, "%s: set either ADMIN_WALLET_PRIVATE_KEY or %s, not both", s->name, s->name);
+            rc = -1;
+            break;
+        }
+        rc = set_value(cfg, s, v, err, errlen);
+    }
+    dotenv_free(&d);
+    if (rc == 0 && !cfg->database_url) {
+        size_t n = strlen(cfg->data_dir) + 32;
+        cfg->database_url = malloc(n);
+        if (!cfg->database_url) rc = -1;
+        else snprintf(cfg->database_url, n, "sqlite:%s/lamda.db", cfg->data_dir);
+    }
+    if (rc == 0 && cfg->api_port > 65535) {
+        snprintf(err, errlen, "API_PORT: %llu is not a TCP port", (unsigned long long)cfg->api_port);
+        rc = -1;
+    }
+    if (rc == 0 && (cfg->api_threads == 0 || cfg->api_threads > 64)) {
+        snprintf(err, errlen, "API_THREADS: must be between 1 and 64");
+        rc = -1;
+    }
+    if (rc == 0 && cfg->poll_interval_ms == 0) {
+        snprintf(err, errlen, "POLL_INTERVAL: must be greater than 0");
+        rc = -1;
+    }
+    if (rc == 0 && (cfg->getlogs_max_range == 0 || cfg->reputation_max_in_flight == 0)) {
+        snprintf(err, errlen, "%s: must be greater than 0",
+                 cfg->getlogs_max_range == 0 ? "GETLOGS_MAX_RANGE" : "REPUTATION_MAX_IN_FLIGHT");
+        rc = -1;
+    }
+    if (rc == 0 && cfg->job_id_from_cid && !cfg->default_docker_image) {
+        snprintf(err, errlen, "DEFAULT_DOCKER_IMAGE: required when JOB_ID_FROM_CID is true");
+        rc = -1;
+    }
+    if (rc == 0 && (!cfg->api_tls_cert) != (!cfg->api_tls_key)) {
+        snprintf(err, errlen, "%s: API_TLS_CERT and API_TLS_KEY go together", cfg->api_tls_cert ? "API_TLS_KEY" : "API_TLS_CERT");
+        rc = -1;
+    }
+    if (rc == 0) {
+        log_level lvl;
+        log_level_parse(cfg->log_level, &lvl);
+        log_set_level(lvl);
+        if (cfg->api_admin_token) log_add_secret(cfg->api_admin_token);
+        if (cfg->have_admin_key) {
+            char hex[65];
+            hex_encode_bare(cfg->admin_key, 32, hex);
+            log_add_secret(hex);
+            memset(hex, 0, sizeof hex);
+        }
+    }
+    if (rc != 0) config_free(cfg);
+    return rc;
+}
+
+void config_free(lamda_config *cfg) {
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+        void *field = (char *)cfg + s->off;
+        if (s->kind == K_URLS) free_url_list(field);
+        else if (s->kind == K_STRING || s->kind == K_URL || s->kind == K_DBURL || s->kind == K_LEVEL) {
+            free(*(char **)field);
+            *(char **)field = NULL;
+        }
+    }
+    memset(cfg->admin_key, 0, sizeof cfg->admin_key);
+    cfg->have_admin_key = false;
+}
+
+/* Hide the password of a URL (scheme://user:PASSWORD@host) for display. */
+static void display_url(const char *url, char *out, size_t cap) {
+    const char *sep = strstr(url, "://");
+    const char *at = sep ? strchr(sep + 3, '@') : NULL;
+    const char *colon = (sep && at) ? memchr(sep + 3, ':', (size_t)(at - sep - 3)) : NULL;
+    if (colon) snprintf(out, cap, "%.*s:[REDACTED]%s", (int)(colon - url), url, at);
+    else snprintf(out, cap, "%s", url);
+}
+
+void config_print(const lamda_config *cfg, int fd) {
+    FILE *f = fdopen(dup(fd), "w");
+    if (!f) return;
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+        const void *field = (const char *)cfg + s->off;
+        char buf[1024] = "";
+        switch (s->kind) {
+        case K_STRING: case K_URL: case K_DBURL: case K_LEVEL: {
+            const char *v = *(char *const *)field;
+            if (!v) strcpy(buf, "(unset)");
+            else if (s->secret) strcpy(buf, "[REDACTED]");
+            else display_url(v, buf, sizeof buf);
+            break;
+        }
+        case K_URLS: {
+            const config_url_list *l = field;
+            size_t pos = 0;
+            for (int j = 0; j < l->n && pos < sizeof buf; j++) {
+                char u[512];
+                display_url(l->urls[j], u, sizeof u);
+                pos += (size_t)snprintf(buf + pos, sizeof buf - pos, "%s%s", j ? "," : "", u);
+            }
+            break;
+        }
+        case K_ADDRESS:
+            if (*(const bool *)((const char *)cfg + s->flag_off)) address_format(field, buf);
+            else strcpy(buf, "(unset)");
+            break;
+        case K_U64: snprintf(buf, sizeof buf, "%llu", (unsigned long long)*(const uint64_t *)field); break;
+        case K_DURATION: snprintf(buf, sizeof buf, "%llums", (unsigned long long)*(const uint64_t *)field); break;
+        case K_BOOL: strcpy(buf, *(const bool *)field ? "true" : "false"); break;
+        case K_PRIVKEY: case K_KEYFILE:
+            strcpy(buf, *(const bool *)((const char *)cfg + s->flag_off) ? "[REDACTED]" : "(unset)");
+            break;
+        }
+        fprintf(f, "%s=%s\n", s->name, buf);
+    }
+    fclose(f);
+}
+
+void config_print_example(int fd) {
+    FILE *f = fdopen(dup(fd), "w");
+    if (!f) return;
+    fprintf(f, "# lamda configuration. Every setting, with its default; the environment overrides\n"
+               "# this file. Generated by `lamda config --example`.\n");
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+        fprintf(f, "\n# %s\n", s->help);
+        if (s->def) fprintf(f, "%s=%s\n", s->name, s->def);
+        else fprintf(f, "# %s=\n", s->name);
+    }
+    fclose(f);
+}

@@ -1,0 +1,126 @@
+/* lamda — the one binary: every service, `all`, migrations and operator tools. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/shutdown.h"
+#include "services/service.h"
+#include "version.h"
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: lamda <command> [args]\n\nservices:\n");
+    for (const service_def *s = lamda_services; s->name; s++)
+        fprintf(f, "  %-20s %s%s\n", s->name, s->help, s->run ? "" : " (not available yet)");
+    fprintf(f, "  %-20s %s\n", "all", "every service in one process");
+    fprintf(f, "\ncommands:\n"
+               "  migrate              apply database migrations and exit\n"
+               "  config [--example]   print the effective configuration (secrets redacted),\n"
+               "                       or an env.example with every setting and its default\n"
+               "  version              print the version\n"
+               "  help                 this text\n"
+               "\nConfiguration comes from the environment and ./.env (see env.example).\n");
+}
+
+static const service_def *find_service(const char *name) {
+    for (const service_def *s = lamda_services; s->name; s++)
+        if (!strcmp(s->name, name)) return s;
+    return NULL;
+}
+
+typedef struct {
+    const service_def *svc;
+    const lamda_config *cfg;
+    int rc;
+} service_thread;
+
+static void *service_thread_main(void *arg) {
+    service_thread *t = arg;
+    t->rc = t->svc->run(t->cfg);
+    /* One service failing stops the whole process, so a supervisor restarts it cleanly. */
+    if (t->rc != 0) shutdown_request();
+    return NULL;
+}
+
+static int run_all(const lamda_config *cfg) {
+    service_thread threads[8];
+    pthread_t tids[8];
+    int n = 0, rc = 0;
+    for (const service_def *s = lamda_services; s->name; s++) {
+        if (!s->run) {
+            log_warn("service %s is not available yet; not started", s->name);
+            continue;
+        }
+        threads[n] = (service_thread){s, cfg, 0};
+        if (pthread_create(&tids[n], NULL, service_thread_main, &threads[n]) != 0) {
+            log_error("cannot start thread for %s", s->name);
+            shutdown_request();
+            break;
+        }
+        n++;
+    }
+    if (n == 0) {
+        log_error("no service is available in this build");
+        return 2;
+    }
+    for (int i = 0; i < n; i++) {
+        pthread_join(tids[i], NULL);
+        if (threads[i].rc != 0) rc = threads[i].rc;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("lamda %s\n", LAMDA_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "config") && argc > 2 && !strcmp(argv[2], "--example")) {
+        config_print_example(1);
+        return 0;
+    }
+    const service_def *svc = find_service(cmd);
+    int known = svc || !strcmp(cmd, "all") || !strcmp(cmd, "config") || !strcmp(cmd, "migrate");
+    if (!known) {
+        fprintf(stderr, "lamda: unknown command \"%s\" (try lamda help)\n", cmd);
+        return 2;
+    }
+    if (svc && !svc->run) {
+        fprintf(stderr, "lamda: %s is not available yet in this build\n", cmd);
+        return 2;
+    }
+
+    lamda_config cfg;
+    char err[512];
+    if (config_load(&cfg, getenv("LAMDA_DOTENV"), err, sizeof err) != 0) {
+        fprintf(stderr, "lamda: configuration error: %s\n", err);
+        return 2;
+    }
+    int rc = 0;
+    if (!strcmp(cmd, "config")) {
+        config_print(&cfg, 1);
+    } else if (!strcmp(cmd, "migrate")) {
+        fprintf(stderr, "lamda: migrate is not available yet in this build\n");
+        rc = 2;
+    } else {
+        if (shutdown_install() != 0) {
+            fprintf(stderr, "lamda: cannot install signal handlers\n");
+            config_free(&cfg);
+            return 1;
+        }
+        log_set_service(svc ? svc->name : "all");
+        log_info("lamda %s starting %s", LAMDA_VERSION, cmd);
+        rc = svc ? svc->run(&cfg) : run_all(&cfg);
+        log_info("stopped (rc=%d)", rc);
+    }
+    config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,22 @@
+/* service — the entry points of the four services and of the operator commands.
+ *
+ * A service runs until shutdown_requested() and returns 0 on a clean stop, non-zero on a
+ * fatal error (after logging it). `lamda all` runs every service in its own thread of one
+ * process; a fatal error in one stops all. */
+#ifndef LAMDA_SERVICE_H
+#define LAMDA_SERVICE_H
+
+#include "core/config.h"
+
+typedef int (*service_fn)(const lamda_config *cfg);
+
+typedef struct {
+    const char *name; /* subcommand and log service name */
+    service_fn run;   /* NULL: not available in this build */
+    const char *help;
+} service_def;
+
+/* The table of services, terminated by {NULL}. Defined in services/registry.c. */
+extern const service_def lamda_services[];
+
+#endif

@@ -1,0 +1,136 @@
+# harness.sh — sourced by integration tests. Starts real services on free loopback ports in a
+# throw-away directory and stops every one of them when the test exits, pass or fail.
+#
+#   source tests/lib/harness.sh
+#   start_postgres        # sets PG_URL, PG_PORT, PG_DATA
+#   start_nats            # sets NATS_URL, NATS_PORT
+#   start_anvil NAME ID   # sets ${NAME}_RPC, ${NAME}_WS, ${NAME}_PORT (e.g. start_anvil BSC 97)
+#   ok "name" / not_ok "name" "why" / check "name" cmd...   # TAP-style lines for tests/run.sh
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-build}
+LAMDA=$ROOT/$BUILD/lamda
+LAMDADEV=$ROOT/$BUILD/lamdadev
+ANVIL=$ROOT/tools/npm/node_modules/.bin/anvil
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+H_TMP=$(mktemp -d /tmp/lamda-test.XXXXXX)
+chmod 755 "$H_TMP" # the postgres user must reach its data directory inside
+H_PIDS=()
+H_FAILED=0
+
+harness_cleanup() {
+  local pid
+  for pid in "${H_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${H_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  done
+  [ -n "${PG_DATA:-}" ] && [ -f "$PG_DATA/postmaster.pid" ] && pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1
+  [ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$H_TMP"
+}
+trap harness_cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1${2:+: $2}"; H_FAILED=1; }
+# check NAME CMD... : ok when CMD succeeds.
+check() { local n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n"; fi; }
+# check_eq NAME GOT WANT
+check_eq() { if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', want '$3'"; fi; }
+finish() { exit "$H_FAILED"; }
+
+# A port nothing listens on now. Random in a high range; checked by trying to connect.
+free_port() {
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+wait_port() { # port [seconds]
+  local i
+  for i in $(seq $(( ${2:-20} * 10 ))); do
+    (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "harness: nothing listening on port $1" >&2
+  return 1
+}
+
+# Track a background process so cleanup stops it.
+track() { H_PIDS+=("$1"); }
+
+pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+start_postgres() {
+  PG_PORT=$(free_port) || return 1
+  PG_DATA=$H_TMP/pg
+  mkdir -p "$PG_DATA"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$PG_DATA"
+  pg_as "$PG_BIN/initdb" -D "$PG_DATA" -U lamda --auth=trust -E UTF8 >"$H_TMP/pg-init.log" 2>&1 || {
+    cat "$H_TMP/pg-init.log" >&2; return 1; }
+  pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 30 \
+    -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null || { cat "$PG_DATA/server.log" >&2; return 1; }
+  "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U lamda lamda || return 1
+  PG_URL="postgres://lamda@127.0.0.1:$PG_PORT/lamda"
+  export PG_URL PG_PORT PG_DATA
+}
+
+stop_postgres() { pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null; }
+restart_postgres() {
+  pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 30 \
+    -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null
+}
+psql_q() { "$PG_BIN/psql" -X -A -t -q -h 127.0.0.1 -p "$PG_PORT" -U lamda lamda -c "$1"; }
+
+start_nats() {
+  NATS_PORT=$(free_port) || return 1
+  mkdir -p "$H_TMP/nats"
+  nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$H_TMP/nats" >"$H_TMP/nats.log" 2>&1 &
+  NATS_PID=$!
+  track $NATS_PID
+  wait_port "$NATS_PORT" || return 1
+  NATS_URL="nats://127.0.0.1:$NATS_PORT"
+  export NATS_URL NATS_PORT NATS_PID
+}
+stop_nats() { kill -TERM "$NATS_PID" 2>/dev/null; wait "$NATS_PID" 2>/dev/null; }
+restart_nats() {
+  nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$H_TMP/nats" >>"$H_TMP/nats.log" 2>&1 &
+  NATS_PID=$!
+  track $NATS_PID
+  wait_port "$NATS_PORT"
+}
+
+# start_anvil NAME CHAIN_ID [extra anvil args...]
+start_anvil() {
+  local name=$1 chain=$2; shift 2
+  local port; port=$(free_port) || return 1
+  "$ANVIL" --host 127.0.0.1 --port "$port" --chain-id "$chain" --silent "$@" >"$H_TMP/anvil-$name.log" 2>&1 &
+  local pid=$!
+  track $pid
+  wait_port "$port" 30 || return 1
+  printf -v "${name}_RPC" 'http://127.0.0.1:%s' "$port"
+  printf -v "${name}_WS" 'ws://127.0.0.1:%s' "$port"
+  printf -v "${name}_PORT" '%s' "$port"
+  printf -v "${name}_PID" '%s' "$pid"
+  export "${name}_RPC" "${name}_WS" "${name}_PORT" "${name}_PID"
+}
+
+# rpc URL METHOD PARAMS_JSON → the raw JSON-RPC response.
+rpc() { curl -s -m 10 -H 'content-type: application/json' \
+  -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\",\"params\":${3:-[]}}" "$1"; }
+
+# anvil's deterministic accounts (mnemonic "test test … junk"); account 0 is the admin/owner.
+ANVIL_KEY0=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+ANVIL_ADDR0=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+ANVIL_KEY1=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
+ANVIL_ADDR1=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
+ANVIL_KEY2=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3b82d5e10e9b2d4a
+ANVIL_ADDR2=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
+ANVIL_KEY3=0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6
+ANVIL_ADDR3=0x90F79bf6EB2c4f870365E785982E1f101E93b906
+ANVIL_KEY4=0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a
+ANVIL_ADDR4=0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65
