@@ -1,0 +1,103 @@
+/* db — a small backend-neutral SQL driver under the store: SQLite (embedded default) and
+ * PostgreSQL (libpq). Every query of the store is written once, in portable SQL with `?`
+ * placeholders; the PostgreSQL backend rewrites them to $1..$n.
+ *
+ * A `db` is one connection and is used by one thread at a time. Statements are prepared once
+ * per connection and cached by their SQL text, so `db_prepare` on a hot path costs a hash
+ * lookup. A statement handle stays valid for the life of the `db` (across reconnects).
+ *
+ * Usage:
+ *   db_stmt *st;
+ *   if (db_prepare(d, "SELECT a, b FROM t WHERE k = ?", &st)) ...
+ *   db_bind_blob(st, 1, key, 32);
+ *   while ((rc = db_step(st)) == DB_ROW) { db_col_int64(st, 0); ... }
+ *   db_reset(st);                       // always, also after errors
+ *
+ * Connection loss (PostgreSQL): the call fails with DB_CONN, the open transaction is gone,
+ * and the next call reconnects by itself (attempts spaced by a growing backoff, at most 5 s);
+ * the caller retries its whole unit of work. */
+#ifndef LAMDA_DB_H
+#define LAMDA_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    DB_OK = 0,
+    DB_ROW = 1,  /* db_step: a row is available */
+    DB_DONE = 2, /* db_step: no (more) rows */
+    DB_ERR = -1,
+    DB_CONN = -2,       /* connection lost or unavailable: retry the unit of work later */
+    DB_CONSTRAINT = -3, /* unique / primary key / foreign key violation */
+};
+
+typedef enum { DB_SQLITE = 1, DB_POSTGRES = 2 } db_kind;
+
+typedef struct db db;
+typedef struct db_stmt db_stmt;
+
+/* url: "sqlite:PATH" (parent directory created; WAL, synchronous=NORMAL, busy timeout 5 s,
+ * foreign keys on) or "postgres://…" / "postgresql://…". Returns DB_OK or DB_ERR/DB_CONN with
+ * a message in err. */
+int db_open(const char *url, db **out, char *err, size_t errlen);
+void db_close(db *d);
+db_kind db_backend(const db *d);
+/* The file path of an SQLite database (NULL for PostgreSQL). */
+const char *db_path(const db *d);
+/* Message of the last failure on this connection ("" when none). */
+const char *db_errmsg(const db *d);
+
+/* Run one or more statements without parameters (migrations, pragmas). */
+int db_exec(db *d, const char *sql);
+
+/* Look up or prepare the statement for sql (which must outlive d: use string literals or
+ * strings the caller keeps). The statement comes back reset with no bindings. */
+int db_prepare(db *d, const char *sql, db_stmt **out);
+
+/* Parameters are numbered from 1. Text and blob values are copied. A NULL text or blob pointer
+ * binds SQL NULL. */
+int db_bind_int64(db_stmt *st, int idx, int64_t v);
+int db_bind_text(db_stmt *st, int idx, const char *v);
+int db_bind_blob(db_stmt *st, int idx, const void *p, size_t n);
+int db_bind_null(db_stmt *st, int idx);
+
+/* Execute (first call) and advance: DB_ROW, DB_DONE, or an error code. */
+int db_step(db_stmt *st);
+/* db_step until DB_DONE; returns DB_OK or the error. For statements without result rows. */
+int db_run(db_stmt *st);
+/* Rows changed by the last executed INSERT/UPDATE/DELETE of st. */
+int64_t db_changes(db_stmt *st);
+/* Finish with the statement: drops the result and the bindings. Always call it. */
+void db_reset(db_stmt *st);
+
+/* Columns are numbered from 0; valid after DB_ROW until the next step/reset. */
+bool db_col_is_null(db_stmt *st, int col);
+int64_t db_col_int64(db_stmt *st, int col);
+/* NUL-terminated text, "" for NULL. */
+const char *db_col_text(db_stmt *st, int col);
+/* Blob bytes (NULL and *len = 0 for NULL). */
+const uint8_t *db_col_blob(db_stmt *st, int col, size_t *len);
+/* Copy a blob column of exactly n bytes into out; zero-fills and returns -1 otherwise. */
+int db_col_blob_fixed(db_stmt *st, int col, uint8_t *out, size_t n);
+/* Copy a text column into out (capacity cap, truncated, always terminated). */
+void db_col_text_copy(db_stmt *st, int col, char *out, size_t cap);
+
+/* Transactions. SQLite: BEGIN IMMEDIATE, so the write lock is taken up front and a busy writer
+ * waits on the busy timeout instead of failing at the first write. */
+int db_begin(db *d);
+int db_commit(db *d);
+/* Always safe to call; a no-op when no transaction is open or the connection is gone. */
+int db_rollback(db *d);
+bool db_in_tx(const db *d);
+
+/* Check the connection with a trivial query (reconnecting if needed). */
+int db_ping(db *d);
+
+/* PostgreSQL: the server pid of this connection (0 on SQLite or when disconnected); lets the
+ * lease code check pg_locks, and counts reconnects in tests. */
+int db_pg_backend_pid(db *d);
+/* How many times this connection has been re-established. */
+int db_reconnects(const db *d);
+
+#endif

@@ -1,0 +1,306 @@
+/* store — every piece of persistent state of lamda, behind one interface that behaves the
+ * same on SQLite (embedded default) and PostgreSQL (production).
+ *
+ * A `store` is one database connection (db.h) plus what the data-access functions need; use one
+ * store per thread. Each function runs one statement (one round trip on PostgreSQL); grouping
+ * several calls into one atomic unit of work is the caller's job, with store_begin/commit:
+ * a follower applies a batch's effects, its ledger rows and its cursor advance in ONE
+ * transaction, so they commit or roll back together (DESIGN.md §3).
+ *
+ * Return codes: STORE_OK, STORE_NOTFOUND, STORE_DUP (the row already exists; nothing changed),
+ * or a negative error. STORE_CONN means the connection was lost: the open transaction is gone,
+ * roll back, wait a little and retry the whole unit of work (the store reconnects by itself).
+ *
+ * Binary columns: hashes, ids, addresses are fixed-size bytes. Times are int64 unix seconds.
+ * Amounts are exact decimal strings (digits only, at most 78). Adding functions: one file
+ * store_<concern>.c using store_internal.h, every public name prefixed store_. */
+#ifndef LAMDA_STORE_H
+#define LAMDA_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/job_status.h"
+
+#define STORE_OK 0
+#define STORE_NOTFOUND 1
+#define STORE_DUP 2
+#define STORE_ERR (-1)
+#define STORE_CONN (-2)    /* retryable: connection lost */
+#define STORE_INVALID (-3) /* refused: invalid value or job transition */
+
+typedef struct store store;
+
+/* ---- open / close / transactions ---------------------------------------------------------- */
+
+/* Connect (url as in db_open: "sqlite:PATH", "postgres://…", "postgresql://…") and apply
+ * pending migrations. A database newer than this binary fails with a message saying so. */
+int store_open(const char *url, store **out, char *err, size_t errlen);
+/* Close the connection; releases every lease held through it. NULL is fine. */
+void store_close(store *s);
+/* "sqlite" or "postgres". */
+const char *store_backend_name(const store *s);
+/* Last error message on this store. */
+const char *store_errmsg(const store *s);
+int store_ping(store *s);
+int store_begin(store *s);
+int store_commit(store *s);
+int store_rollback(store *s);
+/* `lamda migrate`: connect, apply pending migrations, disconnect. */
+int store_migrate_only(const char *url, char *err, size_t errlen);
+/* The newest schema version this binary knows, and the one the database is at. */
+int store_schema_version_known(void);
+int store_schema_version(store *s, int64_t *version);
+
+/* ---- leases: one active instance per name --------------------------------------------------- */
+
+/* Try (never wait) to become the holder of lease `name` (e.g. "job-dispatcher").
+ * PostgreSQL: a session advisory lock on this connection (lost if the connection dies);
+ * SQLite: an exclusive flock on "<dbpath>.<name>.lease". */
+int store_lease_acquire(store *s, const char *name, bool *got);
+/* Whether the lease is still ours. Check it once per batch: on PostgreSQL a reconnect loses it. */
+bool store_lease_held(store *s, const char *name);
+int store_lease_release(store *s, const char *name);
+
+/* ---- follower cursors and recent block hashes ----------------------------------------------- */
+
+int store_cursor_get(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t *block,
+                     uint8_t hash[32]); /* STORE_NOTFOUND when none */
+int store_cursor_set(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t block,
+                     const uint8_t hash[32]);
+
+int store_block_hash_put(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t number,
+                         const uint8_t hash[32]); /* replaces */
+int store_block_hash_get(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t number,
+                         uint8_t hash[32]); /* STORE_NOTFOUND */
+/* Delete every hash with number >= from_block (reorg undo). */
+int store_block_hash_delete_from(store *s, uint64_t chain_id, const uint8_t contract[20],
+                                 uint64_t from_block);
+/* Delete every hash with number < below (keep the table small). */
+int store_block_hash_prune_below(store *s, uint64_t chain_id, const uint8_t contract[20],
+                                 uint64_t below);
+
+/* ---- the applied-events ledger --------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t chain_id;
+    uint8_t tx_hash[32];
+    uint64_t log_index;
+    uint64_t block_number;
+    uint8_t block_hash[32];
+    uint8_t contract[20];
+    uint8_t topic0[32];
+    uint8_t entity_key[32]; /* topic1, or zero bytes */
+    const uint8_t *data;    /* borrowed */
+    size_t data_len;
+    int64_t block_time;
+} store_log;
+
+/* Insert a log; STORE_DUP (nothing changed) when (chain, tx hash, log index) is present. */
+int store_ledger_insert(store *s, const store_log *log);
+int store_ledger_count(store *s, uint64_t chain_id, const uint8_t contract[20], int64_t *count);
+/* Called once per row; the log and its data are valid only during the call. Returning non-zero
+ * stops the iteration and becomes the return value. The callback may call other store
+ * functions, but not start another iteration of the same kind. */
+typedef int (*store_log_cb)(const store_log *log, void *ud);
+/* Rows with block_number >= from_block, ascending (block_number, log_index). */
+int store_ledger_each_from(store *s, uint64_t chain_id, const uint8_t contract[20],
+                           uint64_t from_block, store_log_cb cb, void *ud);
+/* Rows with entity_key = key, ascending (block_number, log_index). */
+int store_ledger_each_for_key(store *s, uint64_t chain_id, const uint8_t contract[20],
+                              const uint8_t key[32], store_log_cb cb, void *ud);
+int store_ledger_delete_from(store *s, uint64_t chain_id, const uint8_t contract[20],
+                             uint64_t from_block);
+
+/* ---- providers --------------------------------------------------------------------------------- */
+
+#define STORE_GPU_MODEL_MAX 256
+
+typedef struct {
+    uint8_t address[20];
+    char gpu_model[STORE_GPU_MODEL_MAX];
+    int64_t vram;
+    int64_t last_seen; /* chain time */
+    bool is_online;
+    bool is_registered;
+    int64_t total_jobs_completed;
+    int64_t reputation_score;
+    int64_t registered_block; /* 0 when not registered */
+    int64_t created_at, updated_at;
+} store_provider;
+
+typedef struct {
+    int64_t min_vram;       /* 0 = any */
+    const char *gpu_model;  /* NULL = any; exact match, ASCII case-insensitive */
+    int64_t min_reputation; /* 0 = any */
+    int online;             /* -1 any, 0 offline, 1 online */
+    int64_t limit, offset;
+} store_provider_filter;
+
+typedef struct {
+    int64_t total, online, registered, total_vram, total_jobs_completed;
+} store_provider_summary;
+
+/* NodeRegistered: upsert specs, registered = online = 1, last_seen = max(last_seen, block_time).
+ * vram saturates at INT64_MAX; gpu_model is cut to fit STORE_GPU_MODEL_MAX-1 bytes. */
+int store_provider_register(store *s, const uint8_t addr[20], const char *gpu_model, uint64_t vram,
+                            int64_t block_time, uint64_t block_number);
+/* NodeHeartbeat: last_seen = max(last_seen, ts), online = 1; creates an unregistered row. */
+int store_provider_heartbeat(store *s, const uint8_t addr[20], int64_t ts);
+/* JobCountIncremented: total_jobs_completed = reputation_score = count; creates the row. */
+int store_provider_set_job_count(store *s, const uint8_t addr[20], int64_t count);
+int store_provider_delete(store *s, const uint8_t addr[20]); /* STORE_NOTFOUND */
+/* online = 0 where last_seen < cutoff_ts; *changed = rows switched off (may be NULL). */
+int store_provider_sweep_offline(store *s, int64_t cutoff_ts, int *changed);
+int store_provider_get(store *s, const uint8_t addr[20], store_provider *out);
+/* Sorted by reputation_score DESC, then address. Fills up to cap rows (and at most
+ * filter->limit); *n = rows filled, *total = rows matching the filter ignoring limit/offset. */
+int store_provider_list(store *s, const store_provider_filter *f, store_provider *out, int cap,
+                        int *n, int64_t *total);
+int store_provider_stats(store *s, store_provider_summary *out);
+
+/* ---- jobs ---------------------------------------------------------------------------------------- */
+
+#define STORE_AMOUNT_MAX 80 /* 78 digits + NUL, rounded */
+#define STORE_IMAGE_MAX 256
+#define STORE_CID_MAX 128
+#define STORE_ERROR_MAX 256
+
+typedef struct {
+    uint8_t job_id[32];
+    uint8_t renter[20];
+    uint8_t provider[20];
+    char payment[STORE_AMOUNT_MAX]; /* wei, decimal digits */
+    job_status status;
+    char docker_image[STORE_IMAGE_MAX];
+    char input_cid[STORE_CID_MAX];
+    char output_cid[STORE_CID_MAX];
+    char error_message[STORE_ERROR_MAX];
+    int64_t created_block;
+    /* 0 when the job never was in that state */
+    int64_t created_at, assigned_at, running_at, completed_at, failed_at, confirmed_at, paid_at;
+    char paid_amount[STORE_AMOUNT_MAX]; /* "" until paid */
+    int64_t updated_at;
+} store_job;
+
+typedef struct {
+    const uint8_t *renter;   /* 20 bytes or NULL = any */
+    const uint8_t *provider; /* 20 bytes or NULL = any */
+    int status;              /* -1 any, else a job_status */
+    int64_t limit, offset;
+} store_job_filter;
+
+typedef struct {
+    int64_t total;
+    int64_t by_status[JOB_STATUS_COUNT];
+} store_job_summary;
+
+/* Valid amount: 1..78 decimal digits. */
+bool store_amount_valid(const char *s);
+
+/* Insert; STORE_DUP when the job exists (nothing changed), STORE_INVALID on a bad payment.
+ * Uses every field of j (empty strings and zero times are stored as NULL). */
+int store_job_insert(store *s, const store_job *j);
+int store_job_get(store *s, const uint8_t job_id[32], store_job *out);
+/* Move to `to` if store_job_transition_allowed(current, to): sets status, the state's own
+ * timestamp = ts, updated_at = ts, and output_cid / error_message when non-NULL.
+ * STORE_NOTFOUND when no such job, STORE_INVALID when the move is not allowed. */
+int store_job_transition(store *s, const uint8_t job_id[32], job_status to, int64_t ts,
+                         const char *output_cid, const char *error_message);
+/* PaymentClaimed: status = paid (as a transition), paid_amount, paid_at = ts. */
+int store_job_set_paid(store *s, const uint8_t job_id[32], const char *amount, int64_t ts);
+int store_job_delete(store *s, const uint8_t job_id[32]); /* STORE_NOTFOUND */
+/* Sorted by created_at DESC, then job_id. *n, *total as in store_provider_list. */
+int store_job_list(store *s, const store_job_filter *f, store_job *out, int cap, int *n,
+                   int64_t *total);
+int store_job_stats(store *s, store_job_summary *out);
+
+/* ---- job specs (from the API, signed by the renter) --------------------------------------------- */
+
+typedef struct {
+    uint8_t job_id[32];
+    char docker_image[STORE_IMAGE_MAX];
+    char input_cid[STORE_CID_MAX];
+    uint8_t signer[20];
+    uint8_t signature[65];
+    size_t signature_len;
+    int64_t received_at;
+} store_spec;
+
+/* STORE_OK when stored or an identical spec (image, cid, signer) exists; STORE_DUP when a
+ * different spec exists for the job (the stored one is kept). */
+int store_spec_put(store *s, const uint8_t job_id[32], const char *image, const char *cid,
+                   const uint8_t signer[20], const uint8_t *sig, size_t sig_len, int64_t now);
+int store_spec_get(store *s, const uint8_t job_id[32], store_spec *out); /* STORE_NOTFOUND */
+
+/* ---- NATS outbox ----------------------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t id;
+    uint8_t job_id[32];
+    char subject[256];
+    uint8_t *payload; /* malloc'd; freed by store_outbox_rows_free */
+    size_t payload_len;
+    int64_t created_at;
+    int64_t attempts;
+} store_outbox_row;
+
+/* STORE_DUP when the job already has a message (one dispatch per job, ever). */
+int store_outbox_add(store *s, const uint8_t job_id[32], const char *subject, const uint8_t *payload,
+                     size_t len, int64_t now);
+/* Unsent rows, oldest first, at most limit (≤ the rows array's size). */
+int store_outbox_pending(store *s, int limit, store_outbox_row *rows, int *n);
+void store_outbox_rows_free(store_outbox_row *rows, int n);
+int store_outbox_mark_sent(store *s, int64_t id, int64_t now); /* STORE_NOTFOUND */
+int store_outbox_bump_attempts(store *s, int64_t id);          /* STORE_NOTFOUND */
+int store_outbox_depth(store *s, int64_t *unsent);
+
+/* ---- reputation updates (one incrementJobs per confirmed job) and wallet nonces --------------- */
+
+typedef enum {
+    STORE_REP_PENDING = 0, /* to sign */
+    STORE_REP_SIGNED,      /* nonce + raw tx persisted, broadcast (maybe) */
+    STORE_REP_MINED,
+    STORE_REP_FAILED, /* reverted or given up; recorded, not retried */
+    STORE_REP_STATE_COUNT
+} store_rep_state;
+
+#define STORE_RAW_TX_MAX 1024
+
+typedef struct {
+    uint8_t job_id[32];
+    uint8_t provider[20];
+    store_rep_state state;
+    bool has_nonce;
+    uint64_t nonce;
+    uint8_t raw_tx[STORE_RAW_TX_MAX];
+    size_t raw_tx_len; /* 0 = none */
+    bool has_tx_hash;
+    uint8_t tx_hash[32];
+    int64_t attempts;
+    char last_error[STORE_ERROR_MAX];
+    int64_t confirmed_at; /* JobConfirmed chain time */
+    int64_t sent_at;      /* 0 = never */
+    int64_t mined_block;  /* 0 = not mined */
+    int64_t created_at, updated_at;
+} store_rep;
+
+const char *store_rep_state_name(store_rep_state st);
+int store_rep_state_parse(const char *name, store_rep_state *out);
+
+/* New pending update; STORE_DUP when the job already has one. */
+int store_rep_add(store *s, const uint8_t job_id[32], const uint8_t provider[20], int64_t confirmed_at,
+                  int64_t now);
+int store_rep_get(store *s, const uint8_t job_id[32], store_rep *out);
+/* Rows in `state`, ordered by nonce (NULLs last), then created_at, job_id. */
+int store_rep_list_state(store *s, store_rep_state state, int limit, store_rep *rows, int *n);
+/* Write state, nonce, raw tx, tx hash, attempts, last_error, sent_at, mined_block of r
+ * (updated_at = now). STORE_NOTFOUND when no such job. */
+int store_rep_update(store *s, const store_rep *r);
+int store_rep_counts(store *s, int64_t counts[STORE_REP_STATE_COUNT]);
+
+int store_nonce_get(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_t *next); /* NOTFOUND */
+int store_nonce_set(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_t next);
+
+#endif

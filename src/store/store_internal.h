@@ -1,0 +1,48 @@
+/* store_internal.h — shared by the store_*.c files only (not a public header).
+ *
+ * Pattern for a data-access function: one static SQL string with `?` placeholders, written
+ * once for both backends; db_prepare (cached per connection), bind, step, db_reset, and map
+ * the db code to a store code with store_rc(). */
+#ifndef LAMDA_STORE_INTERNAL_H
+#define LAMDA_STORE_INTERNAL_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store/db.h"
+#include "store/store.h"
+
+#define STORE_MAX_LEASES 8
+
+struct store {
+    db *db;
+    char errmsg[256];
+    struct {
+        char name[64];
+        int fd;   /* SQLite: the flock'ed lease file; -1 on PostgreSQL */
+        int pgpid; /* PostgreSQL: backend pid the advisory lock was taken on */
+        int64_t key;
+        bool used;
+    } leases[STORE_MAX_LEASES];
+};
+
+/* Map a db return code (DB_OK/DB_DONE/DB_ROW/errors) to a store code. */
+static inline int store_rc(store *s, int rc) {
+    switch (rc) {
+    case DB_OK:
+    case DB_DONE:
+    case DB_ROW: return STORE_OK;
+    case DB_CONSTRAINT: return STORE_DUP;
+    case DB_CONN:
+        snprintf(s->errmsg, sizeof s->errmsg, "%s", db_errmsg(s->db));
+        return STORE_CONN;
+    default:
+        snprintf(s->errmsg, sizeof s->errmsg, "%s", db_errmsg(s->db));
+        return STORE_ERR;
+    }
+}
+
+/* Migrations (store_migrate.c). */
+int store_migrate_db(db *d, char *err, size_t errlen);
+
+#endif
