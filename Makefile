@@ -112,3 +112,14 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# Migrations are embedded into liblamda.a: build/gen/migrations.c is generated from
+# migrations/*/*.sql (see src/store/migrations.h).
+MIGRATION_SQL := $(sort $(wildcard migrations/*/*.sql))
+$(BUILD)/gen/migrations.c: scripts/embed.sh $(MIGRATION_SQL)
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $(MIGRATION_SQL) > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/liblamda.a: $(BUILD)/obj/gen/migrations.o

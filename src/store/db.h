@@ -51,8 +51,9 @@ const char *db_errmsg(const db *d);
 /* Run one or more statements without parameters (migrations, pragmas). */
 int db_exec(db *d, const char *sql);
 
-/* Look up or prepare the statement for sql (which must outlive d: use string literals or
- * strings the caller keeps). The statement comes back reset with no bindings. */
+/* Look up or prepare the statement for sql (the text is copied into the cache, so a composed
+ * string in a stack buffer is fine — compose it from constant fragments only, never from
+ * values). The statement comes back reset with no bindings. */
 int db_prepare(db *d, const char *sql, db_stmt **out);
 
 /* Parameters are numbered from 1. Text and blob values are copied. A NULL text or blob pointer

@@ -16,7 +16,7 @@
 
 struct store {
     db *db;
-    char errmsg[256];
+    char errmsg[600];
     struct {
         char name[64];
         int fd;   /* SQLite: the flock'ed lease file; -1 on PostgreSQL */

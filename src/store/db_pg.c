@@ -1,0 +1,264 @@
+/* db_pg — the PostgreSQL backend (libpq).
+ *
+ * Statements are prepared on the server once per connection (lazily, at first execution) and
+ * executed with PQexecPrepared: one round trip per call. Blob parameters go in binary format;
+ * results come back as text and bytea is decoded from its hex form in db.c.
+ *
+ * Reconnection: any failure that leaves the connection unusable marks it bad and returns
+ * DB_CONN; the next call tries to connect again, attempts spaced by a doubling backoff
+ * (100 ms … 5 s). A new connection bumps `gen`, which makes every cached statement prepare
+ * itself again before its next execution. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/db_internal.h"
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void quiet_notices(void *arg, const char *msg) {
+    (void)arg;
+    (void)msg; /* "relation already exists, skipping" and the like */
+}
+
+static void set_err_trim(db *d, const char *what, const char *msg) {
+    db_set_err(d, "postgres %s: %s", what, msg && *msg ? msg : "unknown error");
+    size_t n = strlen(d->errmsg);
+    while (n && (d->errmsg[n - 1] == '\n' || d->errmsg[n - 1] == ' ')) d->errmsg[--n] = 0;
+}
+
+static void mark_bad(db *d) {
+    d->bad = true;
+    d->in_tx = false; /* the server has dropped it */
+}
+
+/* Classify a failed result. res may be NULL (libpq could not even produce one). */
+static int pg_fail(db *d, PGresult *res, const char *what) {
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorMessage(res) : NULL;
+    set_err_trim(d, what, msg && *msg ? msg : PQerrorMessage(d->pg));
+    if (!res || PQstatus(d->pg) != CONNECTION_OK ||
+        (state && (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3)))) {
+        mark_bad(d);
+        return DB_CONN;
+    }
+    if (state && !strncmp(state, "23", 2)) return DB_CONSTRAINT;
+    /* serialization failure / deadlock: the transaction is void, retrying it is correct */
+    if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01"))) return DB_CONN;
+    return DB_ERR;
+}
+
+static int pg_connect(db *d) {
+    if (d->pg) PQfinish(d->pg);
+    /* connect_timeout first so that a value in the URL overrides it */
+    const char *keys[] = {"connect_timeout", "keepalives_idle", "dbname", NULL};
+    const char *vals[] = {"5", "30", d->conninfo, NULL};
+    d->pg = PQconnectdbParams(keys, vals, 1);
+    if (!d->pg || PQstatus(d->pg) != CONNECTION_OK) {
+        set_err_trim(d, "connect", d->pg ? PQerrorMessage(d->pg) : "out of memory");
+        d->bad = true;
+        return DB_CONN;
+    }
+    PQsetNoticeProcessor(d->pg, quiet_notices, NULL);
+    PGresult *r = PQexec(d->pg, "SET bytea_output = 'hex'; SET client_min_messages = warning");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    int rc = ok ? DB_OK : pg_fail(d, r, "session setup");
+    PQclear(r);
+    if (rc != DB_OK) {
+        d->bad = true;
+        return rc == DB_CONN ? DB_CONN : DB_ERR;
+    }
+    d->bad = false;
+    d->gen++;
+    return DB_OK;
+}
+
+int dbpg_ensure(db *d) {
+    if (d->pg && !d->bad) return DB_OK;
+    int64_t now = now_ms();
+    if (now < d->next_try_ms) {
+        if (!d->errmsg[0]) db_set_err(d, "postgres: connection lost, reconnecting");
+        return DB_CONN;
+    }
+    int rc = pg_connect(d);
+    if (rc == DB_OK) {
+        d->reconnects++;
+        d->backoff_ms = 0;
+        d->next_try_ms = 0;
+        return DB_OK;
+    }
+    d->backoff_ms = d->backoff_ms ? d->backoff_ms * 2 : 100;
+    if (d->backoff_ms > 5000) d->backoff_ms = 5000;
+    d->next_try_ms = now + d->backoff_ms;
+    return rc;
+}
+
+int dbpg_open(db *d, const char *url) {
+    if (!(d->conninfo = strdup(url))) {
+        db_set_err(d, "out of memory");
+        return DB_ERR;
+    }
+    return pg_connect(d);
+}
+
+void dbpg_close(db *d) {
+    if (d->pg) PQfinish(d->pg);
+    d->pg = NULL;
+    free(d->conninfo);
+    d->conninfo = NULL;
+}
+
+int dbpg_exec(db *d, const char *sql) {
+    int rc = dbpg_ensure(d);
+    if (rc != DB_OK) return rc;
+    PGresult *r = PQexec(d->pg, sql);
+    ExecStatusType s = PQresultStatus(r);
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+        /* COMMIT of an aborted transaction "succeeds" as a ROLLBACK: report it. */
+        if (!strcmp(PQcmdStatus(r), "ROLLBACK") && !strncmp(sql, "COMMIT", 6)) {
+            db_set_err(d, "postgres: transaction was aborted by an earlier error; rolled back");
+            rc = DB_ERR;
+        }
+    } else {
+        rc = pg_fail(d, r, "exec");
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* Rewrite `?` placeholders to $1..$n, leaving quoted literals, identifiers and comments alone. */
+int dbpg_prepare(db_stmt *st) {
+    const char *s = st->sql;
+    size_t n = strlen(s);
+    char *o = malloc(n * 4 + 1); /* "?" → "$NNN" at most */
+    if (!o) {
+        db_set_err(st->d, "out of memory");
+        return DB_ERR;
+    }
+    size_t j = 0;
+    int k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\'' || c == '"') {
+            o[j++] = c;
+            for (i++; i < n; i++) {
+                o[j++] = s[i];
+                if (s[i] == c) break;
+            }
+        } else if (c == '-' && s[i + 1] == '-') {
+            while (i < n && s[i] != '\n') o[j++] = s[i++];
+            if (i < n) o[j++] = s[i];
+        } else if (c == '?') {
+            j += (size_t)sprintf(o + j, "$%d", ++k);
+        } else {
+            o[j++] = c;
+        }
+    }
+    o[j] = 0;
+    st->pgsql = o;
+    st->nparams = k;
+    if (k) {
+        st->vals = calloc((size_t)k, sizeof *st->vals);
+        st->lens = calloc((size_t)k, sizeof *st->lens);
+        st->fmts = calloc((size_t)k, sizeof *st->fmts);
+        st->bufs = calloc((size_t)k, sizeof *st->bufs);
+        st->caps = calloc((size_t)k, sizeof *st->caps);
+        if (!st->vals || !st->lens || !st->fmts || !st->bufs || !st->caps) {
+            db_set_err(st->d, "out of memory");
+            return DB_ERR;
+        }
+    }
+    return DB_OK;
+}
+
+void dbpg_finalize(db_stmt *st) {
+    if (st->res) PQclear(st->res);
+    st->res = NULL;
+    for (int i = 0; i < st->nparams && st->bufs; i++) free(st->bufs[i]);
+    for (int i = 0; i < st->ncols && st->cols; i++) free(st->cols[i]);
+    free(st->vals);
+    free(st->lens);
+    free(st->fmts);
+    free(st->bufs);
+    free(st->caps);
+    free(st->cols);
+    free(st->colcaps);
+    free(st->pgsql);
+}
+
+static int ensure_cols(db_stmt *st, int n) {
+    if (n <= st->ncols) return 0;
+    uint8_t **c = realloc(st->cols, (size_t)n * sizeof *c);
+    if (!c) return -1;
+    st->cols = c;
+    size_t *cc = realloc(st->colcaps, (size_t)n * sizeof *cc);
+    if (!cc) return -1;
+    st->colcaps = cc;
+    for (int i = st->ncols; i < n; i++) {
+        st->cols[i] = NULL;
+        st->colcaps[i] = 0;
+    }
+    st->ncols = n;
+    return 0;
+}
+
+int dbpg_step(db_stmt *st) {
+    db *d = st->d;
+    if (!st->executed) {
+        st->executed = true;
+        int rc = dbpg_ensure(d);
+        if (rc != DB_OK) return rc;
+        if (st->gen != d->gen) {
+            PGresult *r = PQprepare(d->pg, st->name, st->pgsql, st->nparams, NULL);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+                rc = pg_fail(d, r, "prepare");
+                PQclear(r);
+                return rc;
+            }
+            PQclear(r);
+            st->gen = d->gen;
+        }
+        PGresult *r = PQexecPrepared(d->pg, st->name, st->nparams, (const char *const *)st->vals,
+                                     st->lens, st->fmts, 0);
+        ExecStatusType s = PQresultStatus(r);
+        if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+            rc = pg_fail(d, r, "query");
+            PQclear(r);
+            return rc;
+        }
+        const char *ct = PQcmdTuples(r);
+        st->changes = *ct ? strtoll(ct, NULL, 10) : 0;
+        if (s == PGRES_COMMAND_OK) {
+            PQclear(r);
+            return DB_DONE;
+        }
+        if (ensure_cols(st, PQnfields(r)) != 0) {
+            PQclear(r);
+            db_set_err(d, "out of memory");
+            return DB_ERR;
+        }
+        st->res = r;
+        st->nrows = PQntuples(r);
+        st->row = -1;
+    }
+    if (!st->res) return DB_DONE;
+    if (++st->row < st->nrows) return DB_ROW;
+    return DB_DONE;
+}
+
+void dbpg_reset(db_stmt *st) {
+    if (st->res) PQclear(st->res);
+    st->res = NULL;
+    st->nrows = 0;
+    st->row = 0;
+    for (int i = 0; i < st->nparams; i++) {
+        st->vals[i] = NULL;
+        st->lens[i] = 0;
+        st->fmts[i] = 0;
+    }
+}

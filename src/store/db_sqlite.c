@@ -1,0 +1,109 @@
+/* db_sqlite — the embedded backend. One sqlite3 handle per db, WAL journal so readers never
+ * block the writer, synchronous=NORMAL (durable across process crashes; a power loss may drop
+ * the last commits, which the followers re-derive from the chain), busy timeout 5 s. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/db_internal.h"
+
+static int mkdir_parents(const char *path) {
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) return -1;
+    strcpy(buf, path);
+    char *slash = strrchr(buf, '/');
+    if (!slash || slash == buf) return 0;
+    *slash = 0;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+    return 0;
+}
+
+static int sq_code(db *d, int rc, const char *what) {
+    int prim = rc & 0xff;
+    if (prim == SQLITE_OK || prim == SQLITE_DONE || prim == SQLITE_ROW) return DB_OK;
+    db_set_err(d, "sqlite %s: %s", what, sqlite3_errmsg(d->sq));
+    if (prim == SQLITE_CONSTRAINT) return DB_CONSTRAINT;
+    /* Locked past the busy timeout: retryable, like a lost connection. */
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) return DB_CONN;
+    return DB_ERR;
+}
+
+int dbsq_open(db *d, const char *path) {
+    if (!*path) {
+        db_set_err(d, "sqlite: empty path");
+        return DB_ERR;
+    }
+    if (!(d->path = strdup(path))) {
+        db_set_err(d, "out of memory");
+        return DB_ERR;
+    }
+    if (strcmp(path, ":memory:") != 0 && mkdir_parents(path) != 0) {
+        db_set_err(d, "sqlite: cannot create the directory of %s: %s", path, strerror(errno));
+        return DB_ERR;
+    }
+    int rc = sqlite3_open_v2(path, &d->sq,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        db_set_err(d, "sqlite: cannot open %s: %s", path, d->sq ? sqlite3_errmsg(d->sq) : "out of memory");
+        return DB_ERR;
+    }
+    sqlite3_extended_result_codes(d->sq, 1);
+    sqlite3_busy_timeout(d->sq, 5000);
+    /* journal_mode=WAL needs the write lock once, so it also waits on the busy timeout. */
+    rc = dbsq_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;");
+    return rc;
+}
+
+void dbsq_close(db *d) {
+    if (d->sq) sqlite3_close_v2(d->sq);
+    d->sq = NULL;
+    free(d->path);
+    d->path = NULL;
+}
+
+int dbsq_exec(db *d, const char *sql) {
+    char *msg = NULL;
+    int rc = sqlite3_exec(d->sq, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        int r = sq_code(d, rc, "exec");
+        if (msg) db_set_err(d, "sqlite: %s", msg);
+        sqlite3_free(msg);
+        return r;
+    }
+    return DB_OK;
+}
+
+int dbsq_prepare(db_stmt *st) {
+    int rc = sqlite3_prepare_v3(st->d->sq, st->sql, -1, SQLITE_PREPARE_PERSISTENT, &st->sq, NULL);
+    if (rc != SQLITE_OK) return sq_code(st->d, rc, "prepare");
+    return DB_OK;
+}
+
+void dbsq_finalize(db_stmt *st) {
+    if (st->sq) sqlite3_finalize(st->sq);
+    st->sq = NULL;
+}
+
+int dbsq_step(db_stmt *st) {
+    int rc = sqlite3_step(st->sq);
+    st->executed = true;
+    if (rc == SQLITE_ROW) return DB_ROW;
+    if (rc == SQLITE_DONE) {
+        st->changes = sqlite3_changes64(st->d->sq);
+        return DB_DONE;
+    }
+    return sq_code(st->d, rc, "step");
+}
+
+void dbsq_reset(db_stmt *st) {
+    sqlite3_reset(st->sq);
+    sqlite3_clear_bindings(st->sq);
+}

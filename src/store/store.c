@@ -1,0 +1,46 @@
+/* store — opening, closing and transactions; the data-access functions live in store_*.c. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "store/store_internal.h"
+
+int store_open(const char *url, store **out, char *err, size_t errlen) {
+    *out = NULL;
+    store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return STORE_ERR;
+    }
+    for (int i = 0; i < STORE_MAX_LEASES; i++) s->leases[i].fd = -1;
+    int rc = db_open(url, &s->db, err, errlen);
+    if (rc != DB_OK) {
+        free(s);
+        return rc == DB_CONN ? STORE_CONN : STORE_ERR;
+    }
+    rc = store_migrate_db(s->db, err, errlen);
+    if (rc != STORE_OK) {
+        store_close(s);
+        return rc;
+    }
+    *out = s;
+    return STORE_OK;
+}
+
+void store_close(store *s) {
+    if (!s) return;
+    for (int i = 0; i < STORE_MAX_LEASES; i++)
+        if (s->leases[i].used) store_lease_release(s, s->leases[i].name);
+    db_close(s->db);
+    free(s);
+}
+
+const char *store_backend_name(const store *s) {
+    return db_backend(s->db) == DB_SQLITE ? "sqlite" : "postgres";
+}
+
+const char *store_errmsg(const store *s) { return s->errmsg; }
+
+int store_ping(store *s) { return store_rc(s, db_ping(s->db)); }
+int store_begin(store *s) { return store_rc(s, db_begin(s->db)); }
+int store_commit(store *s) { return store_rc(s, db_commit(s->db)); }
+int store_rollback(store *s) { return store_rc(s, db_rollback(s->db)); }

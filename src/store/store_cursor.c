@@ -1,0 +1,106 @@
+/* store_cursor — follower cursors (last applied block per chain and contract) and the recent
+ * canonical block hashes used to detect reorgs. A cursor advance belongs in the same
+ * transaction as the effects and ledger rows of the blocks it covers. */
+#include <time.h>
+
+#include "store/store_internal.h"
+
+int store_cursor_get(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t *block,
+                     uint8_t hash[32]) {
+    db_stmt *st;
+    int rc = db_prepare(s->db, "SELECT block_number, block_hash FROM cursors WHERE chain_id = ? AND contract = ?",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)chain_id);
+    db_bind_blob(st, 2, contract, 20);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        *block = (uint64_t)db_col_int64(st, 0);
+        db_col_blob_fixed(st, 1, hash, 32);
+    }
+    db_reset(st);
+    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+}
+
+int store_cursor_set(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t block,
+                     const uint8_t hash[32]) {
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        "INSERT INTO cursors (chain_id, contract, block_number, block_hash, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chain_id, contract) DO UPDATE SET"
+                        " block_number = excluded.block_number, block_hash = excluded.block_hash,"
+                        " updated_at = excluded.updated_at",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)chain_id);
+    db_bind_blob(st, 2, contract, 20);
+    db_bind_int64(st, 3, (int64_t)block);
+    db_bind_blob(st, 4, hash, 32);
+    db_bind_int64(st, 5, (int64_t)time(NULL));
+    rc = db_run(st);
+    db_reset(st);
+    return store_rc(s, rc);
+}
+
+int store_block_hash_put(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t number,
+                         const uint8_t hash[32]) {
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        "INSERT INTO block_hashes (chain_id, contract, number, hash) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (chain_id, contract, number) DO UPDATE SET hash = excluded.hash",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)chain_id);
+    db_bind_blob(st, 2, contract, 20);
+    db_bind_int64(st, 3, (int64_t)number);
+    db_bind_blob(st, 4, hash, 32);
+    rc = db_run(st);
+    db_reset(st);
+    return store_rc(s, rc);
+}
+
+int store_block_hash_get(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t number,
+                         uint8_t hash[32]) {
+    db_stmt *st;
+    int rc = db_prepare(s->db, "SELECT hash FROM block_hashes WHERE chain_id = ? AND contract = ? AND number = ?",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)chain_id);
+    db_bind_blob(st, 2, contract, 20);
+    db_bind_int64(st, 3, (int64_t)number);
+    rc = db_step(st);
+    if (rc == DB_ROW) db_col_blob_fixed(st, 0, hash, 32);
+    db_reset(st);
+    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+}
+
+static int delete_where(store *s, const char *sql, uint64_t chain_id, const uint8_t contract[20],
+                        uint64_t n) {
+    db_stmt *st;
+    int rc = db_prepare(s->db, sql, &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)chain_id);
+    db_bind_blob(st, 2, contract, 20);
+    db_bind_int64(st, 3, (int64_t)n);
+    rc = db_run(st);
+    db_reset(st);
+    return store_rc(s, rc);
+}
+
+int store_block_hash_delete_from(store *s, uint64_t chain_id, const uint8_t contract[20],
+                                 uint64_t from_block) {
+    return delete_where(s, "DELETE FROM block_hashes WHERE chain_id = ? AND contract = ? AND number >= ?",
+                        chain_id, contract, from_block);
+}
+
+int store_block_hash_prune_below(store *s, uint64_t chain_id, const uint8_t contract[20],
+                                 uint64_t below) {
+    return delete_where(s, "DELETE FROM block_hashes WHERE chain_id = ? AND contract = ? AND number < ?",
+                        chain_id, contract, below);
+}
+
+int store_ledger_delete_from(store *s, uint64_t chain_id, const uint8_t contract[20],
+                             uint64_t from_block) {
+    return delete_where(s, "DELETE FROM ledger WHERE chain_id = ? AND contract = ? AND block_number >= ?",
+                        chain_id, contract, from_block);
+}

@@ -1,0 +1,98 @@
+/* store_ledger — the applied-events ledger: one row per chain log the followers applied, keyed
+ * by (chain, tx hash, log index). It keeps the raw log so a reorg can re-derive an entity and an
+ * audit can replay. Inserting uses ON CONFLICT DO NOTHING rather than catching a unique
+ * violation: on PostgreSQL an error would abort the caller's whole batch transaction.
+ * (store_ledger_delete_from lives in store_cursor.c with the other range deletes.) */
+#include "store/store_internal.h"
+
+int store_ledger_insert(store *s, const store_log *l) {
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        "INSERT INTO ledger (chain_id, tx_hash, log_index, block_number, block_hash,"
+                        " contract, topic0, entity_key, data, block_time)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)l->chain_id);
+    db_bind_blob(st, 2, l->tx_hash, 32);
+    db_bind_int64(st, 3, (int64_t)l->log_index);
+    db_bind_int64(st, 4, (int64_t)l->block_number);
+    db_bind_blob(st, 5, l->block_hash, 32);
+    db_bind_blob(st, 6, l->contract, 20);
+    db_bind_blob(st, 7, l->topic0, 32);
+    db_bind_blob(st, 8, l->entity_key, 32);
+    db_bind_blob(st, 9, l->data ? l->data : (const uint8_t *)"", l->data_len);
+    db_bind_int64(st, 10, l->block_time);
+    rc = db_run(st);
+    int64_t changed = db_changes(st);
+    db_reset(st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    return changed ? STORE_OK : STORE_DUP;
+}
+
+int store_ledger_count(store *s, uint64_t chain_id, const uint8_t contract[20], int64_t *count) {
+    db_stmt *st;
+    int rc = db_prepare(s->db, "SELECT count(*) FROM ledger WHERE chain_id = ? AND contract = ?", &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)chain_id);
+    db_bind_blob(st, 2, contract, 20);
+    rc = db_step(st);
+    if (rc == DB_ROW) *count = db_col_int64(st, 0);
+    db_reset(st);
+    return store_rc(s, rc);
+}
+
+#define LEDGER_COLS                                                                          \
+    "SELECT tx_hash, log_index, block_number, block_hash, topic0, entity_key, data, block_time" \
+    " FROM ledger "
+
+static int each(store *s, db_stmt *st, uint64_t chain_id, const uint8_t contract[20],
+                store_log_cb cb, void *ud) {
+    store_log l;
+    memset(&l, 0, sizeof l);
+    l.chain_id = chain_id;
+    memcpy(l.contract, contract, 20);
+    int rc, stop = 0;
+    while ((rc = db_step(st)) == DB_ROW) {
+        db_col_blob_fixed(st, 0, l.tx_hash, 32);
+        l.log_index = (uint64_t)db_col_int64(st, 1);
+        l.block_number = (uint64_t)db_col_int64(st, 2);
+        db_col_blob_fixed(st, 3, l.block_hash, 32);
+        db_col_blob_fixed(st, 4, l.topic0, 32);
+        db_col_blob_fixed(st, 5, l.entity_key, 32);
+        l.data = db_col_blob(st, 6, &l.data_len);
+        l.block_time = db_col_int64(st, 7);
+        if ((stop = cb(&l, ud)) != 0) break;
+    }
+    db_reset(st);
+    if (stop) return stop;
+    return store_rc(s, rc);
+}
+
+int store_ledger_each_from(store *s, uint64_t chain_id, const uint8_t contract[20],
+                           uint64_t from_block, store_log_cb cb, void *ud) {
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        LEDGER_COLS "WHERE chain_id = ? AND contract = ? AND block_number >= ?"
+                                    " ORDER BY block_number, log_index",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)chain_id);
+    db_bind_blob(st, 2, contract, 20);
+    db_bind_int64(st, 3, (int64_t)from_block);
+    return each(s, st, chain_id, contract, cb, ud);
+}
+
+int store_ledger_each_for_key(store *s, uint64_t chain_id, const uint8_t contract[20],
+                              const uint8_t key[32], store_log_cb cb, void *ud) {
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        LEDGER_COLS "WHERE chain_id = ? AND contract = ? AND entity_key = ?"
+                                    " ORDER BY block_number, log_index",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)chain_id);
+    db_bind_blob(st, 2, contract, 20);
+    db_bind_blob(st, 3, key, 32);
+    return each(s, st, chain_id, contract, cb, ud);
+}
