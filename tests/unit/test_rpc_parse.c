@@ -137,8 +137,11 @@ TEST(other_error_kinds) {
     CHECK_MEM(e.revert_data, want, 5);
     CHECK_EQ_STR(e.message, "execution reverted: nope");
     /* nested data object, and malformed data is ignored rather than trusted */
-    rpc_classify(-32000, "execution reverted", cJSON_Parse("{\"data\":\"0xdead\"}"), 200, &e);
+    cJSON *nested = cJSON_Parse("{\"data\":\"0xdead\"}");
+    rpc_classify(-32000, "execution reverted", nested, 200, &e);
+    cJSON_Delete(nested);
     CHECK_EQ_INT(e.kind, RPC_REVERT);
+    CHECK_EQ_INT(e.revert_len, 2);
     cJSON *bad = cJSON_Parse("\"0xzz\"");
     rpc_classify(-32000, "execution reverted", bad, 200, &e);
     cJSON_Delete(bad);
