@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/shutdown.h"
 #include "services/service.h"
+#include "store/store.h"
 #include "version.h"
 
 static void usage(FILE *f) {
@@ -108,8 +109,13 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "config")) {
         config_print(&cfg, 1);
     } else if (!strcmp(cmd, "migrate")) {
-        fprintf(stderr, "lamda: migrate is not available yet in this build\n");
-        rc = 2;
+        char merr[768];
+        if (store_migrate_only(cfg.database_url, merr, sizeof merr) != STORE_OK) {
+            fprintf(stderr, "lamda: migrate: %s\n", merr);
+            rc = 1;
+        } else {
+            printf("database is at schema version %d\n", store_schema_version_known());
+        }
     } else {
         if (shutdown_install() != 0) {
             fprintf(stderr, "lamda: cannot install signal handlers\n");

@@ -63,6 +63,7 @@ CREATE TABLE ledger (
     contract     BYTEA NOT NULL,
     topic0       BYTEA NOT NULL,
     entity_key   BYTEA NOT NULL,
+    topics       BYTEA NOT NULL, -- ntopics × 32 bytes, topic0 first
     data         BYTEA NOT NULL,
     block_time   BIGINT NOT NULL,
     PRIMARY KEY (chain_id, tx_hash, log_index)

@@ -63,6 +63,7 @@ CREATE TABLE ledger (
     contract     BLOB NOT NULL,
     topic0       BLOB NOT NULL,
     entity_key   BLOB NOT NULL,
+    topics       BLOB NOT NULL, -- ntopics × 32 bytes, topic0 first
     data         BLOB NOT NULL,
     block_time   INTEGER NOT NULL,
     PRIMARY KEY (chain_id, tx_hash, log_index)

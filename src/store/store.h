@@ -90,8 +90,10 @@ typedef struct {
     uint64_t block_number;
     uint8_t block_hash[32];
     uint8_t contract[20];
-    uint8_t topic0[32];
+    uint8_t topic0[32];     /* indexed copy of topics[0] */
     uint8_t entity_key[32]; /* topic1, or zero bytes */
+    uint8_t topics[4][32];  /* every topic, so an entity can be re-derived from the ledger */
+    uint8_t ntopics;        /* 0..4 */
     const uint8_t *data;    /* borrowed */
     size_t data_len;
     int64_t block_time;

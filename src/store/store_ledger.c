@@ -9,8 +9,8 @@ int store_ledger_insert(store *s, const store_log *l) {
     db_stmt *st;
     int rc = db_prepare(s->db,
                         "INSERT INTO ledger (chain_id, tx_hash, log_index, block_number, block_hash,"
-                        " contract, topic0, entity_key, data, block_time)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        " contract, topic0, entity_key, topics, data, block_time)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                         &st);
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_int64(st, 1, (int64_t)l->chain_id);
@@ -21,8 +21,13 @@ int store_ledger_insert(store *s, const store_log *l) {
     db_bind_blob(st, 6, l->contract, 20);
     db_bind_blob(st, 7, l->topic0, 32);
     db_bind_blob(st, 8, l->entity_key, 32);
-    db_bind_blob(st, 9, l->data ? l->data : (const uint8_t *)"", l->data_len);
-    db_bind_int64(st, 10, l->block_time);
+    if (l->ntopics > 4) {
+        db_reset(st);
+        return STORE_INVALID;
+    }
+    db_bind_blob(st, 9, l->topics, (size_t)l->ntopics * 32);
+    db_bind_blob(st, 10, l->data ? l->data : (const uint8_t *)"", l->data_len);
+    db_bind_int64(st, 11, l->block_time);
     rc = db_run(st);
     int64_t changed = db_changes(st);
     db_reset(st);
@@ -43,7 +48,8 @@ int store_ledger_count(store *s, uint64_t chain_id, const uint8_t contract[20], 
 }
 
 #define LEDGER_COLS                                                                          \
-    "SELECT tx_hash, log_index, block_number, block_hash, topic0, entity_key, data, block_time" \
+    "SELECT tx_hash, log_index, block_number, block_hash, topic0, entity_key, data, block_time," \
+    " topics" \
     " FROM ledger "
 
 static int each(store *s, db_stmt *st, uint64_t chain_id, const uint8_t contract[20],
@@ -62,6 +68,11 @@ static int each(store *s, db_stmt *st, uint64_t chain_id, const uint8_t contract
         db_col_blob_fixed(st, 5, l.entity_key, 32);
         l.data = db_col_blob(st, 6, &l.data_len);
         l.block_time = db_col_int64(st, 7);
+        size_t tn;
+        const uint8_t *t = db_col_blob(st, 8, &tn);
+        l.ntopics = (uint8_t)(tn / 32 <= 4 ? tn / 32 : 4);
+        memset(l.topics, 0, sizeof l.topics);
+        if (t) memcpy(l.topics, t, (size_t)l.ntopics * 32);
         if ((stop = cb(&l, ud)) != 0) break;
     }
     db_reset(st);

@@ -1,0 +1,40 @@
+/* job_status — names of job states and the transition rule (see job_status.h). */
+#include <string.h>
+
+#include "store/job_status.h"
+
+static const char *const names[JOB_STATUS_COUNT] = {
+    "created", "assigned", "running", "completed", "failed", "confirmed", "paid", "cancelled",
+};
+
+const char *store_job_status_name(job_status s) {
+    return (unsigned)s < JOB_STATUS_COUNT ? names[s] : "unknown";
+}
+
+int store_job_status_parse(const char *name, job_status *out) {
+    for (int i = 0; i < JOB_STATUS_COUNT; i++) {
+        if (!strcmp(name, names[i])) {
+            *out = (job_status)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+bool store_job_transition_allowed(job_status from, job_status to) {
+    if ((unsigned)from >= JOB_STATUS_COUNT || (unsigned)to >= JOB_STATUS_COUNT || from == to)
+        return false;
+    switch (to) {
+    case JOB_CREATED: return false;
+    case JOB_ASSIGNED: return from == JOB_CREATED;
+    /* agent reports: forward only, failed is final for them */
+    case JOB_RUNNING: return from == JOB_CREATED || from == JOB_ASSIGNED;
+    case JOB_COMPLETED:
+    case JOB_FAILED: return from == JOB_CREATED || from == JOB_ASSIGNED || from == JOB_RUNNING;
+    /* chain events are authoritative: they win over whatever the agent said */
+    case JOB_CONFIRMED: return from <= JOB_FAILED;
+    case JOB_PAID: return from != JOB_CANCELLED;
+    case JOB_CANCELLED: return from == JOB_CREATED || from == JOB_ASSIGNED;
+    default: return false;
+    }
+}

@@ -1,0 +1,207 @@
+/* store_providers — the provider table, derived from NodeReputation events (registration,
+ * heartbeats, job counts) plus the offline sweep. Every write is one upsert statement. */
+#include <time.h>
+
+#include "store/store_internal.h"
+
+#define PROVIDER_COLS                                                                          \
+    "SELECT address, gpu_model, vram, last_seen, is_online, is_registered,"                    \
+    " total_jobs_completed, reputation_score, registered_block, created_at, updated_at"        \
+    " FROM providers"
+
+static void read_provider(db_stmt *st, store_provider *p) {
+    memset(p, 0, sizeof *p);
+    db_col_blob_fixed(st, 0, p->address, 20);
+    db_col_text_copy(st, 1, p->gpu_model, sizeof p->gpu_model);
+    p->vram = db_col_int64(st, 2);
+    p->last_seen = db_col_int64(st, 3);
+    p->is_online = db_col_int64(st, 4) != 0;
+    p->is_registered = db_col_int64(st, 5) != 0;
+    p->total_jobs_completed = db_col_int64(st, 6);
+    p->reputation_score = db_col_int64(st, 7);
+    p->registered_block = db_col_int64(st, 8);
+    p->created_at = db_col_int64(st, 9);
+    p->updated_at = db_col_int64(st, 10);
+}
+
+/* Cut s to at most cap-1 bytes without splitting a UTF-8 sequence. */
+static void copy_utf8(char *out, size_t cap, const char *s) {
+    size_t n = strlen(s);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    }
+    memcpy(out, s, n);
+    out[n] = 0;
+}
+
+int store_provider_register(store *s, const uint8_t addr[20], const char *gpu_model, uint64_t vram,
+                            int64_t block_time, uint64_t block_number) {
+    char model[STORE_GPU_MODEL_MAX];
+    copy_utf8(model, sizeof model, gpu_model ? gpu_model : "");
+    db_stmt *st;
+    int rc = db_prepare(
+        s->db,
+        "INSERT INTO providers (address, gpu_model, vram, last_seen, is_online, is_registered,"
+        " registered_block, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?)"
+        " ON CONFLICT (address) DO UPDATE SET gpu_model = excluded.gpu_model, vram = excluded.vram,"
+        " last_seen = CASE WHEN excluded.last_seen > providers.last_seen THEN excluded.last_seen"
+        " ELSE providers.last_seen END, is_online = 1, is_registered = 1,"
+        " registered_block = excluded.registered_block, updated_at = excluded.updated_at",
+        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    int64_t now = (int64_t)time(NULL);
+    db_bind_blob(st, 1, addr, 20);
+    db_bind_text(st, 2, model);
+    db_bind_int64(st, 3, vram > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)vram);
+    db_bind_int64(st, 4, block_time);
+    db_bind_int64(st, 5, block_number > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)block_number);
+    db_bind_int64(st, 6, now);
+    db_bind_int64(st, 7, now);
+    rc = db_run(st);
+    db_reset(st);
+    return store_rc(s, rc);
+}
+
+int store_provider_heartbeat(store *s, const uint8_t addr[20], int64_t ts) {
+    db_stmt *st;
+    int rc = db_prepare(
+        s->db,
+        "INSERT INTO providers (address, last_seen, is_online, created_at, updated_at)"
+        " VALUES (?, ?, 1, ?, ?) ON CONFLICT (address) DO UPDATE SET"
+        " last_seen = CASE WHEN excluded.last_seen > providers.last_seen THEN excluded.last_seen"
+        " ELSE providers.last_seen END, is_online = 1, updated_at = excluded.updated_at",
+        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    int64_t now = (int64_t)time(NULL);
+    db_bind_blob(st, 1, addr, 20);
+    db_bind_int64(st, 2, ts);
+    db_bind_int64(st, 3, now);
+    db_bind_int64(st, 4, now);
+    rc = db_run(st);
+    db_reset(st);
+    return store_rc(s, rc);
+}
+
+int store_provider_set_job_count(store *s, const uint8_t addr[20], int64_t count) {
+    db_stmt *st;
+    int rc = db_prepare(
+        s->db,
+        "INSERT INTO providers (address, total_jobs_completed, reputation_score, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET"
+        " total_jobs_completed = excluded.total_jobs_completed,"
+        " reputation_score = excluded.reputation_score, updated_at = excluded.updated_at",
+        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    int64_t now = (int64_t)time(NULL);
+    db_bind_blob(st, 1, addr, 20);
+    db_bind_int64(st, 2, count);
+    db_bind_int64(st, 3, count);
+    db_bind_int64(st, 4, now);
+    db_bind_int64(st, 5, now);
+    rc = db_run(st);
+    db_reset(st);
+    return store_rc(s, rc);
+}
+
+int store_provider_delete(store *s, const uint8_t addr[20]) {
+    db_stmt *st;
+    int rc = db_prepare(s->db, "DELETE FROM providers WHERE address = ?", &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_blob(st, 1, addr, 20);
+    rc = db_run(st);
+    int64_t n = db_changes(st);
+    db_reset(st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    return n ? STORE_OK : STORE_NOTFOUND;
+}
+
+int store_provider_sweep_offline(store *s, int64_t cutoff_ts, int *changed) {
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        "UPDATE providers SET is_online = 0, updated_at = ? WHERE is_online = 1 AND last_seen < ?",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)time(NULL));
+    db_bind_int64(st, 2, cutoff_ts);
+    rc = db_run(st);
+    if (changed) *changed = (int)db_changes(st);
+    db_reset(st);
+    return store_rc(s, rc);
+}
+
+int store_provider_get(store *s, const uint8_t addr[20], store_provider *out) {
+    db_stmt *st;
+    int rc = db_prepare(s->db, PROVIDER_COLS " WHERE address = ?", &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_blob(st, 1, addr, 20);
+    rc = db_step(st);
+    if (rc == DB_ROW) read_provider(st, out);
+    db_reset(st);
+    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+}
+
+/* The WHERE clause is composed from constant fragments; values are always bound. */
+static void provider_where(const store_provider_filter *f, char *w, size_t cap) {
+    snprintf(w, cap, " WHERE vram >= ? AND reputation_score >= ?%s%s",
+             f->online >= 0 ? " AND is_online = ?" : "",
+             f->gpu_model ? " AND lower(gpu_model) = lower(?)" : "");
+}
+
+static int provider_bind(db_stmt *st, const store_provider_filter *f) {
+    int i = 1;
+    db_bind_int64(st, i++, f->min_vram);
+    db_bind_int64(st, i++, f->min_reputation);
+    if (f->online >= 0) db_bind_int64(st, i++, f->online ? 1 : 0);
+    if (f->gpu_model) db_bind_text(st, i++, f->gpu_model);
+    return i;
+}
+
+int store_provider_list(store *s, const store_provider_filter *f, store_provider *out, int cap,
+                        int *n, int64_t *total) {
+    char where[160], sql[640];
+    *n = 0;
+    provider_where(f, where, sizeof where);
+    db_stmt *st;
+    if (total) {
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM providers%s", where);
+        int rc = db_prepare(s->db, sql, &st);
+        if (rc != DB_OK) return store_rc(s, rc);
+        provider_bind(st, f);
+        rc = db_step(st);
+        if (rc == DB_ROW) *total = db_col_int64(st, 0);
+        db_reset(st);
+        if (rc != DB_ROW) return store_rc(s, rc);
+    }
+    int64_t limit = f->limit > 0 && f->limit < cap ? f->limit : cap;
+    snprintf(sql, sizeof sql, PROVIDER_COLS "%s ORDER BY reputation_score DESC, address LIMIT ? OFFSET ?",
+             where);
+    int rc = db_prepare(s->db, sql, &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    int i = provider_bind(st, f);
+    db_bind_int64(st, i++, limit);
+    db_bind_int64(st, i, f->offset > 0 ? f->offset : 0);
+    while (*n < limit && (rc = db_step(st)) == DB_ROW) read_provider(st, &out[(*n)++]);
+    db_reset(st);
+    return rc == DB_ROW ? STORE_OK : store_rc(s, rc);
+}
+
+int store_provider_stats(store *s, store_provider_summary *out) {
+    memset(out, 0, sizeof *out);
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        "SELECT count(*), COALESCE(SUM(is_online), 0), COALESCE(SUM(is_registered), 0),"
+                        " COALESCE(SUM(vram), 0), COALESCE(SUM(total_jobs_completed), 0) FROM providers",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        out->total = db_col_int64(st, 0);
+        out->online = db_col_int64(st, 1);
+        out->registered = db_col_int64(st, 2);
+        out->total_vram = db_col_int64(st, 3);
+        out->total_jobs_completed = db_col_int64(st, 4);
+    }
+    db_reset(st);
+    return store_rc(s, rc);
+}

@@ -1,0 +1,168 @@
+/* store_reputation — one incrementJobs per confirmed job, ever. The row is created with the
+ * job's confirmation (job_id is the primary key, so a replayed JobConfirmed cannot make a
+ * second one); the signer persists nonce and raw tx (state signed) BEFORE broadcasting, so a
+ * restart re-broadcasts the same transaction instead of signing a new one. Also the admin
+ * wallet's next nonce per chain. */
+#include <time.h>
+
+#include "store/store_internal.h"
+
+static const char *const rep_names[STORE_REP_STATE_COUNT] = {"pending", "signed", "mined", "failed"};
+
+const char *store_rep_state_name(store_rep_state st) {
+    return (unsigned)st < STORE_REP_STATE_COUNT ? rep_names[st] : "unknown";
+}
+
+int store_rep_state_parse(const char *name, store_rep_state *out) {
+    for (int i = 0; i < STORE_REP_STATE_COUNT; i++) {
+        if (!strcmp(name, rep_names[i])) {
+            *out = (store_rep_state)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+#define REP_COLS                                                                               \
+    "SELECT job_id, provider, state, nonce, raw_tx, tx_hash, attempts, last_error,"            \
+    " confirmed_at, sent_at, mined_block, created_at, updated_at FROM reputation_updates"
+
+static void read_rep(db_stmt *st, store_rep *r) {
+    memset(r, 0, sizeof *r);
+    db_col_blob_fixed(st, 0, r->job_id, 32);
+    db_col_blob_fixed(st, 1, r->provider, 20);
+    store_rep_state state = STORE_REP_PENDING;
+    store_rep_state_parse(db_col_text(st, 2), &state);
+    r->state = state;
+    r->has_nonce = !db_col_is_null(st, 3);
+    r->nonce = (uint64_t)db_col_int64(st, 3);
+    size_t n;
+    const uint8_t *raw = db_col_blob(st, 4, &n);
+    if (raw && n <= sizeof r->raw_tx) {
+        memcpy(r->raw_tx, raw, n);
+        r->raw_tx_len = n;
+    }
+    r->has_tx_hash = db_col_blob_fixed(st, 5, r->tx_hash, 32) == 0;
+    r->attempts = db_col_int64(st, 6);
+    db_col_text_copy(st, 7, r->last_error, sizeof r->last_error);
+    r->confirmed_at = db_col_int64(st, 8);
+    r->sent_at = db_col_int64(st, 9);
+    r->mined_block = db_col_int64(st, 10);
+    r->created_at = db_col_int64(st, 11);
+    r->updated_at = db_col_int64(st, 12);
+}
+
+int store_rep_add(store *s, const uint8_t job_id[32], const uint8_t provider[20], int64_t confirmed_at,
+                  int64_t now) {
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        "INSERT INTO reputation_updates (job_id, provider, state, attempts, confirmed_at,"
+                        " created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?)"
+                        " ON CONFLICT (job_id) DO NOTHING",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_blob(st, 1, job_id, 32);
+    db_bind_blob(st, 2, provider, 20);
+    db_bind_int64(st, 3, confirmed_at);
+    db_bind_int64(st, 4, now);
+    db_bind_int64(st, 5, now);
+    rc = db_run(st);
+    int64_t n = db_changes(st);
+    db_reset(st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    return n ? STORE_OK : STORE_DUP;
+}
+
+int store_rep_get(store *s, const uint8_t job_id[32], store_rep *out) {
+    db_stmt *st;
+    int rc = db_prepare(s->db, REP_COLS " WHERE job_id = ?", &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_blob(st, 1, job_id, 32);
+    rc = db_step(st);
+    if (rc == DB_ROW) read_rep(st, out);
+    db_reset(st);
+    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+}
+
+int store_rep_list_state(store *s, store_rep_state state, int limit, store_rep *rows, int *n) {
+    *n = 0;
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        REP_COLS " WHERE state = ? ORDER BY nonce NULLS LAST, created_at, job_id LIMIT ?",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_text(st, 1, store_rep_state_name(state));
+    db_bind_int64(st, 2, limit);
+    while (*n < limit && (rc = db_step(st)) == DB_ROW) read_rep(st, &rows[(*n)++]);
+    db_reset(st);
+    return rc == DB_ROW ? STORE_OK : store_rc(s, rc);
+}
+
+int store_rep_update(store *s, const store_rep *r) {
+    if ((unsigned)r->state >= STORE_REP_STATE_COUNT || r->raw_tx_len > sizeof r->raw_tx) return STORE_INVALID;
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        "UPDATE reputation_updates SET state = ?, nonce = ?, raw_tx = ?, tx_hash = ?,"
+                        " attempts = ?, last_error = ?, sent_at = ?, mined_block = ?, updated_at = ?"
+                        " WHERE job_id = ?",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_text(st, 1, store_rep_state_name(r->state));
+    if (r->has_nonce) db_bind_int64(st, 2, (int64_t)r->nonce);
+    else db_bind_null(st, 2);
+    db_bind_blob(st, 3, r->raw_tx_len ? r->raw_tx : NULL, r->raw_tx_len);
+    db_bind_blob(st, 4, r->has_tx_hash ? r->tx_hash : NULL, 32);
+    db_bind_int64(st, 5, r->attempts);
+    db_bind_text(st, 6, r->last_error[0] ? r->last_error : NULL);
+    if (r->sent_at) db_bind_int64(st, 7, r->sent_at);
+    else db_bind_null(st, 7);
+    if (r->mined_block) db_bind_int64(st, 8, r->mined_block);
+    else db_bind_null(st, 8);
+    db_bind_int64(st, 9, (int64_t)time(NULL));
+    db_bind_blob(st, 10, r->job_id, 32);
+    rc = db_run(st);
+    int64_t n = db_changes(st);
+    db_reset(st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    return n ? STORE_OK : STORE_NOTFOUND;
+}
+
+int store_rep_counts(store *s, int64_t counts[STORE_REP_STATE_COUNT]) {
+    memset(counts, 0, sizeof(int64_t) * STORE_REP_STATE_COUNT);
+    db_stmt *st;
+    int rc = db_prepare(s->db, "SELECT state, count(*) FROM reputation_updates GROUP BY state", &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    while ((rc = db_step(st)) == DB_ROW) {
+        store_rep_state k;
+        if (store_rep_state_parse(db_col_text(st, 0), &k) == 0) counts[k] = db_col_int64(st, 1);
+    }
+    db_reset(st);
+    return store_rc(s, rc);
+}
+
+int store_nonce_get(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_t *next) {
+    db_stmt *st;
+    int rc = db_prepare(s->db, "SELECT next_nonce FROM wallet_nonces WHERE chain_id = ? AND address = ?", &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)chain_id);
+    db_bind_blob(st, 2, addr, 20);
+    rc = db_step(st);
+    if (rc == DB_ROW) *next = (uint64_t)db_col_int64(st, 0);
+    db_reset(st);
+    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+}
+
+int store_nonce_set(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_t next) {
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        "INSERT INTO wallet_nonces (chain_id, address, next_nonce) VALUES (?, ?, ?)"
+                        " ON CONFLICT (chain_id, address) DO UPDATE SET next_nonce = excluded.next_nonce",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, (int64_t)chain_id);
+    db_bind_blob(st, 2, addr, 20);
+    db_bind_int64(st, 3, (int64_t)next);
+    rc = db_run(st);
+    db_reset(st);
+    return store_rc(s, rc);
+}
