@@ -152,6 +152,8 @@ typedef struct {
     uint64_t tx_index;
     uint64_t log_index;
     bool removed;
+    bool has_block_time; /* the optional "blockTimestamp" newer nodes (geth 1.14+, anvil) send */
+    uint64_t block_time;
 } rpc_log;
 
 void rpc_logs_free(rpc_log *logs, size_t n);

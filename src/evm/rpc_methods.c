@@ -266,6 +266,10 @@ static int parse_log(const cJSON *v, rpc_log *l) {
         case 'b':
             if (strcmp(k, "blockNumber") == 0) bit = L_BN, rc = rpc_parse_u64(f, &l->block_number);
             else if (strcmp(k, "blockHash") == 0) bit = L_BH, rc = rpc_parse_fixed(f, l->block_hash, 32);
+            else if (strcmp(k, "blockTimestamp") == 0 && !cJSON_IsNull(f)) {
+                rc = rpc_parse_u64(f, &l->block_time);
+                l->has_block_time = rc == 0;
+            }
             break;
         case 'l':
             if (strcmp(k, "logIndex") == 0) bit = L_LI, rc = rpc_parse_u64(f, &l->log_index);

@@ -217,6 +217,7 @@ TEST(logs) {
         CHECK(l[0].data[1] == 2);
         CHECK(l[0].address[0] == 0x5f && l[0].address[19] == 0xa3);
         CHECK(!l[0].removed);
+        CHECK(!l[0].has_block_time);
     }
     rpc_logs_free(l, n);
     CHECK_EQ_INT(logs_of("[]", &l, &n), 0);
@@ -227,6 +228,13 @@ TEST(logs) {
                           "\",\"transactionIndex\":\"0x0\",\"logIndex\":\"0x0\",\"removed\":true}]";
     CHECK_EQ_INT(logs_of(minimal, &l, &n), 0);
     CHECK(n == 1 && l[0].data == NULL && l[0].data_len == 0 && l[0].removed);
+    rpc_logs_free(l, n);
+    /* the optional blockTimestamp */
+    const char *stamped = "[{\"address\":\"" ADDR "\",\"topics\":[],\"data\":\"0x\","
+                          "\"blockNumber\":\"0x1\",\"blockHash\":\"" H32 "\",\"transactionHash\":\"" H32
+                          "\",\"transactionIndex\":\"0x0\",\"logIndex\":\"0x0\",\"blockTimestamp\":\"0x65\"}]";
+    CHECK_EQ_INT(logs_of(stamped, &l, &n), 0);
+    CHECK(n == 1 && l[0].has_block_time && l[0].block_time == 0x65);
     rpc_logs_free(l, n);
 
     static const char *bad[] = {
