@@ -1,6 +1,7 @@
 #include "evm/rpc.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,8 +266,13 @@ static int parse_response_http(const char *body, size_t len, long id, int http, 
                     len);
         return -1;
     }
-    long got = 0;
+    long got = LONG_MIN; /* stays so when the id could not be read */
     int rc = check_object(root, http, &got, result, err);
+    if (rc != 0 && got != LONG_MIN && got != -1 && got != id) {
+        /* an error answer to some other request is not an answer to ours */
+        err_set(err, RPC_TRANSIENT, http, 0, "malformed response: error for id %ld, expected %ld",
+                got, id);
+    }
     if (rc == 0 && got != id) {
         cJSON_Delete(*result);
         *result = NULL;

@@ -29,6 +29,7 @@ TEST(valid_result) {
 TEST(invalid_envelopes) {
     static const char *bad[] = {
         "{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":\"0x1\"}",                       /* wrong id */
+        "{\"jsonrpc\":\"2.0\",\"id\":8,\"error\":{\"code\":-32000,\"message\":\"nonce too low\"}}",
         "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x1\",\"error\":{\"code\":1}}", /* both */
         "{\"jsonrpc\":\"2.0\",\"id\":7}",                                          /* neither */
         "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x1\",\"result\":2}",          /* two results */
