@@ -1,0 +1,193 @@
+/* api internals shared by the files of src/api: the request context handed to handlers, the
+ * route table, and the helpers handlers use to read input and answer. Not for other modules. */
+#ifndef LAMDA_API_INTERNAL_H
+#define LAMDA_API_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <h2o.h>
+
+#include "api/api.h"
+#include "core/config.h"
+#include "store/store.h"
+
+#define API_MAX_PARAMS 4   /* path parameters per route */
+#define API_MAX_QUERY 32   /* query parameters kept per request; more → 400 */
+#define API_LIMIT_DEFAULT 100
+#define API_LIMIT_MAX 1000
+
+typedef struct api_server api_server;
+typedef struct api_thread api_thread;
+typedef struct api_ctx api_ctx;
+
+/* ---- route table ---------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    const char *in;   /* "path" or "query" */
+    const char *type; /* "string", "integer" or "number" */
+    const char *desc;
+} api_param;
+
+enum {
+    API_F_AUTH = 1,         /* needs credentials (documented in OpenAPI as security) */
+    API_F_NO_RATELIMIT = 2, /* probes: /health, /ready, /metrics */
+    API_F_JSON_BODY = 4,    /* takes a JSON request body */
+    API_F_NO_LOG = 8,       /* no access-log line (none yet; kept for probes if needed) */
+};
+
+typedef void (*api_handler)(api_ctx *c);
+
+typedef struct {
+    const char *method;  /* "GET", "POST", "PUT" */
+    const char *pattern; /* "/api/nodes/{address}" */
+    api_handler fn;
+    const char *summary;
+    const char *tag;
+    unsigned flags;
+    api_param params[10]; /* terminated by a zero entry */
+} api_route;
+
+/* Each routes_*.c file exports its table, terminated by {NULL}. */
+extern const api_route api_routes_ops[];
+extern const api_route api_routes_nodes[];
+extern const api_route api_routes_jobs[];
+extern const api_route api_routes_reputation[];
+
+/* ---- per-request context -------------------------------------------------------------------- */
+
+struct api_ctx {
+    h2o_req_t *req;
+    api_thread *thr;
+    api_server *srv;
+    const api_route *route; /* NULL when unmatched */
+    int route_index;
+    char *param[API_MAX_PARAMS]; /* decoded path parameters (pool memory, NUL-terminated) */
+    int nparams;
+    bool query_parsed;
+    int nquery;
+    struct {
+        char *key, *val;
+    } query[API_MAX_QUERY];
+    int status;      /* response status once answered, 0 before */
+    size_t bytes;    /* response body bytes */
+};
+
+/* ---- router (router.c) ---------------------------------------------------------------------- */
+
+/* Build the route table (all tables concatenated) and its metrics. Call once. */
+int api_router_init(void);
+size_t api_router_count(void);
+const api_route *api_router_get(size_t i);
+
+typedef enum { API_MATCH_OK, API_MATCH_NOT_FOUND, API_MATCH_BAD_METHOD, API_MATCH_BAD_PATH } api_match_result;
+
+/* Match method + path (no query) against the table. On OK sets *route, *index and fills
+ * params (decoded into pool). On BAD_METHOD writes the allowed methods ("GET, OPTIONS") to
+ * allow. BAD_PATH: a parameter is not valid percent-encoding. */
+api_match_result api_router_match(const char *method, size_t mlen, const char *path, size_t plen,
+                                   h2o_mem_pool_t *pool, int *index, char **params, int *nparams,
+                                   char *allow, size_t allowlen);
+
+/* Percent-decode s[0..len) into out (capacity cap >= len+1 is always enough); '+' becomes a
+ * space when plus_space. Rejects malformed escapes and NUL. Returns the decoded length or -1. */
+long api_pct_decode(const char *s, size_t len, bool plus_space, char *out, size_t cap);
+
+/* Query string (without '?') into c->query. -1 on bad encoding or too many parameters. */
+int api_query_parse(api_ctx *c, const char *qs, size_t len);
+/* The first value of key, or NULL. */
+const char *api_query(api_ctx *c, const char *key);
+
+/* Per-route metrics. */
+void api_router_observe(int index, const char *method, int status, double seconds);
+
+/* ---- responses (respond.c) ------------------------------------------------------------------ */
+
+/* {"success":true,"data":data}; takes ownership of data (NULL → null). */
+void api_ok(api_ctx *c, int status, cJSON *data);
+/* {"success":false,"error":msg}. */
+void api_error(api_ctx *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* {"success":false,"error":msg,"data":data}; takes ownership of data. */
+void api_error_data(api_ctx *c, int status, cJSON *data, const char *msg);
+/* Any body with a content type (copied). */
+void api_send(api_ctx *c, int status, const char *content_type, const char *body, size_t len);
+/* Add a response header (name lowercase; value copied into the request pool). */
+void api_header(api_ctx *c, const char *name, const char *value);
+
+/* ---- input helpers (respond.c): each answers 400 itself and returns -1 on bad input --------- */
+
+int api_param_address(api_ctx *c, int i, uint8_t out[20]);
+int api_param_job_id(api_ctx *c, int i, uint8_t out[32]);
+/* Optional query integer within [min,max]; *out = def when absent. */
+int api_query_int(api_ctx *c, const char *key, int64_t def, int64_t min, int64_t max, int64_t *out);
+/* Optional query address; *present = false when absent. */
+int api_query_address(api_ctx *c, const char *key, uint8_t out[20], bool *present);
+/* Parse the request body as a JSON object (400 on empty/malformed/not an object). */
+cJSON *api_body_json(api_ctx *c);
+
+/* Text helpers. */
+void api_fmt_time(int64_t unix_s, char out[32]); /* RFC 3339 UTC, "" for 0 */
+int api_parse_address_str(const char *s, size_t len, uint8_t out[20], const char **why);
+
+/* Shared by the route files. */
+cJSON *api_provider_json(const store_provider *p);
+/* Replace c->query by the members of a JSON object (strings, integers, booleans; null =
+ * absent); a member not in allowed (NULL-terminated) is a 400. */
+int api_body_as_query(api_ctx *c, const cJSON *body, const char *const *allowed);
+
+/* ---- server services for handlers (http_server.c) ---------------------------------------------- */
+
+const lamda_config *api_cfg(api_ctx *c);
+/* This thread's store, opened on first use; NULL (and a 503 already sent when respond) if the
+ * database is unreachable. */
+store *api_store(api_ctx *c, bool respond);
+/* After a STORE_CONN/ERR result: answer 503 (store errors are never the client's fault). */
+void api_store_error(api_ctx *c, int rc);
+/* Header value of name (lowercase) or NULL; *len set. */
+const char *api_req_header(api_ctx *c, const char *name, size_t *len);
+/* Cached OpenAPI document. */
+const char *api_openapi_json(size_t *len);
+
+/* ---- openapi.c -------------------------------------------------------------------------------- */
+/* Generate the document from the route table; malloc'd. */
+char *api_openapi_build(size_t *len);
+
+/* ---- ratelimit.c ------------------------------------------------------------------------------ */
+
+typedef struct api_ratelimit api_ratelimit;
+api_ratelimit *api_ratelimit_new(uint64_t per_second);
+void api_ratelimit_free(api_ratelimit *rl);
+/* key: up to 16 bytes (IPv4 or IPv6 address). Returns true when allowed; otherwise false
+ * and *retry_after_s = seconds until a token is available (>= 1). now_ms monotonic. */
+bool api_ratelimit_take(api_ratelimit *rl, const uint8_t *key, size_t keylen, uint64_t now_ms,
+                        uint64_t *retry_after_s);
+
+/* ---- cors.c ----------------------------------------------------------------------------------- */
+
+typedef struct api_cors api_cors;
+api_cors *api_cors_new(const char *origins); /* "*" or comma-separated list; NULL = none */
+void api_cors_free(api_cors *cors);
+/* Whether origin is allowed; *echo = the Access-Control-Allow-Origin value to send. */
+bool api_cors_allowed(const api_cors *cors, const char *origin, size_t len, bool *wildcard);
+/* Add CORS headers to a normal response when the request has an allowed Origin. */
+void api_cors_apply(api_ctx *c, const api_cors *cors);
+/* Answer OPTIONS (preflight or not) for a path whose methods are allow. */
+void api_cors_preflight(api_ctx *c, const api_cors *cors, const char *allow);
+
+/* ---- auth.c ------------------------------------------------------------------------------------ */
+
+typedef struct api_replay api_replay;
+api_replay *api_replay_new(size_t capacity);
+void api_replay_free(api_replay *r);
+/* Remember a signature hash until expires_s; false when it was already used (a replay). */
+bool api_replay_check_and_add(api_replay *r, const uint8_t hash[32], int64_t now_s, int64_t expires_s);
+/* Constant-time equality of a and b (lengths may differ; time depends on len(b) only). */
+bool api_ct_equal(const char *a, size_t alen, const char *b, size_t blen);
+/* The canonical job-status message (docs/api-auth.md). Returns its length or -1. */
+int api_status_message(const uint8_t job_id[32], const char *status, int64_t ts, char *out, size_t cap);
+api_replay *api_server_replay(api_ctx *c);
+
+#endif

@@ -1,0 +1,195 @@
+/* respond — the JSON envelope ({"success":true,"data":…} / {"success":false,"error":…}) and
+ * the strict input readers handlers use; every reader answers 400 itself on bad input. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/internal.h"
+#include "core/hex.h"
+#include "evm/address.h"
+
+void api_header(api_ctx *c, const char *name, const char *value) {
+    size_t vl = strlen(value);
+    h2o_iovec_t v = h2o_strdup(&c->req->pool, value, vl);
+    h2o_add_header_by_str(&c->req->pool, &c->req->res.headers, name, strlen(name), 1, NULL, v.base, v.len);
+}
+
+void api_send(api_ctx *c, int status, const char *content_type, const char *body, size_t len) {
+    if (c->status) return; /* answered already: one response per request */
+    h2o_req_t *req = c->req;
+    req->res.status = status;
+    req->res.reason = "";
+    switch (status) {
+    case 200: req->res.reason = "OK"; break;
+    case 201: req->res.reason = "Created"; break;
+    case 202: req->res.reason = "Accepted"; break;
+    case 204: req->res.reason = "No Content"; break;
+    case 400: req->res.reason = "Bad Request"; break;
+    case 401: req->res.reason = "Unauthorized"; break;
+    case 403: req->res.reason = "Forbidden"; break;
+    case 404: req->res.reason = "Not Found"; break;
+    case 405: req->res.reason = "Method Not Allowed"; break;
+    case 409: req->res.reason = "Conflict"; break;
+    case 413: req->res.reason = "Payload Too Large"; break;
+    case 415: req->res.reason = "Unsupported Media Type"; break;
+    case 429: req->res.reason = "Too Many Requests"; break;
+    case 500: req->res.reason = "Internal Server Error"; break;
+    case 503: req->res.reason = "Service Unavailable"; break;
+    default: req->res.reason = "Status"; break;
+    }
+    if (content_type)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
+    req->res.content_length = len;
+    c->status = status;
+    c->bytes = len;
+    h2o_send_inline(req, body, len);
+}
+
+static void send_json(api_ctx *c, int status, cJSON *root) {
+    char *txt = root ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    if (!txt) {
+        static const char oom[] = "{\"success\":false,\"error\":\"out of memory\"}";
+        api_send(c, 503, "application/json", oom, sizeof oom - 1);
+        return;
+    }
+    api_send(c, status, "application/json", txt, strlen(txt));
+    cJSON_free(txt);
+}
+
+void api_ok(api_ctx *c, int status, cJSON *data) {
+    cJSON *root = cJSON_CreateObject();
+    if (!root) {
+        cJSON_Delete(data);
+        send_json(c, status, NULL);
+        return;
+    }
+    cJSON_AddBoolToObject(root, "success", 1);
+    cJSON_AddItemToObject(root, "data", data ? data : cJSON_CreateNull());
+    send_json(c, status, root);
+}
+
+void api_error_data(api_ctx *c, int status, cJSON *data, const char *msg) {
+    cJSON *root = cJSON_CreateObject();
+    if (!root) {
+        cJSON_Delete(data);
+        send_json(c, status, NULL);
+        return;
+    }
+    cJSON_AddBoolToObject(root, "success", 0);
+    cJSON_AddStringToObject(root, "error", msg);
+    if (data) cJSON_AddItemToObject(root, "data", data);
+    send_json(c, status, root);
+}
+
+void api_error(api_ctx *c, int status, const char *fmt, ...) {
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* Messages may echo client input: keep the JSON valid whatever the bytes (cJSON escapes
+     * control characters; invalid UTF-8 is replaced so strict clients can parse it). */
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p >= 0x80) *p = '?';
+    api_error_data(c, status, NULL, msg);
+}
+
+/* ---- input ---------------------------------------------------------------------------------- */
+
+int api_parse_address_str(const char *s, size_t len, uint8_t out[20], const char **why) {
+    int rc = address_parse(s, len, out);
+    if (rc == ADDRESS_OK) return 0;
+    *why = rc == ADDRESS_BAD_CHECKSUM ? "EIP-55 checksum mismatch (send it all lowercase to skip the check)"
+                                      : "expected 0x followed by 40 hex digits";
+    return -1;
+}
+
+int api_param_address(api_ctx *c, int i, uint8_t out[20]) {
+    const char *why = "missing";
+    const char *s = i < c->nparams ? c->param[i] : NULL;
+    if (s && api_parse_address_str(s, strlen(s), out, &why) == 0) return 0;
+    api_error(c, 400, "invalid address: %s", why);
+    return -1;
+}
+
+int api_param_job_id(api_ctx *c, int i, uint8_t out[32]) {
+    const char *s = i < c->nparams ? c->param[i] : NULL;
+    if (s && strlen(s) == 66 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && hex_decode_exact(s, 66, out, 32) == 0)
+        return 0;
+    api_error(c, 400, "invalid job id: expected 0x followed by 64 hex digits");
+    return -1;
+}
+
+int api_query_int(api_ctx *c, const char *key, int64_t def, int64_t min, int64_t max, int64_t *out) {
+    const char *v = api_query(c, key);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    const char *p = v;
+    if (*p == '-') p++;
+    bool digits = *p != '\0' && strlen(p) <= 18;
+    for (; *p && digits; p++) digits = *p >= '0' && *p <= '9';
+    if (digits) {
+        errno = 0;
+        long long n = strtoll(v, NULL, 10);
+        if (!errno && n >= min && n <= max) {
+            *out = n;
+            return 0;
+        }
+    }
+    api_error(c, 400, "invalid %s: expected an integer from %" PRId64 " to %" PRId64, key, min, max);
+    return -1;
+}
+
+int api_query_address(api_ctx *c, const char *key, uint8_t out[20], bool *present) {
+    const char *v = api_query(c, key);
+    *present = false;
+    if (!v) return 0;
+    const char *why;
+    if (api_parse_address_str(v, strlen(v), out, &why) != 0) {
+        api_error(c, 400, "invalid %s: %s", key, why);
+        return -1;
+    }
+    *present = true;
+    return 0;
+}
+
+cJSON *api_body_json(api_ctx *c) {
+    h2o_iovec_t e = c->req->entity;
+    if (!e.base || e.len == 0) {
+        api_error(c, 400, "a JSON object body is required");
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(e.base, e.len, &end, 0);
+    if (j && end) {
+        /* Only whitespace may follow the value. */
+        for (const char *p = end; p < e.base + e.len; p++)
+            if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') {
+                cJSON_Delete(j);
+                j = NULL;
+                break;
+            }
+    }
+    if (!j || !cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        api_error(c, 400, "malformed JSON body: expected an object");
+        return NULL;
+    }
+    return j;
+}
+
+void api_fmt_time(int64_t t, char out[32]) {
+    out[0] = '\0';
+    if (t <= 0) return;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm)) return;
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,0 +1,196 @@
+/* routes_nodes — providers: the seed's /api/nodes… and the original's /api/v1/nodes….
+ * Lists are sorted by reputation_score descending, then address (store_provider_list). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/internal.h"
+#include "evm/address.h"
+#include "store/store.h"
+
+cJSON *api_provider_json(const store_provider *p) {
+    char addr[ADDRESS_STR_LEN], t[32];
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddStringToObject(o, "wallet_address", address_format(p->address, addr));
+    cJSON_AddStringToObject(o, "gpu_model", p->gpu_model);
+    cJSON_AddNumberToObject(o, "vram", (double)p->vram);
+    api_fmt_time(p->last_seen, t);
+    if (*t) cJSON_AddStringToObject(o, "last_seen", t);
+    else cJSON_AddNullToObject(o, "last_seen");
+    cJSON_AddBoolToObject(o, "is_online", p->is_online);
+    cJSON_AddBoolToObject(o, "is_registered", p->is_registered);
+    cJSON_AddNumberToObject(o, "total_jobs_completed", (double)p->total_jobs_completed);
+    cJSON_AddNumberToObject(o, "reputation_score", (double)p->reputation_score);
+    api_fmt_time(p->created_at, t);
+    cJSON_AddStringToObject(o, "created_at", t);
+    api_fmt_time(p->updated_at, t);
+    cJSON_AddStringToObject(o, "updated_at", t);
+    return o;
+}
+
+/* Parse "true"/"false"/"any" (online filter). */
+static int online_param(api_ctx *c, int def, int *out) {
+    const char *v = api_query(c, "online");
+    *out = def;
+    if (!v) return 0;
+    if (!strcmp(v, "true") || !strcmp(v, "1")) *out = 1;
+    else if (!strcmp(v, "false") || !strcmp(v, "0")) *out = 0;
+    else if (!strcmp(v, "any")) *out = -1;
+    else {
+        api_error(c, 400, "invalid online: expected true, false or any");
+        return -1;
+    }
+    return 0;
+}
+
+static int read_filter(api_ctx *c, store_provider_filter *f, int online_def) {
+    memset(f, 0, sizeof *f);
+    if (api_query_int(c, "min_vram", 0, 0, INT64_MAX / 2, &f->min_vram) ||
+        api_query_int(c, "min_reputation_score", 0, 0, INT64_MAX / 2, &f->min_reputation) ||
+        api_query_int(c, "limit", API_LIMIT_DEFAULT, 1, API_LIMIT_MAX, &f->limit) ||
+        api_query_int(c, "offset", 0, 0, 1000000000, &f->offset) || online_param(c, online_def, &f->online))
+        return -1;
+    const char *g = api_query(c, "gpu_model");
+    if (g) {
+        if (!*g || strlen(g) >= STORE_GPU_MODEL_MAX) {
+            api_error(c, 400, "invalid gpu_model: 1 to %d bytes", STORE_GPU_MODEL_MAX - 1);
+            return -1;
+        }
+        f->gpu_model = g;
+    }
+    return 0;
+}
+
+static void list(api_ctx *c, const store_provider_filter *f) {
+    store *s = api_store(c, true);
+    if (!s) return;
+    store_provider *rows = malloc(sizeof *rows * (size_t)f->limit);
+    if (!rows) {
+        api_error(c, 503, "out of memory");
+        return;
+    }
+    int n = 0;
+    int64_t total = 0;
+    int rc = store_provider_list(s, f, rows, (int)f->limit, &n, &total);
+    if (rc != STORE_OK) {
+        free(rows);
+        api_store_error(c, rc);
+        return;
+    }
+    cJSON *d = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(d, "nodes");
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(arr, api_provider_json(&rows[i]));
+    free(rows);
+    cJSON_AddNumberToObject(d, "count", n);
+    cJSON_AddNumberToObject(d, "total", (double)total);
+    cJSON_AddNumberToObject(d, "limit", (double)f->limit);
+    cJSON_AddNumberToObject(d, "offset", (double)f->offset);
+    api_ok(c, 200, d);
+}
+
+/* GET /api/nodes: the seed's "active nodes" (online unless ?online=any|false). */
+static void nodes_active(api_ctx *c) {
+    store_provider_filter f;
+    if (read_filter(c, &f, 1) == 0) list(c, &f);
+}
+
+/* GET /api/v1/nodes: every provider unless ?online= is given (the original's behaviour). */
+static void nodes_all(api_ctx *c) {
+    store_provider_filter f;
+    if (read_filter(c, &f, -1) == 0) list(c, &f);
+}
+
+/* Body fields become query parameters, so a POST query and a GET share one validator. */
+int api_body_as_query(api_ctx *c, const cJSON *body, const char *const *allowed) {
+    c->nquery = 0;
+    for (const cJSON *it = body->child; it; it = it->next) {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++) ok = it->string && !strcmp(*a, it->string);
+        if (!ok) {
+            api_error(c, 400, "unknown field \"%.64s\"", it->string ? it->string : "");
+            return -1;
+        }
+        if (cJSON_IsNull(it)) continue;
+        char num[32];
+        const char *v;
+        if (cJSON_IsString(it)) v = it->valuestring;
+        else if (cJSON_IsBool(it)) v = cJSON_IsTrue(it) ? "true" : "false";
+        else if (cJSON_IsNumber(it) && it->valuedouble == (double)(int64_t)it->valuedouble &&
+                 it->valuedouble > -1e15 && it->valuedouble < 1e15) {
+            snprintf(num, sizeof num, "%lld", (long long)it->valuedouble);
+            v = num;
+        } else {
+            api_error(c, 400, "invalid field \"%s\": expected a string, an integer or a boolean", it->string);
+            return -1;
+        }
+        if (c->nquery == API_MAX_QUERY) {
+            api_error(c, 400, "too many fields");
+            return -1;
+        }
+        c->query[c->nquery].key = h2o_strdup(&c->req->pool, it->string, strlen(it->string)).base;
+        c->query[c->nquery].val = h2o_strdup(&c->req->pool, v, strlen(v)).base;
+        c->nquery++;
+    }
+    return 0;
+}
+
+/* POST /api/nodes/query {min_vram, gpu_model, min_reputation_score, online, limit, offset}. */
+static void nodes_query(api_ctx *c) {
+    static const char *const allowed[] = {"min_vram", "gpu_model", "min_reputation_score", "online", "limit", "offset", NULL};
+    cJSON *body = api_body_json(c);
+    if (!body) return;
+    int rc = api_body_as_query(c, body, allowed);
+    store_provider_filter f;
+    if (rc == 0 && read_filter(c, &f, -1) == 0) list(c, &f);
+    cJSON_Delete(body);
+}
+
+static void node_get(api_ctx *c) {
+    uint8_t addr[20];
+    if (api_param_address(c, 0, addr) != 0) return;
+    store *s = api_store(c, true);
+    if (!s) return;
+    store_provider p;
+    int rc = store_provider_get(s, addr, &p);
+    if (rc == STORE_NOTFOUND) api_error(c, 404, "node not found");
+    else if (rc != STORE_OK) api_store_error(c, rc);
+    else api_ok(c, 200, api_provider_json(&p));
+}
+
+static void node_stats(api_ctx *c) {
+    store *s = api_store(c, true);
+    if (!s) return;
+    store_provider_summary sum;
+    int rc = store_provider_stats(s, &sum);
+    if (rc != STORE_OK) {
+        api_store_error(c, rc);
+        return;
+    }
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddNumberToObject(d, "total_nodes", (double)sum.total);
+    cJSON_AddNumberToObject(d, "online_nodes", (double)sum.online);
+    cJSON_AddNumberToObject(d, "offline_nodes", (double)(sum.total - sum.online));
+    cJSON_AddNumberToObject(d, "registered_nodes", (double)sum.registered);
+    cJSON_AddNumberToObject(d, "total_vram", (double)sum.total_vram);
+    cJSON_AddNumberToObject(d, "total_jobs_completed", (double)sum.total_jobs_completed);
+    api_ok(c, 200, d);
+}
+
+#define P_ADDR {"address", "path", "string", "provider wallet address (0x + 40 hex, any case; mixed case must be EIP-55)"}
+#define Q_NODE_FILTERS                                                                                          \
+    {"min_vram", "query", "integer", "minimum VRAM (MiB)"},                                                      \
+    {"gpu_model", "query", "string", "exact GPU model, case-insensitive"},                                       \
+    {"min_reputation_score", "query", "integer", "minimum reputation score"},                                    \
+    {"online", "query", "string", "true, false or any"},                                                         \
+    {"limit", "query", "integer", "page size, 1..1000, default 100"},                                            \
+    {"offset", "query", "integer", "rows to skip"}
+
+const api_route api_routes_nodes[] = {
+    {"GET", "/api/nodes", nodes_active, "List online nodes (sorted by reputation_score desc)", "nodes", 0, {Q_NODE_FILTERS}},
+    {"GET", "/api/nodes/{address}", node_get, "One node", "nodes", 0, {P_ADDR}},
+    {"POST", "/api/nodes/query", nodes_query, "Query nodes with a JSON filter {min_vram, gpu_model, min_reputation_score, online, limit, offset}", "nodes", API_F_JSON_BODY, {{0}}},
+    {"GET", "/api/v1/nodes", nodes_all, "List nodes (sorted by reputation_score desc)", "nodes", 0, {Q_NODE_FILTERS}},
+    {"GET", "/api/v1/nodes/stats", node_stats, "Node statistics", "nodes", 0, {{0}}},
+    {"GET", "/api/v1/nodes/{address}", node_get, "One node", "nodes", 0, {P_ADDR}},
+    {NULL, NULL, NULL, NULL, NULL, 0, {{0}}},
+};
