@@ -1,0 +1,466 @@
+/* bus — see bus.h. A thin layer over libnats: it fixes the connection policy (reconnect
+ * forever, start even when the server is down), the shape of the dispatch stream, and turns
+ * libnats statuses into this project's "0 / -1 + message" convention. */
+#include "bus/bus.h"
+
+#include <nats/nats.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+
+#define CONNECT_TIMEOUT_MS 2000
+#define RECONNECT_WAIT_MS 500
+#define RECONNECT_JITTER_MS 250
+#define RECONNECT_BUF_BYTES (8 * 1024 * 1024)
+#define STREAM_API_WAIT_MS 5000
+#define CLOSE_WAIT_MS 5000
+#define NS_PER_MS 1000000LL
+
+struct bus_sub {
+    bus *b;
+    natsSubscription *ns;
+    bus_msg_cb cb;
+    void *ud;
+    bool closing; /* an unsubscribe was issued; guarded by b->lock */
+    bus_sub *next;
+};
+
+struct bus {
+    natsConnection *nc;
+    jsCtx *js;
+    char name[64];
+    /* lock guards subs (the open subscriptions) and every bus_sub's closing flag; done is
+     * signalled each time libnats reports a subscription finished. */
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    bus_sub *subs;
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...) {
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* "what: status text (detail)" — libnats keeps a per-thread detail of the last failure. */
+static int fail_nats(char *err, size_t errlen, const char *what, natsStatus s, jsErrCode jerr) {
+    natsStatus last;
+    const char *detail = nats_GetLastError(&last);
+    if (jerr)
+        return fail(err, errlen, "%s: %s (JetStream error %d%s%s)", what, natsStatus_GetText(s), (int)jerr,
+                    detail && *detail ? ": " : "", detail ? detail : "");
+    return fail(err, errlen, "%s: %s%s%s", what, natsStatus_GetText(s), detail && *detail ? ": " : "",
+                detail ? detail : "");
+}
+
+bool bus_subject_valid(const char *subject, bool wildcards) {
+    if (!subject) return false;
+    size_t len = strnlen(subject, BUS_MAX_SUBJECT + 1);
+    if (len == 0 || len > BUS_MAX_SUBJECT) return false;
+    size_t tok_start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        unsigned char c = (unsigned char)subject[i];
+        if (c == '.' || c == '\0') {
+            size_t tlen = i - tok_start;
+            if (tlen == 0) return false;
+            const char *tok = subject + tok_start;
+            if (tlen == 1 && (tok[0] == '*' || tok[0] == '>')) {
+                if (!wildcards) return false;
+                if (tok[0] == '>' && c != '\0') return false;
+            }
+            tok_start = i + 1;
+            continue;
+        }
+        if (c <= 0x20 || c >= 0x7f) return false;
+        if ((c == '*' || c == '>') && !wildcards) return false;
+    }
+    /* A '*' or '>' glued to other characters ("a*") is not a wildcard and not a valid token. */
+    for (size_t i = 0; i < len; i++) {
+        if (subject[i] != '*' && subject[i] != '>') continue;
+        bool alone = (i == 0 || subject[i - 1] == '.') && (i + 1 == len || subject[i + 1] == '.');
+        if (!alone) return false;
+    }
+    return true;
+}
+
+/* Connection events, on libnats's threads. They take no closure: libnats may still deliver the
+ * "closed" event after bus_close has freed the bus. */
+static void on_disconnected(natsConnection *nc, void *closure) {
+    (void)closure;
+    if (natsConnection_IsClosed(nc)) return; /* our own bus_close: on_closed says it */
+    log_warn("nats: disconnected; reconnecting in the background, publishes are buffered");
+}
+
+static void on_reconnected(natsConnection *nc, void *closure) {
+    (void)closure;
+    char url[256] = "";
+    natsConnection_GetConnectedUrl(nc, url, sizeof url);
+    log_info("nats: connected to %s", url);
+}
+
+static void on_closed(natsConnection *nc, void *closure) {
+    (void)nc;
+    (void)closure;
+    log_info("nats: connection closed");
+}
+
+static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s, void *closure) {
+    (void)nc;
+    (void)sub;
+    (void)closure;
+    /* Typically a slow consumer: a subscription's pending limit was hit and messages dropped. */
+    log_error("nats: asynchronous error: %s", natsStatus_GetText(s));
+}
+
+int bus_connect(const char *url, const char *name, bus **out, char *err, size_t errlen) {
+    natsOptions *opts = NULL;
+    natsStatus s;
+    int rc = -1;
+    if (!out) return fail(err, errlen, "bus_connect: no output");
+    *out = NULL;
+    if (!url || !*url) return fail(err, errlen, "NATS_URL is empty");
+    bus *b = calloc(1, sizeof *b);
+    if (!b) return fail(err, errlen, "out of memory");
+    snprintf(b->name, sizeof b->name, "%s", name && *name ? name : "lamda");
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->done, NULL);
+
+    s = natsOptions_Create(&opts);
+    if (s == NATS_OK) s = natsOptions_SetURL(opts, url);
+    if (s == NATS_OK) s = natsOptions_SetName(opts, b->name);
+    if (s == NATS_OK) s = natsOptions_SetTimeout(opts, CONNECT_TIMEOUT_MS);
+    if (s == NATS_OK) s = natsOptions_SetAllowReconnect(opts, true);
+    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
+    if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, RECONNECT_WAIT_MS);
+    if (s == NATS_OK) s = natsOptions_SetReconnectJitter(opts, RECONNECT_JITTER_MS, RECONNECT_JITTER_MS);
+    if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts, RECONNECT_BUF_BYTES);
+    if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts, on_disconnected, NULL);
+    if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts, on_reconnected, NULL);
+    if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, on_closed, NULL);
+    if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts, on_async_error, NULL);
+    /* A server that is down at start must not stop the service: the first connect is retried
+     * like a reconnect, and the connected callback reports when it succeeds. */
+    if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(opts, true, on_reconnected, NULL);
+    if (s != NATS_OK) {
+        fail_nats(err, errlen, "NATS options", s, 0);
+        goto out;
+    }
+    s = natsConnection_Connect(&b->nc, opts);
+    if (s == NATS_NOT_YET_CONNECTED) {
+        log_warn("nats %s: server not reachable yet; will keep trying in the background", b->name);
+    } else if (s != NATS_OK) {
+        fail_nats(err, errlen, "NATS connect", s, 0);
+        goto out;
+    } else {
+        on_reconnected(b->nc, NULL);
+    }
+    s = natsConnection_JetStream(&b->js, b->nc, NULL);
+    if (s != NATS_OK) {
+        fail_nats(err, errlen, "JetStream context", s, 0);
+        goto out;
+    }
+    *out = b;
+    rc = 0;
+out:
+    natsOptions_Destroy(opts);
+    if (rc != 0) {
+        if (b->nc) natsConnection_Destroy(b->nc);
+        pthread_cond_destroy(&b->done);
+        pthread_mutex_destroy(&b->lock);
+        free(b);
+    }
+    return rc;
+}
+
+bool bus_connected(bus *b) { return b && b->nc && natsConnection_Status(b->nc) == NATS_CONN_STATUS_CONNECTED; }
+
+static bool same_subjects(const jsStreamConfig *c, const char *want) {
+    return c->SubjectsLen == 1 && c->Subjects && c->Subjects[0] && strcmp(c->Subjects[0], want) == 0;
+}
+
+static bool same_republish(const jsStreamConfig *c) {
+    const jsRePublish *r = c->RePublish;
+    return r && r->Source && r->Destination && strcmp(r->Source, BUS_DISPATCH_SUBJECTS) == 0 &&
+           strcmp(r->Destination, BUS_AGENT_SUBJECTS) == 0 && !r->HeadersOnly;
+}
+
+int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, char *err,
+                               size_t errlen) {
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    jsOptions jo;
+    natsStatus s;
+    if (!b || !stream_name || !*stream_name) return fail(err, errlen, "no stream name");
+    /* Stream names become subject tokens of the JetStream API. */
+    for (const char *p = stream_name; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f || *p == '.' || *p == '*' || *p == '>' || *p == '/' || *p == '\\')
+            return fail(err, errlen, "invalid stream name \"%s\"", stream_name);
+    if (duplicate_window_ms == 0 || duplicate_window_ms > INT64_MAX / NS_PER_MS)
+        return fail(err, errlen, "duplicate window %llu ms out of range", (unsigned long long)duplicate_window_ms);
+    uint64_t max_age_ms = BUS_DISPATCH_MAX_AGE_MS;
+    /* The server refuses a duplicate window longer than the age limit. */
+    if (max_age_ms < duplicate_window_ms) max_age_ms = duplicate_window_ms;
+
+    const char *subjects[] = {BUS_DISPATCH_SUBJECTS};
+    jsRePublish rp;
+    jsRePublish_Init(&rp);
+    rp.Source = BUS_DISPATCH_SUBJECTS;
+    rp.Destination = BUS_AGENT_SUBJECTS;
+    rp.HeadersOnly = false;
+    jsStreamConfig sc;
+    jsStreamConfig_Init(&sc);
+    sc.Name = stream_name;
+    sc.Subjects = subjects;
+    sc.SubjectsLen = 1;
+    sc.Storage = js_FileStorage;
+    sc.Retention = js_LimitsPolicy;
+    sc.Discard = js_DiscardOld;
+    sc.Replicas = 1;
+    sc.Duplicates = (int64_t)duplicate_window_ms * NS_PER_MS;
+    sc.MaxAge = (int64_t)max_age_ms * NS_PER_MS;
+    sc.RePublish = &rp;
+
+    jsOptions_Init(&jo);
+    jo.Wait = STREAM_API_WAIT_MS;
+    s = js_GetStreamInfo(&si, b->js, stream_name, &jo, &jerr);
+    if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+        jerr = 0;
+        s = js_AddStream(&si, b->js, &sc, &jo, &jerr);
+        if (s != NATS_OK) return fail_nats(err, errlen, "create stream", s, jerr);
+        log_info("nats %s: created stream %s (%s, duplicate window %llu ms, republish to %s)", b->name,
+                 stream_name, BUS_DISPATCH_SUBJECTS, (unsigned long long)duplicate_window_ms, BUS_AGENT_SUBJECTS);
+        jsStreamInfo_Destroy(si);
+        return 0;
+    }
+    if (s != NATS_OK) return fail_nats(err, errlen, "stream info", s, jerr);
+
+    const jsStreamConfig *cur = si->Config;
+    bool same = cur && same_subjects(cur, BUS_DISPATCH_SUBJECTS) && same_republish(cur) &&
+                cur->Storage == js_FileStorage && cur->Duplicates == sc.Duplicates && cur->MaxAge == sc.MaxAge &&
+                cur->Retention == js_LimitsPolicy && cur->Discard == js_DiscardOld;
+    jsStreamInfo_Destroy(si);
+    si = NULL;
+    if (same) return 0;
+    jerr = 0;
+    s = js_UpdateStream(&si, b->js, &sc, &jo, &jerr);
+    if (s != NATS_OK) return fail_nats(err, errlen, "update stream", s, jerr);
+    jsStreamInfo_Destroy(si);
+    log_info("nats %s: updated stream %s to the dispatch configuration (duplicate window %llu ms)", b->name,
+             stream_name, (unsigned long long)duplicate_window_ms);
+    return 0;
+}
+
+int bus_publish_dedup(bus *b, const char *subject, const void *data, size_t len, const char *msg_id,
+                      int64_t timeout_ms, bool *duplicate, char *err, size_t errlen) {
+    jsPubAck *pa = NULL;
+    jsErrCode jerr = 0;
+    jsPubOptions po;
+    if (duplicate) *duplicate = false;
+    if (!b) return fail(err, errlen, "no bus");
+    if (!bus_subject_valid(subject, false) || strncmp(subject, BUS_DISPATCH_PREFIX, strlen(BUS_DISPATCH_PREFIX)) != 0)
+        return fail(err, errlen, "subject must be a concrete %s<…> subject", BUS_DISPATCH_PREFIX);
+    size_t idlen = msg_id ? strnlen(msg_id, BUS_MAX_MSG_ID + 1) : 0;
+    if (idlen == 0 || idlen > BUS_MAX_MSG_ID) return fail(err, errlen, "message id empty or too long");
+    for (size_t i = 0; i < idlen; i++)
+        if ((unsigned char)msg_id[i] <= ' ' || (unsigned char)msg_id[i] >= 0x7f)
+            return fail(err, errlen, "message id has a character that cannot go in a header");
+    if (len > INT32_MAX || (len && !data)) return fail(err, errlen, "bad payload");
+    if (timeout_ms <= 0) timeout_ms = STREAM_API_WAIT_MS;
+
+    jsPubOptions_Init(&po);
+    po.MsgId = msg_id;
+    po.MaxWait = timeout_ms;
+    natsStatus s = js_Publish(&pa, b->js, subject, data, (int)len, &po, &jerr);
+    if (s != NATS_OK) return fail_nats(err, errlen, "JetStream publish", s, jerr);
+    if (duplicate) *duplicate = pa->Duplicate;
+    jsPubAck_Destroy(pa);
+    return 0;
+}
+
+int bus_stream_msg_count(bus *b, const char *stream_name, uint64_t *msgs, char *err, size_t errlen) {
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    jsOptions jo;
+    if (!b || !stream_name || !msgs) return fail(err, errlen, "bad arguments");
+    jsOptions_Init(&jo);
+    jo.Wait = STREAM_API_WAIT_MS;
+    natsStatus s = js_GetStreamInfo(&si, b->js, stream_name, &jo, &jerr);
+    if (s != NATS_OK) return fail_nats(err, errlen, "stream info", s, jerr);
+    *msgs = si->State.Msgs;
+    jsStreamInfo_Destroy(si);
+    return 0;
+}
+
+int bus_publish(bus *b, const char *subject, const void *data, size_t len) {
+    if (!b || !bus_subject_valid(subject, false) || len > INT32_MAX || (len && !data)) return -1;
+    return natsConnection_Publish(b->nc, subject, data, (int)len) == NATS_OK ? 0 : -1;
+}
+
+static void on_message(natsConnection *nc, natsSubscription *ns, natsMsg *msg, void *closure) {
+    (void)nc;
+    (void)ns;
+    bus_sub *s = closure;
+    bus_msg m = {
+        .subject = natsMsg_GetSubject(msg),
+        .reply = natsMsg_GetReply(msg),
+        .data = (const uint8_t *)natsMsg_GetData(msg),
+        .len = (size_t)natsMsg_GetDataLength(msg),
+    };
+    if (m.reply && !*m.reply) m.reply = NULL;
+    if (!m.data) m.data = (const uint8_t *)"";
+    s->cb(s->b, &m, s->ud);
+    natsMsg_Destroy(msg);
+}
+
+/* libnats calls this once a subscription is closed and its handler has returned for the last
+ * time: only now may the wrapper the handler uses be freed. */
+static void on_sub_complete(void *closure) {
+    bus_sub *s = closure;
+    bus *b = s->b;
+    pthread_mutex_lock(&b->lock);
+    for (bus_sub **pp = &b->subs; *pp; pp = &(*pp)->next) {
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    }
+    pthread_cond_broadcast(&b->done);
+    pthread_mutex_unlock(&b->lock);
+    free(s);
+}
+
+int bus_subscribe(bus *b, const char *subject, const char *queue, bus_msg_cb cb, void *ud, bus_sub **out,
+                  char *err, size_t errlen) {
+    natsStatus s;
+    if (out) *out = NULL;
+    if (!b || !cb) return fail(err, errlen, "bad arguments");
+    if (!bus_subject_valid(subject, true)) return fail(err, errlen, "invalid subject");
+    if (queue && !bus_subject_valid(queue, false)) return fail(err, errlen, "invalid queue group");
+    bus_sub *sub = calloc(1, sizeof *sub);
+    if (!sub) return fail(err, errlen, "out of memory");
+    sub->b = b;
+    sub->cb = cb;
+    sub->ud = ud;
+    /* Hold the lock across creation so bus_close cannot miss a subscription being made. */
+    pthread_mutex_lock(&b->lock);
+    if (queue)
+        s = natsConnection_QueueSubscribe(&sub->ns, b->nc, subject, queue, on_message, sub);
+    else
+        s = natsConnection_Subscribe(&sub->ns, b->nc, subject, on_message, sub);
+    if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(sub->ns, on_sub_complete, sub);
+    if (s != NATS_OK) {
+        pthread_mutex_unlock(&b->lock);
+        fail_nats(err, errlen, "subscribe", s, 0);
+        if (sub->ns) {
+            natsSubscription_Unsubscribe(sub->ns);
+            natsSubscription_Destroy(sub->ns);
+            /* The completion callback was not set or may not run: leaking beats a double free. */
+            return -1;
+        }
+        free(sub);
+        return -1;
+    }
+    sub->next = b->subs;
+    b->subs = sub;
+    pthread_mutex_unlock(&b->lock);
+    if (out) *out = sub;
+    return 0;
+}
+
+/* Issue the unsubscribe once; the caller holds b->lock. */
+static natsSubscription *begin_close_locked(bus_sub *s) {
+    if (s->closing) return NULL;
+    s->closing = true;
+    return s->ns;
+}
+
+void bus_unsubscribe(bus_sub *s) {
+    if (!s) return;
+    bus *b = s->b;
+    pthread_mutex_lock(&b->lock);
+    natsSubscription *ns = begin_close_locked(s);
+    pthread_mutex_unlock(&b->lock);
+    /* s may be freed by on_sub_complete as soon as the unsubscribe lands: use ns only. */
+    if (ns) {
+        natsSubscription_Unsubscribe(ns);
+        natsSubscription_Destroy(ns);
+    }
+}
+
+int bus_respond(bus *b, const bus_msg *m, const void *data, size_t len) {
+    if (!b || !m || !m->reply) return -1;
+    if (len > INT32_MAX || (len && !data)) return -1;
+    return natsConnection_Publish(b->nc, m->reply, data, (int)len) == NATS_OK ? 0 : -1;
+}
+
+int bus_request(bus *b, const char *subject, const void *data, size_t len, int64_t timeout_ms, char **reply,
+                size_t *reply_len, char *err, size_t errlen) {
+    natsMsg *msg = NULL;
+    if (reply) *reply = NULL;
+    if (reply_len) *reply_len = 0;
+    if (!b || !reply || !bus_subject_valid(subject, false) || len > INT32_MAX || (len && !data))
+        return fail(err, errlen, "bad arguments");
+    natsStatus s = natsConnection_Request(&msg, b->nc, subject, data, (int)len, timeout_ms);
+    if (s != NATS_OK) return fail_nats(err, errlen, "request", s, 0);
+    size_t n = (size_t)natsMsg_GetDataLength(msg);
+    char *copy = malloc(n + 1);
+    if (!copy) {
+        natsMsg_Destroy(msg);
+        return fail(err, errlen, "out of memory");
+    }
+    if (n) memcpy(copy, natsMsg_GetData(msg), n);
+    copy[n] = '\0';
+    natsMsg_Destroy(msg);
+    *reply = copy;
+    if (reply_len) *reply_len = n;
+    return 0;
+}
+
+void bus_close(bus *b) {
+    if (!b) return;
+    if (bus_connected(b)) natsConnection_FlushTimeout(b->nc, 2000);
+    /* Close every subscription still open, then wait for libnats to finish each one (its
+     * completion callback unlinks it), so no handler can run on a freed wrapper or bus. The
+     * unsubscribe calls are made without the lock, as the completion callback takes it. */
+    for (;;) {
+        natsSubscription *ns = NULL;
+        pthread_mutex_lock(&b->lock);
+        for (bus_sub *s = b->subs; s && !ns; s = s->next) ns = begin_close_locked(s);
+        pthread_mutex_unlock(&b->lock);
+        if (!ns) break;
+        natsSubscription_Unsubscribe(ns);
+        natsSubscription_Destroy(ns);
+    }
+    pthread_mutex_lock(&b->lock);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += CLOSE_WAIT_MS / 1000;
+    while (b->subs) {
+        if (pthread_cond_timedwait(&b->done, &b->lock, &deadline) != 0) break;
+    }
+    bool leaked = b->subs != NULL;
+    pthread_mutex_unlock(&b->lock);
+    if (leaked) {
+        /* A handler is stuck: freeing now could crash it, so leave the bus allocated. */
+        log_error("nats %s: subscriptions did not finish within %d ms; leaking them", b->name, CLOSE_WAIT_MS);
+        jsCtx_Destroy(b->js);
+        natsConnection_Close(b->nc);
+        return;
+    }
+    jsCtx_Destroy(b->js);
+    natsConnection_Close(b->nc);
+    natsConnection_Destroy(b->nc);
+    pthread_cond_destroy(&b->done);
+    pthread_mutex_destroy(&b->lock);
+    free(b);
+}

@@ -1,0 +1,104 @@
+/* bus — the NATS and JetStream connection every service shares: connect (and keep reconnecting),
+ * the dispatch stream, de-duplicated JetStream publishes, core subscriptions and request/reply.
+ *
+ * No job logic lives here; the dispatcher's outbox publisher is built on bus_publish_dedup.
+ *
+ * Exactly-once dispatch (DESIGN.md §3) rests on two facts this module arranges:
+ *   - jobs are stored on the internal subjects "lamda.dispatch.<addr>", published with a
+ *     Nats-Msg-Id, so the stream keeps one copy per id within its duplicate window;
+ *   - the stream re-publishes each *stored* message to "jobs.dispatch.<addr>", where the node
+ *     agents subscribe with plain core NATS. A retried publish that the stream drops as a
+ *     duplicate is therefore never re-published, so agents receive each job once, whereas a
+ *     stream capturing "jobs.dispatch.>" directly would hand every retry to core subscribers.
+ *
+ * Thread safety: every function may be called from any thread. Subscription callbacks run on
+ * libnats threads; one subscription's callbacks never run concurrently with each other. */
+#ifndef LAMDA_BUS_H
+#define LAMDA_BUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BUS_DISPATCH_SUBJECTS "lamda.dispatch.>" /* what the dispatch stream stores */
+#define BUS_DISPATCH_PREFIX "lamda.dispatch."
+#define BUS_AGENT_PREFIX "jobs.dispatch." /* where agents receive jobs (republished) */
+#define BUS_AGENT_SUBJECTS "jobs.dispatch.>"
+#define BUS_DISPATCH_MAX_AGE_MS (7ULL * 24 * 3600 * 1000) /* stored jobs are kept a week */
+#define BUS_MAX_SUBJECT 256
+#define BUS_MAX_MSG_ID 128
+
+typedef struct bus bus;
+typedef struct bus_sub bus_sub;
+
+/* A received message. Valid only during the callback; data is untrusted. reply is NULL when
+ * the sender expects no answer. */
+typedef struct {
+    const char *subject;
+    const char *reply;
+    const uint8_t *data;
+    size_t len;
+} bus_msg;
+
+typedef void (*bus_msg_cb)(bus *b, const bus_msg *m, void *ud);
+
+/* Connect to url (a comma-separated list is allowed) as client name. The connection reconnects
+ * forever (buffering publishes meanwhile) and logs disconnects, reconnects and closure. A server
+ * that is down at start is not an error: *out is still returned, bus_connected() is false, and
+ * the connection is made in the background as soon as the server is up. Returns 0, or -1 with
+ * err on bad options or URL. */
+int bus_connect(const char *url, const char *name, bus **out, char *err, size_t errlen);
+
+/* True while connected to a server. */
+bool bus_connected(bus *b);
+
+/* Create the dispatch stream, or bring an existing one to this configuration: subjects
+ * BUS_DISPATCH_SUBJECTS, file storage, duplicate window duplicate_window_ms, messages kept
+ * BUS_DISPATCH_MAX_AGE_MS (or the window, if longer), republished to BUS_AGENT_SUBJECTS.
+ * Returns 0, or -1 with err (not connected, JetStream disabled, a conflicting stream…). */
+int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, char *err,
+                               size_t errlen);
+
+/* Publish data to subject (which must start with BUS_DISPATCH_PREFIX and be a valid, wildcard-
+ * free subject) through JetStream with Nats-Msg-Id msg_id, and wait up to timeout_ms for the
+ * stream's acknowledgement. Returns 0 once stored; *duplicate is then true when the stream had
+ * already stored msg_id (the message was dropped, which is success). Returns -1 with err when
+ * no acknowledgement came (not connected, timeout, no stream): the caller retries later with the
+ * same msg_id. */
+int bus_publish_dedup(bus *b, const char *subject, const void *data, size_t len, const char *msg_id,
+                      int64_t timeout_ms, bool *duplicate, char *err, size_t errlen);
+
+/* Number of messages the stream holds, for health checks and tests. Returns 0 or -1 with err. */
+int bus_stream_msg_count(bus *b, const char *stream_name, uint64_t *msgs, char *err, size_t errlen);
+
+/* Core NATS publish (no acknowledgement; buffered while reconnecting). Returns 0 or -1. */
+int bus_publish(bus *b, const char *subject, const void *data, size_t len);
+
+/* Subscribe to subject (wildcards allowed) with core NATS; queue, when not NULL, makes it a
+ * queue subscription so several instances share the load. *out (may be NULL) is the handle for
+ * bus_unsubscribe; subscriptions still open at bus_close are closed there. Returns 0 or -1. */
+int bus_subscribe(bus *b, const char *subject, const char *queue, bus_msg_cb cb, void *ud, bus_sub **out,
+                  char *err, size_t errlen);
+
+/* Stop a subscription. Safe to call from its own callback. After it returns the callback may
+ * still be running one last time on another thread, but it is not called again afterwards. */
+void bus_unsubscribe(bus_sub *s);
+
+/* Answer a request received in a callback (m->reply). Returns 0, or -1 when m has no reply
+ * subject or the publish fails. */
+int bus_respond(bus *b, const bus_msg *m, const void *data, size_t len);
+
+/* Send a request and wait up to timeout_ms for one reply. On success *reply (NUL-terminated,
+ * caller frees) and *reply_len are set and 0 is returned; -1 with err on timeout, no
+ * responders or disconnection. */
+int bus_request(bus *b, const char *subject, const void *data, size_t len, int64_t timeout_ms, char **reply,
+                size_t *reply_len, char *err, size_t errlen);
+
+/* Validate a subject: printable ASCII without spaces, non-empty dot-separated tokens, at most
+ * BUS_MAX_SUBJECT bytes; '*' and '>' tokens only when wildcards is true ('>' only last). */
+bool bus_subject_valid(const char *subject, bool wildcards);
+
+/* Flush pending publishes, close every open subscription and the connection, free b. NULL ok. */
+void bus_close(bus *b);
+
+#endif
