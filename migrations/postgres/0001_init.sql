@@ -42,6 +42,9 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_provider_time ON jobs (provider, created_at DESC, job_id);
 CREATE INDEX jobs_renter_time ON jobs (renter, created_at DESC, job_id);
+-- provider/renter + status: without these a planner may walk the whole status index
+CREATE INDEX jobs_provider_status_time ON jobs (provider, status, created_at DESC, job_id);
+CREATE INDEX jobs_renter_status_time ON jobs (renter, status, created_at DESC, job_id);
 CREATE INDEX jobs_status_time ON jobs (status, created_at DESC, job_id);
 CREATE INDEX jobs_time ON jobs (created_at DESC, job_id);
 

@@ -63,6 +63,8 @@ int dbsq_open(db *d, const char *path) {
 }
 
 void dbsq_close(db *d) {
+    /* keeps the planner's statistics fresh; cheap when nothing changed */
+    if (d->sq) sqlite3_exec(d->sq, "PRAGMA optimize", NULL, NULL, NULL);
     if (d->sq) sqlite3_close_v2(d->sq);
     d->sq = NULL;
     free(d->path);
