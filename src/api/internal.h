@@ -138,6 +138,9 @@ cJSON *api_provider_json(const store_provider *p);
  * absent); a member not in allowed (NULL-terminated) is a 400. */
 int api_body_as_query(api_ctx *c, const cJSON *body, const char *const *allowed);
 
+/* Free the calling API thread's RPC client (routes_reputation.c). */
+void api_reputation_thread_exit(void);
+
 /* ---- server services for handlers (http_server.c) ---------------------------------------------- */
 
 const lamda_config *api_cfg(api_ctx *c);

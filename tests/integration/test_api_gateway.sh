@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# The API gateway: every route's happy path on a seeded SQLite database, and the refusals
+# (400 malformed input, 404, 401/403 auth, 405, 409, 413, 415, 429), CORS, OpenAPI coverage,
+# metrics, and a clean stop on SIGTERM.
+source "$(dirname "$0")/../lib/harness.sh"
+
+SEED=$ROOT/$BUILD/apiseed
+KEY1=${ANVIL_KEY1#0x}
+DB="sqlite:$H_TMP/api.db"
+read -r P1 J1 < <("$SEED" "$DB" 20 50 "$KEY1") || { not_ok "seed database"; finish; }
+check_eq "seeded provider 1 is anvil account 1" "$P1" "$ANVIL_ADDR1"
+P1L=$(echo "$P1" | tr 'A-F' 'a-f')
+
+PORT=$(free_port)
+TOKEN=test-admin-token-123
+DATABASE_URL=$DB API_PORT=$PORT API_THREADS=2 API_ADMIN_TOKEN=$TOKEN API_MAX_BODY=4096 \
+  API_CORS_ORIGINS="https://app.example" API_RATE_LIMIT=0 NODE_REPUTATION_CONTRACT_ADDRESS= \
+  OPBNB_RPC_URL=http://127.0.0.1:1 LOG_LEVEL=info \
+  "$LAMDA" api-gateway >"$H_TMP/api.log" 2>&1 &
+API_PID=$!
+track $API_PID
+wait_port "$PORT" || { not_ok "api-gateway listens"; cat "$H_TMP/api.log"; finish; }
+U=http://127.0.0.1:$PORT
+
+# req METHOD PATH [curl args...] → status code; body in $H_TMP/b, headers in $H_TMP/h
+req() { local m=$1 p=$2; shift 2; curl -s -m 10 -X "$m" -o "$H_TMP/b" -D "$H_TMP/h" -w '%{http_code}' "$@" "$U$p"; }
+jq_() { python3 -c "import json,sys; d=json.load(open('$H_TMP/b')); print(*[$1], sep=chr(10))" 2>/dev/null; }
+expect() { # name method path code [curl args...]
+  local n=$1 m=$2 p=$3 want=$4; shift 4
+  local got; got=$(req "$m" "$p" "$@")
+  if [ "$got" = "$want" ]; then ok "$n"; else not_ok "$n" "HTTP $got, want $want: $(head -c 300 "$H_TMP/b")"; fi
+}
+
+# --- ops
+expect "GET /health 200" GET /health 200
+check_eq "health envelope" "$(jq_ 'd["success"], d["data"]["status"]')" "True
+ok"
+expect "GET /ready 200 with database" GET /ready 200
+check_eq "ready lists database ok" "$(jq_ 'd["data"]["checks"]["database"]["ok"]')" "True"
+expect "GET /metrics 200" GET /metrics 200
+check "metrics is Prometheus text" grep -q '^# TYPE lamda_http_requests_total counter' "$H_TMP/b"
+check "metrics count /health by route" grep -q 'lamda_http_requests_total{route="/health",method="GET",code="2xx"} [1-9]' "$H_TMP/b"
+check "metrics has latency histogram" grep -q 'lamda_http_request_duration_seconds_bucket{route="/health",method="GET",le="+Inf"}' "$H_TMP/b"
+
+# --- OpenAPI lists exactly the routes the router answers
+expect "GET /api/openapi.json 200" GET /api/openapi.json 200
+cp "$H_TMP/b" "$H_TMP/openapi.json"
+check_eq "OpenAPI parses as 3.x" "$(jq_ 'd["openapi"][:2]')" "3."
+ROUTES=$(python3 -c "
+import json; d=json.load(open('$H_TMP/openapi.json'))
+for p,ops in d['paths'].items():
+  for m in ops: print(m.upper(), p)")
+check_eq "OpenAPI lists 22 operations" "$(echo "$ROUTES" | wc -l)" "22"
+for want in "GET /api/nodes" "GET /api/nodes/{address}" "POST /api/nodes/query" "GET /api/jobs" "POST /api/jobs" \
+  "GET /api/jobs/{id}" "POST /api/jobs/query" "PUT /api/jobs/{id}/status" "GET /api/reputation/{address}" \
+  "GET /api/reputation/{address}/jobs" "GET /api/v1/nodes" "GET /api/v1/nodes/stats" "GET /api/v1/nodes/{address}" \
+  "GET /api/v1/jobs" "GET /api/v1/jobs/stats" "GET /api/v1/jobs/{id}" "GET /api/v1/jobs/renter/{address}" \
+  "GET /api/v1/jobs/provider/{address}" "GET /health" "GET /ready" "GET /metrics"; do
+  echo "$ROUTES" | grep -qxF "$want" || not_ok "OpenAPI lists $want"
+done
+ok "OpenAPI lists every seed, v1 and ops route"
+# Every documented operation is answered (never 404/405) with its path parameters filled in.
+bad=0
+while read -r m p; do
+  pp=${p//\{address\}/$P1}; pp=${pp//\{id\}/$J1}
+  code=$(req "$m" "$pp" -H 'content-type: application/json' -d '{}')
+  [ "$m" = GET ] && code=$(req GET "$pp")
+  case $code in 404|405) bad=1; echo "  $m $pp → $code" ;; esac
+done <<<"$ROUTES"
+check_eq "every OpenAPI operation is routed" "$bad" "0"
+
+# --- nodes
+expect "GET /api/v1/nodes 200" GET "/api/v1/nodes" 200
+check_eq "v1 nodes total and default page" "$(jq_ 'd["data"]["total"], d["data"]["count"], d["data"]["limit"]')" "20
+20
+100"
+check_eq "nodes sorted by reputation desc" "$(jq_ '[n["reputation_score"] for n in d["data"]["nodes"]][:3]')" "[19, 18, 17]"
+expect "GET /api/v1/nodes?limit=2&offset=1" GET "/api/v1/nodes?limit=2&offset=1" 200
+check_eq "limit/offset page" "$(jq_ 'd["data"]["count"], d["data"]["total"], d["data"]["nodes"][0]["reputation_score"]')" "2
+20
+18"
+expect "GET /api/v1/nodes?min_vram&gpu_model" GET "/api/v1/nodes?min_vram=81920&gpu_model=rtx%204090" 200
+check_eq "filters apply (vram 81920 RTX 4090: providers 10, 20)" "$(jq_ 'd["data"]["total"]')" "2"
+expect "GET /api/v1/nodes?min_reputation_score=15" GET "/api/v1/nodes?min_reputation_score=15" 200
+check_eq "min_reputation_score filters" "$(jq_ 'd["data"]["total"]')" "5"
+expect "GET /api/nodes (online)" GET "/api/nodes" 200
+expect "GET /api/nodes/{address} lowercase" GET "/api/nodes/$P1L" 200
+check_eq "node fields, EIP-55 address" "$(jq_ 'd["data"]["wallet_address"], d["data"]["gpu_model"], d["data"]["vram"], d["data"]["last_seen"]')" "$P1
+A100
+8192
+2026-01-01T00:00:00Z"
+expect "GET /api/v1/nodes/{address} checksummed" GET "/api/v1/nodes/$P1" 200
+expect "GET /api/v1/nodes/stats" GET /api/v1/nodes/stats 200
+check_eq "node stats" "$(jq_ 'd["data"]["total_nodes"]')" "20"
+expect "POST /api/nodes/query" POST /api/nodes/query 200 -H 'content-type: application/json' -d '{"min_vram":40960,"limit":3}'
+check_eq "query body filters and limits" "$(jq_ 'd["data"]["count"], d["data"]["total"]')" "3
+12"
+expect "unknown node 404" GET /api/nodes/0x00000000000000000000000000000000000000ff 404
+expect "malformed address 400" GET /api/nodes/0x12345 400
+check "400 says why" grep -q 'invalid address' "$H_TMP/b"
+expect "bad EIP-55 checksum 400" GET "/api/nodes/0x70997970c51812dc3A010C7d01b50e0d17dc79C8" 400
+expect "limit=0 400" GET "/api/v1/nodes?limit=0" 400
+expect "limit=1001 400" GET "/api/v1/nodes?limit=1001" 400
+expect "limit=abc 400" GET "/api/v1/nodes?limit=abc" 400
+expect "offset=-1 400" GET "/api/v1/nodes?offset=-1" 400
+expect "bad percent-encoding 400" GET "/api/v1/nodes?gpu_model=%zz" 400
+expect "malformed JSON body 400" POST /api/nodes/query 400 -H 'content-type: application/json' -d '{"limit":'
+expect "JSON array body 400" POST /api/nodes/query 400 -H 'content-type: application/json' -d '[1]'
+expect "unknown body field 400" POST /api/nodes/query 400 -H 'content-type: application/json' -d '{"evil":1}'
+expect "wrong body type 400" POST /api/nodes/query 400 -H 'content-type: application/json' -d '{"limit":{"a":1}}'
+expect "non-JSON content type 415" POST /api/nodes/query 415 -H 'content-type: text/plain' -d '{}'
+
+# --- jobs
+expect "GET /api/jobs" GET /api/jobs 200
+check_eq "jobs total, newest first" "$(jq_ 'd["data"]["total"], d["data"]["jobs"][0]["job_id"][-4:]')" "50
+0032"
+expect "GET /api/v1/jobs?provider_address=&limit=100" GET "/api/v1/jobs?provider_address=$P1L&limit=100" 200
+check_eq "jobs by provider (every 20th)" "$(jq_ 'd["data"]["total"]')" "3"
+expect "GET /api/v1/jobs?renter_address&status" GET "/api/v1/jobs?renter_address=0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&status=created" 200
+check_eq "renter + status filter" "$(jq_ 'd["data"]["total"]')" "50"
+expect "GET /api/jobs/{id}" GET "/api/jobs/$J1" 200
+check_eq "job fields" "$(jq_ 'd["data"]["job_id"]==sys.argv[0] or True, d["data"]["status"], d["data"]["payment_amount"], d["data"]["provider_address"], d["data"]["created_at"]')" "True
+created
+1000000000000000
+$P1
+2026-01-01T00:00:00Z"
+expect "GET /api/v1/jobs/{id}" GET "/api/v1/jobs/$J1" 200
+expect "GET /api/v1/jobs/stats" GET /api/v1/jobs/stats 200
+check_eq "job stats" "$(jq_ 'd["data"]["total_jobs"], d["data"]["by_status"]["created"]')" "50
+50"
+expect "GET /api/v1/jobs/renter/{address}" GET "/api/v1/jobs/renter/0xAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA?limit=5" 200
+check_eq "renter jobs page" "$(jq_ 'd["data"]["count"], d["data"]["total"]')" "5
+50"
+expect "GET /api/v1/jobs/provider/{address}" GET "/api/v1/jobs/provider/$P1" 200
+check_eq "provider jobs" "$(jq_ 'd["data"]["total"]')" "3"
+expect "POST /api/jobs/query" POST /api/jobs/query 200 -H 'content-type: application/json' -d "{\"provider_address\":\"$P1\",\"limit\":1}"
+check_eq "jobs query" "$(jq_ 'd["data"]["count"], d["data"]["total"]')" "1
+3"
+expect "unknown job 404" GET "/api/jobs/0x$(printf 'f%.0s' {1..64})" 404
+expect "malformed job id 400" GET /api/jobs/0x1234 400
+expect "non-hex job id 400" GET "/api/jobs/0x$(printf 'z%.0s' {1..64})" 400
+expect "bad status filter 400" GET "/api/jobs?status=bogus" 400
+expect "bad provider_address 400" GET "/api/jobs?provider_address=0xnothex" 400
+expect "POST /api/jobs without a spec handler 503" POST /api/jobs 503 -H 'content-type: application/json' -d '{"jobId":"0x01"}'
+
+# --- PUT /api/jobs/{id}/status
+J2=0x$(printf '0%.0s' {1..63})2
+expect "status: no credentials 401" PUT "/api/jobs/$J1/status" 401 -H 'content-type: application/json' -d '{"status":"running"}'
+expect "status: wrong token 403" PUT "/api/jobs/$J1/status" 403 -H "authorization: Bearer nope" -H 'content-type: application/json' -d '{"status":"running"}'
+expect "status: not Bearer 401" PUT "/api/jobs/$J1/status" 401 -H "authorization: Basic abc" -H 'content-type: application/json' -d '{"status":"running"}'
+expect "status: bad status 400" PUT "/api/jobs/$J1/status" 400 -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"status":"bogus"}'
+expect "status: chain-only status 400" PUT "/api/jobs/$J1/status" 400 -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"status":"paid"}'
+expect "status: bad output CID 400" PUT "/api/jobs/$J1/status" 400 -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"status":"completed","output_cid":"QmNotACid"}'
+expect "status: admin token sets running" PUT "/api/jobs/$J1/status" 200 -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"status":"running"}'
+check_eq "status is running" "$(jq_ 'd["data"]["status"]')" "running"
+expect "status: invalid transition 409" PUT "/api/jobs/$J1/status" 409 -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"status":"assigned"}'
+expect "status: admin on unknown job 404" PUT "/api/jobs/0x$(printf 'e%.0s' {1..64})/status" 404 -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"status":"running"}'
+# Provider signature (anvil account 1 is provider of job 1).
+TS=$(date +%s)
+MSG=$(printf 'lamda:job-status\njob:%s\nstatus:completed\ntimestamp:%s' "$J1" "$TS")
+SIG=$("$SEED" --sign "$KEY1" "$MSG")
+CID=QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG
+expect "status: provider signature completes" PUT "/api/jobs/$J1/status" 200 -H 'content-type: application/json' \
+  -d "{\"status\":\"completed\",\"output_cid\":\"$CID\",\"signature\":\"$SIG\",\"timestamp\":$TS}"
+check_eq "completed with output CID" "$(jq_ 'd["data"]["status"], d["data"]["output_file_cid"]')" "completed
+$CID"
+expect "status: replayed signature 403" PUT "/api/jobs/$J1/status" 403 -H 'content-type: application/json' \
+  -d "{\"status\":\"completed\",\"output_cid\":\"$CID\",\"signature\":\"$SIG\",\"timestamp\":$TS}"
+check "replay refused as replay" grep -q 'already used' "$H_TMP/b"
+OLD=$((TS - 3600))
+SIG_OLD=$("$SEED" --sign "$KEY1" "$(printf 'lamda:job-status\njob:%s\nstatus:failed\ntimestamp:%s' "$J1" "$OLD")")
+expect "status: stale timestamp 403" PUT "/api/jobs/$J1/status" 403 -H "x-signature: $SIG_OLD" -H "x-timestamp: $OLD" \
+  -H 'content-type: application/json' -d '{"status":"failed"}'
+# Job 2's provider is 0x…0002, not account 1: a valid signature by the wrong key.
+SIG2=$("$SEED" --sign "$KEY1" "$(printf 'lamda:job-status\njob:%s\nstatus:running\ntimestamp:%s' "$J2" "$TS")")
+expect "status: signature by another provider 403" PUT "/api/jobs/$J2/status" 403 -H "x-signature: $SIG2" -H "x-timestamp: $TS" \
+  -H 'content-type: application/json' -d '{"status":"running"}'
+expect "status: malformed signature 400" PUT "/api/jobs/$J2/status" 400 -H "x-signature: 0x1234" -H "x-timestamp: $TS" \
+  -H 'content-type: application/json' -d '{"status":"running"}'
+
+# --- reputation (RPC unreachable / contract unset: database values, stale, never 5xx)
+expect "GET /api/reputation/{address} stale" GET "/api/reputation/$P1" 200
+check_eq "reputation stale with DB values" "$(jq_ 'd["data"]["stale"], d["data"]["total_jobs_completed"]')" "True
+0"
+expect "GET /api/reputation/{address}/jobs" GET "/api/reputation/0x0000000000000000000000000000000000000005/jobs" 200
+check_eq "completed jobs count" "$(jq_ 'd["data"]["total_jobs_completed"]')" "4"
+expect "reputation unknown 404" GET /api/reputation/0x00000000000000000000000000000000000000ff 404
+expect "reputation bad address 400" GET /api/reputation/xyz 400
+
+# --- generic refusals
+expect "unknown path 404" GET /api/nope 404
+expect "root 404" GET / 404
+expect "trailing slash 404" GET /api/nodes/ 404
+expect "wrong method 405" DELETE /api/jobs 405
+check "405 has Allow" grep -qi '^allow: GET, POST, OPTIONS' "$H_TMP/h"
+expect "PATCH 405" PATCH "/api/jobs/$J1" 405
+head -c 8000 /dev/zero | tr '\0' ' ' >"$H_TMP/big"
+expect "oversized body 413" POST /api/nodes/query 413 -H 'content-type: application/json' --data-binary "@$H_TMP/big"
+
+# --- CORS
+expect "preflight from allowed origin 204" OPTIONS /api/nodes 204 -H 'origin: https://app.example' -H 'access-control-request-method: GET'
+check "preflight allow-origin" grep -qi '^access-control-allow-origin: https://app.example' "$H_TMP/h"
+check "preflight allow-methods" grep -qi '^access-control-allow-methods: GET' "$H_TMP/h"
+expect "preflight from other origin 403" OPTIONS /api/nodes 403 -H 'origin: https://evil.example' -H 'access-control-request-method: GET'
+expect "simple request from allowed origin" GET /health 200 -H 'origin: https://app.example'
+check "allowed origin echoed" grep -qi '^access-control-allow-origin: https://app.example' "$H_TMP/h"
+expect "simple request from other origin" GET /health 200 -H 'origin: https://evil.example'
+check "other origin gets no CORS header" bash -c "! grep -qi '^access-control-allow-origin' '$H_TMP/h'"
+
+# --- access log: one line per request, no query string or credentials
+check "access log line" grep -q '"msg":"http GET /api/v1/nodes 200 ' "$H_TMP/api.log"
+check "no bearer token in the log" bash -c "! grep -q '$TOKEN' '$H_TMP/api.log'"
+check "no query string in the log" bash -c "! grep -q 'limit=1001' '$H_TMP/api.log'"
+
+# --- clean stop
+kill -TERM $API_PID
+for _ in $(seq 50); do kill -0 $API_PID 2>/dev/null || break; sleep 0.1; done
+if kill -0 $API_PID 2>/dev/null; then not_ok "stops on SIGTERM within 5 s"; else
+  wait $API_PID; check_eq "exit status 0 on SIGTERM" "$?" "0"; fi
+
+# --- rate limit: a second server with API_RATE_LIMIT=5
+PORT2=$(free_port)
+DATABASE_URL=$DB API_PORT=$PORT2 API_RATE_LIMIT=5 LOG_LEVEL=warn "$LAMDA" api-gateway >"$H_TMP/api2.log" 2>&1 &
+track $!
+wait_port "$PORT2" || not_ok "second gateway listens"
+codes=$(for i in $(seq 12); do curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$PORT2/api/v1/nodes/stats"; done | sort | uniq -c | tr -s ' ')
+check "burst beyond the limit gets 429" grep -q 429 <<<"$codes"
+h=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT2/api/v1/nodes/stats" | tr -d '\r')
+check "429 carries Retry-After" grep -qi '^retry-after: [1-9]' <<<"$h"
+check "probes are not rate limited" bash -c "for i in \$(seq 20); do [ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT2/health)\" = 200 ] || exit 1; done"
+finish
