@@ -3,10 +3,10 @@
  *   natsprobe sub SUBJECT MAX TIMEOUT_MS
  *       Subscribe (core NATS); print "ready" once the server has the subscription, then
  *       "msg SUBJECT DATA" per message; stop after MAX messages or TIMEOUT_MS, print "count N".
- *   natsprobe pub-dedup STREAM SUBJECT MSGID DATA [TIMES [DEADLINE_MS]]
+ *   natsprobe pub-dedup STREAM SUBJECT MSGID DATA [TIMES [DEADLINE_MS [INTERVAL_MS]]]
  *       Ensure the dispatch stream, then publish DATA with MSGID TIMES times (default 1) through
  *       bus_publish_dedup, retrying each until acknowledged or DEADLINE_MS (default 10000) has
- *       passed since start. Prints "stored" or "duplicate" per publish. Works when the server is
+ *       passed since start, INTERVAL_MS apart. Prints "stored" or "duplicate" per publish. Works when the server is
  *       down at start: it connects once the server comes up. The stream's duplicate window is
  *       $NATSPROBE_DUP_WINDOW_MS (default 6 hours).
  *   natsprobe js-count STREAM                       prints "msgs N"
@@ -94,6 +94,7 @@ static int cmd_pub_dedup(bus *b, char **argv, int argc) {
     const char *stream = argv[0], *subject = argv[1], *msgid = argv[2], *data = argv[3];
     int times = argc > 4 ? atoi(argv[4]) : 1;
     long long deadline = now_ms() + (argc > 5 ? atoll(argv[5]) : 10000);
+    long interval_ms = argc > 6 ? atol(argv[6]) : 0;
     const char *w = getenv("NATSPROBE_DUP_WINDOW_MS");
     uint64_t window_ms = w && *w ? strtoull(w, NULL, 10) : 6ULL * 3600 * 1000;
     char err[512] = "";
@@ -118,6 +119,7 @@ static int cmd_pub_dedup(bus *b, char **argv, int argc) {
         }
         printf("%s\n", dup ? "duplicate" : "stored");
         fflush(stdout);
+        if (interval_ms > 0 && i + 1 < times) shutdown_sleep_ms(interval_ms);
     }
     return 0;
 }

@@ -91,4 +91,21 @@ rc=$?
 check_eq "publish succeeds after the server comes up" "$rc:$(cat "$H_TMP/late.out")" "0:stored"
 check_eq "stream (file storage) kept earlier messages and has the new one" "$(probe js-count "$STREAM")" "msgs 4"
 
+# The server restarts in the middle of a publisher's retries of one msg id: publishes that
+# were not acknowledged are retried after the reconnect, the stream still keeps one copy, and an
+# agent subscribed through the outage receives the job exactly once.
+sub_bg outage "jobs.dispatch.$ADDR" 9000 || not_ok "outage subscriber ready"
+"$PROBE_BIN" pub-dedup "$STREAM" "lamda.dispatch.$ADDR" job-e '{"jobId":"e"}' 8 20000 400 >"$H_TMP/outage-pub.out" 2>>"$H_TMP/probe.log" &
+PID_pub=$!
+sleep 1
+stop_nats
+sleep 1.5
+restart_nats || not_ok "nats-server restarts"
+wait "$PID_pub"
+check_eq "publisher across a server restart: every publish acknowledged, stored once" \
+  "$?:$(tr '\n' ' ' <"$H_TMP/outage-pub.out")" "0:stored duplicate duplicate duplicate duplicate duplicate duplicate duplicate "
+wait "$PID_outage"
+check_eq "agent subscribed across the restart receives the job exactly once" "$(count_of outage)" "1"
+check_eq "stream holds one more message" "$(probe js-count "$STREAM")" "msgs 5"
+
 finish
