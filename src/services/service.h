@@ -16,6 +16,8 @@ typedef struct {
     const char *help;
 } service_def;
 
+int node_registry_run(const lamda_config *cfg);
+
 /* The table of services, terminated by {NULL}. Defined in services/registry.c. */
 extern const service_def lamda_services[];
 

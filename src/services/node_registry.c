@@ -1,0 +1,59 @@
+/* node-registry — follows NodeReputation on opBNB into the provider table, and marks providers
+ * offline when their last heartbeat is older than PROVIDER_OFFLINE_AFTER in chain time. */
+#include <string.h>
+#include <time.h>
+
+#include "chain/follower.h"
+#include "core/log.h"
+#include "services/node_events.h"
+#include "services/service.h"
+
+typedef struct {
+    int64_t offline_after_s;
+    time_t last_sweep;
+} registry_state;
+
+/* Chain time, not the wall clock: a stalled chain or a backfill must not mark everyone
+ * offline, and a replayed history must give the same answer. */
+static void sweep_offline(void *ud, store *s, int64_t chain_time) {
+    registry_state *st = ud;
+    time_t now = time(NULL);
+    if (chain_time <= 0 || now == st->last_sweep) return;
+    st->last_sweep = now;
+    int changed = 0;
+    if (store_provider_sweep_offline(s, chain_time - st->offline_after_s, &changed) == STORE_OK && changed > 0)
+        log_info("node-registry: %d provider(s) went offline (no heartbeat for %llds of chain time)", changed,
+                 (long long)st->offline_after_s);
+}
+
+static void after_batch(void *ud, store *s, uint64_t block, int64_t block_time, size_t nlogs) {
+    (void)block;
+    (void)nlogs;
+    sweep_offline(ud, s, block_time);
+}
+
+int node_registry_run(const lamda_config *cfg) {
+    if (!cfg->have_node_reputation) {
+        log_error("node-registry: NODE_REPUTATION_CONTRACT_ADDRESS is not set");
+        return 2;
+    }
+    registry_state st = {.offline_after_s = (int64_t)(cfg->provider_offline_after_ms / 1000)};
+    follower_config fc;
+    memset(&fc, 0, sizeof fc);
+    fc.name = "node-registry";
+    fc.rpc_urls = &cfg->opbnb_rpc;
+    fc.ws_url = cfg->opbnb_ws_url;
+    fc.expected_chain_id = cfg->opbnb_chain_id;
+    memcpy(fc.contract, cfg->node_reputation, 20);
+    fc.topic0 = node_events_topics(&fc.ntopic0);
+    fc.start_block = cfg->node_reputation_start_block;
+    fc.confirmations = cfg->opbnb_confirmations;
+    fc.poll_interval_ms = cfg->poll_interval_ms;
+    fc.max_range = cfg->getlogs_max_range;
+    fc.rpc_timeout_ms = cfg->rpc_timeout_ms;
+    fc.database_url = cfg->database_url;
+    fc.handler = (follower_handler){
+        .ud = &st, .apply = node_events_apply, .reset = node_events_reset, .committed = after_batch,
+        .idle = sweep_offline};
+    return follower_run(&fc);
+}

@@ -1,0 +1,59 @@
+# chain.sh — sourced after harness.sh: deploy the devnet contracts on harness anvils and drive
+# them with build/lamdadev, plus database queries that work on both backends.
+#
+#   deploy_contracts          # needs BSC_RPC, OPBNB_RPC; sets JM, NR, JM_BLOCK, NR_BLOCK
+#   nr_send KEY SIG ARGS...   # send to NodeReputation on opBNB
+#   jm_send KEY SIG ARGS...   # send to JobManager on BSC
+#   db_q SQL                  # one query on $DATABASE_URL (sqlite:… or postgres://…)
+
+deploy_contracts() {
+  local out
+  out=$("$ROOT/scripts/devnet.sh" deploy "$BSC_RPC" "$OPBNB_RPC") || return 1
+  JM=$(sed -n 's/^JOB_MANAGER_CONTRACT_ADDRESS=//p' <<<"$out")
+  NR=$(sed -n 's/^NODE_REPUTATION_CONTRACT_ADDRESS=//p' <<<"$out")
+  JM_BLOCK=$(sed -n 's/^JOB_MANAGER_START_BLOCK=//p' <<<"$out")
+  NR_BLOCK=$(sed -n 's/^NODE_REPUTATION_START_BLOCK=//p' <<<"$out")
+  [ -n "$JM" ] && [ -n "$NR" ]
+}
+
+nr_send() { local key=$1; shift; "$LAMDADEV" send --rpc "$OPBNB_RPC" --key "$key" --to "$NR" "$@" >/dev/null; }
+jm_send() { local key=$1; shift; "$LAMDADEV" send --rpc "$BSC_RPC" --key "$key" --to "$JM" "$@" >/dev/null; }
+nr_call() { "$LAMDADEV" call --rpc "$OPBNB_RPC" --to "$NR" "$@"; }
+jm_call() { "$LAMDADEV" call --rpc "$BSC_RPC" --to "$JM" "$@"; }
+
+db_q() {
+  case "$DATABASE_URL" in
+    sqlite:*) sqlite3 -batch -noheader "${DATABASE_URL#sqlite:}" "$1" ;;
+    *) "$PG_BIN/psql" -X -A -t -q "$DATABASE_URL" -c "$1" ;;
+  esac
+}
+
+# Lowercase hex of an address column, the same on both backends.
+addr_hex_sql() { case "$DATABASE_URL" in sqlite:*) echo "lower(hex($1))" ;; *) echo "encode($1,'hex')" ;; esac; }
+
+# wait_for DESCRIPTION SECONDS CMD... : poll until CMD succeeds.
+wait_for() {
+  local what=$1 secs=$2; shift 2
+  local i
+  for i in $(seq $((secs * 10))); do "$@" && return 0; sleep 0.1; done
+  echo "timed out waiting for: $what" >&2
+  return 1
+}
+
+# The base environment for lamda services against the harness parts.
+lamda_env() {
+  export BSC_RPC_URL=$BSC_RPC OPBNB_RPC_URL=$OPBNB_RPC
+  export JOB_MANAGER_CONTRACT_ADDRESS=$JM NODE_REPUTATION_CONTRACT_ADDRESS=$NR
+  export JOB_MANAGER_START_BLOCK=$JM_BLOCK NODE_REPUTATION_START_BLOCK=$NR_BLOCK
+  export BSC_CONFIRMATIONS=0 OPBNB_CONFIRMATIONS=0 POLL_INTERVAL=50ms
+  export LAMDA_DOTENV=/nonexistent LOG_LEVEL=${LOG_LEVEL:-info}
+}
+
+# start_lamda NAME SUBCOMMAND : run build/lamda in the background, log to $H_TMP/NAME.log;
+# sets LAMDA_PID_<NAME> (dashes become underscores).
+start_lamda() {
+  "$LAMDA" "$2" >>"$H_TMP/$1.log" 2>&1 &
+  local pid=$!
+  track $pid
+  printf -v "LAMDA_PID_${1//-/_}" '%s' "$pid"
+}
