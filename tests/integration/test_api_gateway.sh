@@ -3,6 +3,7 @@
 # (400 malformed input, 404, 401/403 auth, 405, 409, 413, 415, 429), CORS, OpenAPI coverage,
 # metrics, and a clean stop on SIGTERM.
 source "$(dirname "$0")/../lib/harness.sh"
+export LSAN_OPTIONS="suppressions=$ROOT/tests/integration/lsan-h2o.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 SEED=$ROOT/$BUILD/apiseed
 KEY1=${ANVIL_KEY1#0x}

@@ -4,6 +4,7 @@
 # Content-Lengths). The gateway must never crash and never answer 5xx. Under `make test-asan`
 # the same run is checked by ASan/UBSan (the server's stderr must hold no sanitizer report).
 source "$(dirname "$0")/../lib/harness.sh"
+export LSAN_OPTIONS="suppressions=$ROOT/tests/integration/lsan-h2o.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 DB="sqlite:$H_TMP/api.db"
 "$ROOT/$BUILD/apiseed" "$DB" 20 50 >/dev/null || { not_ok "seed database"; finish; }
