@@ -45,6 +45,8 @@ static const char USAGE[] =
     "                                            eth_call; prints decoded values one per line\n"
     "  logs --rpc URL --address ADDR [--from N] [--to N] [--count EVENT]\n"
     "                                            decode the contracts' events, one per line\n"
+    "  calldata SIGNATURE [ARGS...]              ABI-encoded call data (0x..), e.g. for\n"
+    "                                            eth_sendTransaction or anvil_reorg\n"
     "  sign-message --key KEY MESSAGE            EIP-191 personal_sign signature (0x..)\n"
     "  recover MESSAGE SIGNATURE                 signer address of an EIP-191 signature\n"
     "\n"
@@ -1300,13 +1302,35 @@ static int cmd_recover(int argc, char **argv, char *err) {
     return 0;
 }
 
+/* Print the call data of SIGNATURE(ARGS) without sending anything. */
+static int cmd_calldata(int argc, char **argv, char *err) {
+    if (argc < 1) {
+        errf(err, "usage: lamdadev calldata SIGNATURE [ARGS...]");
+        return 2;
+    }
+    uint8_t *data = NULL;
+    size_t dlen = 0;
+    if (encode_call(argv[0], argv + 1, argc - 1, &data, &dlen, err) != 0) return 1;
+    char *hex = malloc(dlen * 2 + 3);
+    if (!hex) {
+        free(data);
+        errf(err, "out of memory");
+        return 1;
+    }
+    hex_encode(data, dlen, hex);
+    printf("%s\n", hex);
+    free(hex);
+    free(data);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     static const struct {
         const char *name;
         int (*fn)(int, char **, char *);
     } cmds[] = {{"address", cmd_address}, {"deploy", cmd_deploy},   {"send", cmd_send},
                 {"call", cmd_call},       {"logs", cmd_logs},       {"sign-message", cmd_sign_message},
-                {"recover", cmd_recover}};
+                {"recover", cmd_recover}, {"calldata", cmd_calldata}};
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
