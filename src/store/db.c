@@ -174,9 +174,9 @@ int db_bind_blob(db_stmt *st, int idx, const void *p, size_t n) {
         if (!p) return sq_bind_rc(st, sqlite3_bind_null(st->sq, idx));
         return sq_bind_rc(st, sqlite3_bind_blob64(st->sq, idx, p, n, SQLITE_TRANSIENT));
     }
-    /* Binary format: no escaping cost, and the server sees the exact bytes. An empty blob
-     * still needs a non-NULL pointer. */
-    return pg_param(st, idx, p ? p : "", n, 1);
+    /* Binary format: no escaping cost, and the server sees the exact bytes. */
+    if (!p) return pg_param(st, idx, NULL, 0, 0);
+    return pg_param(st, idx, p, n, 1);
 }
 
 int db_bind_null(db_stmt *st, int idx) {

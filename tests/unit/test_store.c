@@ -663,6 +663,7 @@ TEST(reputation_and_nonces) {
     CHECK_MEM(rows[0].tx_hash, r.tx_hash, 32);
     CHECK_EQ_INT(rows[0].sent_at, 50);
     CHECK_EQ_STR(rows[1].last_error, "nonce too low");
+    CHECK(!rows[1].has_tx_hash && rows[1].raw_tx_len == 0); /* NULL stays NULL */
     r.state = STORE_REP_MINED;
     r.mined_block = 777;
     CHECK_EQ_INT(store_rep_update(s, &r), STORE_OK);
