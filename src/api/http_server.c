@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "api/internal.h"
+#include "services/job_specs.h"
 #include "core/log.h"
 #include "core/shutdown.h"
 #include "store/store.h"
@@ -370,6 +371,7 @@ int api_gateway_run(const lamda_config *cfg) {
         log_error("API_PORT: must be 1..65535");
         return 1;
     }
+    job_specs_set_config(cfg);
     if (api_router_init() != 0) {
         log_error("api: route table is invalid");
         return 1;

@@ -10,6 +10,8 @@
 #include "evm/address.h"
 #include "evm/contracts.h"
 
+#define NODE_VRAM_MAX (UINT64_C(1) << 40)
+
 const uint8_t (*node_events_topics(size_t *n))[32] {
     static uint8_t topics[3][32];
     memcpy(topics[0], CONTRACT_TOPIC_NODE_REGISTERED, 32);
@@ -51,8 +53,10 @@ int node_events_apply(void *ud, store *s, const chain_log *l) {
             return STORE_OK;
         }
         /* Provider-chosen text: the store bounds its length; a NUL inside cuts it there. */
+        /* Provider-chosen number: capped far above any real card (2^40 MiB) so sums over
+         * millions of providers cannot overflow a 64-bit column. */
         uint64_t v;
-        if (u256_to_u64(&vram, &v) != 0) v = UINT64_MAX;
+        if (u256_to_u64(&vram, &v) != 0 || v > NODE_VRAM_MAX) v = NODE_VRAM_MAX;
         int rc = store_provider_register(s, provider, gpu, v, l->block_time, l->block_number);
         free(gpu);
         return rc;

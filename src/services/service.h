@@ -17,6 +17,7 @@ typedef struct {
 } service_def;
 
 int node_registry_run(const lamda_config *cfg);
+int job_dispatcher_run(const lamda_config *cfg);
 
 /* The table of services, terminated by {NULL}. Defined in services/registry.c. */
 extern const service_def lamda_services[];

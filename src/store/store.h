@@ -210,6 +210,10 @@ int store_job_get(store *s, const uint8_t job_id[32], store_job *out);
  * STORE_NOTFOUND when no such job, STORE_INVALID when the move is not allowed. */
 int store_job_transition(store *s, const uint8_t job_id[32], job_status to, int64_t ts,
                          const char *output_cid, const char *error_message);
+/* Bind a spec: created → assigned with the docker image and input CID, assigned_at = ts.
+ * STORE_INVALID when the job is no longer in state created (bound before), STORE_NOTFOUND when
+ * there is no such job. (store_dispatch.c) */
+int store_job_assign(store *s, const uint8_t job_id[32], const char *image, const char *cid, int64_t ts);
 /* PaymentClaimed: status = paid (as a transition), paid_amount, paid_at = ts. */
 int store_job_set_paid(store *s, const uint8_t job_id[32], const char *amount, int64_t ts);
 int store_job_delete(store *s, const uint8_t job_id[32]); /* STORE_NOTFOUND */
@@ -235,6 +239,8 @@ typedef struct {
 int store_spec_put(store *s, const uint8_t job_id[32], const char *image, const char *cid,
                    const uint8_t signer[20], const uint8_t *sig, size_t sig_len, int64_t now);
 int store_spec_get(store *s, const uint8_t job_id[32], store_spec *out); /* STORE_NOTFOUND */
+/* Remove a job's spec (to let its renter replace one signed by someone else). (store_dispatch.c) */
+int store_spec_delete(store *s, const uint8_t job_id[32]); /* STORE_NOTFOUND */
 
 /* ---- NATS outbox ----------------------------------------------------------------------------------- */
 

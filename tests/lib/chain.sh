@@ -57,3 +57,17 @@ start_lamda() {
   track $pid
   printf -v "LAMDA_PID_${1//-/_}" '%s' "$pid"
 }
+
+# Job specs (see src/services/job_specs.h for the signed message).
+new_job_id() { echo "0x$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"; }
+spec_msg() { printf 'lamda:job-spec\njob:%s\nimage:%s\ninput:%s' "$(tr 'A-F' 'a-f' <<<"$1")" "$2" "$3"; }
+# post_spec KEY JOBID IMAGE CID → prints the HTTP status; the body is in $H_TMP/spec.json
+post_spec() {
+  local sig
+  sig=$("$LAMDADEV" sign-message --key "$1" "$(spec_msg "$2" "$3" "$4")") || return 1
+  curl -s -o "$H_TMP/spec.json" -w '%{http_code}' -X POST -H 'content-type: application/json' \
+    -d "{\"jobId\":\"$2\",\"dockerImage\":\"$3\",\"inputFileCID\":\"$4\",\"signature\":\"$sig\"}" "$API_URL/api/jobs"
+}
+# create_job RENTER_KEY JOBID PROVIDER_ADDR [WEI]
+create_job() { jm_send "$1" 'createJob(bytes32,address)' "$2" "$3" --value "${4:-1000000000000000}"; }
+job_status() { db_q "select status from jobs where $(addr_hex_sql job_id) = lower('${1#0x}')"; }

@@ -1,0 +1,134 @@
+#include "services/agent_status.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/hex.h"
+#include "evm/address.h"
+#include "ipfs/cid.h"
+
+static int digits(const char *s, int n, int *out) {
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i])) return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int agent_status_parse_time(const char *s, int64_t *out) {
+    int y, mo, d, h, mi, sec;
+    size_t n = strlen(s);
+    if (n < 20 || n > 40 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+        digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || digits(s + 11, 2, &h) ||
+        s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &sec))
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return -1;
+    const char *p = s + 19;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p)) return -1;
+        while (isdigit((unsigned char)*p)) p++;
+    }
+    int offset = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59) return -1;
+        offset = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p) return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    *out = (int64_t)timegm(&tm) - offset;
+    return 0;
+}
+
+static const char *str(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int agent_status_parse(const uint8_t *p, size_t len, agent_report *out, char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    if (len > AGENT_STATUS_MAX_BYTES) {
+        snprintf(err, errlen, "message of %zu bytes exceeds %d", len, AGENT_STATUS_MAX_BYTES);
+        return -1;
+    }
+    cJSON *o = cJSON_ParseWithLength((const char *)p, len);
+    int rc = -1;
+    if (!o || !cJSON_IsObject(o)) {
+        snprintf(err, errlen, "not a JSON object");
+        goto out;
+    }
+    const char *agent = str(o, "agent_address"), *job = str(o, "job_id"), *status = str(o, "status"),
+               *ocid = str(o, "output_cid"), *ts = str(o, "timestamp"), *e = str(o, "error");
+    if (!agent || address_parse(agent, strlen(agent), out->agent) != ADDRESS_OK) {
+        snprintf(err, errlen, "agent_address missing or not an address");
+        goto out;
+    }
+    if (!job || hex_decode_exact(job, strlen(job), out->job_id, 32) != 0) {
+        snprintf(err, errlen, "job_id missing or not 32 bytes of hex");
+        goto out;
+    }
+    if (!status) {
+        snprintf(err, errlen, "status missing");
+        goto out;
+    }
+    if (!strcmp(status, "processing")) out->to = JOB_RUNNING;
+    else if (!strcmp(status, "completed")) out->to = JOB_COMPLETED;
+    else if (!strcmp(status, "failed")) out->to = JOB_FAILED;
+    else {
+        snprintf(err, errlen, "unknown status (expected processing, completed or failed)");
+        goto out;
+    }
+    if (out->to == JOB_COMPLETED) {
+        cid c;
+        char cerr[128];
+        if (!ocid || cid_parse(ocid, strlen(ocid), &c, cerr, sizeof cerr) != 0) {
+            snprintf(err, errlen, "completed needs a valid output_cid: %s", ocid ? cerr : "missing");
+            goto out;
+        }
+        snprintf(out->output_cid, sizeof out->output_cid, "%s", ocid);
+    }
+    if (out->to == JOB_FAILED) snprintf(out->error, sizeof out->error, "%s", e && *e ? e : "agent reported failure");
+    if (ts && agent_status_parse_time(ts, &out->ts) != 0) {
+        snprintf(err, errlen, "timestamp is not RFC 3339");
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(o);
+    return rc;
+}
+
+int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, size_t errlen) {
+    store_job j;
+    int rc = store_job_get(s, r->job_id, &j);
+    if (rc == STORE_NOTFOUND) {
+        snprintf(err, errlen, "unknown job");
+        return -1;
+    }
+    if (rc != STORE_OK) return rc;
+    if (memcmp(j.provider, r->agent, 20) != 0) {
+        snprintf(err, errlen, "report from an agent that is not the job's provider");
+        return -1;
+    }
+    /* The agent's clock is not trusted for ordering; it is recorded only when plausible. */
+    int64_t ts = (r->ts > 0 && r->ts <= now + 300) ? r->ts : now;
+    rc = store_job_transition(s, r->job_id, r->to, ts, r->to == JOB_COMPLETED ? r->output_cid : NULL,
+                              r->to == JOB_FAILED ? r->error : NULL);
+    if (rc == STORE_INVALID) {
+        snprintf(err, errlen, "transition from %s to %s not allowed", store_job_status_name(j.status),
+                 store_job_status_name(r->to));
+        return -1;
+    }
+    return rc;
+}

@@ -1,0 +1,38 @@
+/* agent_status — progress reports from node agents on NATS subject `agent.status`.
+ *
+ * Message (the published agent's format): {"agent_address","job_id","status":
+ * "processing"|"completed"|"failed","output_cid","timestamp" (RFC 3339)}; "error" optional.
+ * processing → running, completed (with a valid output CID) → completed, failed → failed.
+ * A report is accepted only from the job's provider and only along a valid transition;
+ * anything else is logged and dropped. The subject is unauthenticated in the published
+ * protocol, so the database never lets a report move a job backwards or past confirmation. */
+#ifndef LAMDA_AGENT_STATUS_H
+#define LAMDA_AGENT_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define AGENT_STATUS_MAX_BYTES 65536
+
+typedef struct {
+    uint8_t agent[20];
+    uint8_t job_id[32];
+    job_status to;
+    char output_cid[STORE_CID_MAX];
+    char error[STORE_ERROR_MAX];
+    int64_t ts; /* from "timestamp", or 0 when absent */
+} agent_report;
+
+/* Parse and validate one message (untrusted bytes). 0, or -1 with a reason in err. */
+int agent_status_parse(const uint8_t *p, size_t len, agent_report *out, char *err, size_t errlen);
+
+/* Apply a parsed report. 0 when applied; -1 with a reason when refused (unknown job, wrong
+ * agent, invalid transition); a negative store code on a database failure. */
+int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, size_t errlen);
+
+/* RFC 3339 date-time ("2026-11-29T22:30:47Z", fractions and offsets allowed) → unix seconds. */
+int agent_status_parse_time(const char *s, int64_t *out);
+
+#endif

@@ -1,0 +1,196 @@
+#include "services/job_events.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/u256.h"
+#include "evm/abi.h"
+#include "evm/contracts.h"
+#include "evm/rpc.h"
+#include "services/job_dispatch.h"
+
+struct job_events_ctx {
+    const lamda_config *cfg;
+    rpc_client *rpc; /* BSC, for getJobInfo when a confirmed job is not in the database */
+};
+
+job_events_ctx *job_events_ctx_new(const lamda_config *cfg) {
+    job_events_ctx *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->cfg = cfg;
+    c->rpc = rpc_client_new(&cfg->bsc_rpc, (long)cfg->rpc_timeout_ms);
+    if (!c->rpc) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void job_events_ctx_free(job_events_ctx *c) {
+    if (!c) return;
+    rpc_client_free(c->rpc);
+    free(c);
+}
+
+const uint8_t (*job_events_topics(size_t *n))[32] {
+    static uint8_t topics[3][32];
+    memcpy(topics[0], CONTRACT_TOPIC_JOB_CREATED, 32);
+    memcpy(topics[1], CONTRACT_TOPIC_JOB_CONFIRMED, 32);
+    memcpy(topics[2], CONTRACT_TOPIC_PAYMENT_CLAIMED, 32);
+    *n = 3;
+    return (const uint8_t(*)[32])topics;
+}
+
+static void skip(const chain_log *l, const char *what) {
+    char tx[67];
+    log_warn("job-events: skipping malformed %s log (tx %s, index %llu)", what, hex_encode(l->tx_hash, 32, tx),
+             (unsigned long long)l->log_index);
+}
+
+static int64_t sat_i64(const u256 *v) {
+    uint64_t x;
+    if (u256_to_u64(v, &x) != 0 || x > INT64_MAX) return INT64_MAX;
+    return (int64_t)x;
+}
+
+static int on_created(job_events_ctx *c, store *s, const chain_log *l) {
+    u256 payment;
+    abi_dec d;
+    abi_dec_init(&d, l->data, l->data_len);
+    store_job j;
+    memset(&j, 0, sizeof j);
+    if (l->ntopics != 4 || abi_topic_address(l->topics[2], j.renter) != 0 ||
+        abi_topic_address(l->topics[3], j.provider) != 0 || abi_dec_u256(&d, &payment) != 0) {
+        skip(l, "JobCreated");
+        return STORE_OK;
+    }
+    memcpy(j.job_id, l->topics[1], 32);
+    u256_format_dec(&payment, j.payment);
+    j.status = JOB_CREATED;
+    j.created_block = (int64_t)l->block_number;
+    j.created_at = l->block_time;
+    j.updated_at = l->block_time;
+    int rc = store_job_insert(s, &j);
+    if (rc == STORE_DUP) return STORE_OK; /* a jobId is unique on chain; a replay finds it */
+    if (rc != STORE_OK) return rc;
+    bool dispatched;
+    return job_dispatch_try(s, c->cfg, j.job_id, l->block_time, &dispatched);
+}
+
+/* The provider of a job the database does not know (created before the start block): ask
+ * the contract. */
+static int provider_from_chain(job_events_ctx *c, const uint8_t job_id[32], uint8_t provider[20]) {
+    abi_enc e;
+    abi_enc_init(&e);
+    abi_enc_bytes32(&e, job_id);
+    uint8_t *call = NULL, *ret = NULL;
+    size_t calllen = 0, retlen = 0;
+    int rc = abi_enc_finish(&e, CONTRACT_SEL_GET_JOB_INFO, &call, &calllen);
+    abi_enc_free(&e);
+    if (rc != 0) return -1;
+    rpc_error err;
+    rc = rpc_eth_call(c->rpc, NULL, c->cfg->job_manager, call, calllen, &ret, &retlen, &err);
+    free(call);
+    if (rc != 0) return -1;
+    abi_dec d;
+    abi_dec_init(&d, ret, retlen);
+    uint8_t id[32], renter[20];
+    rc = (abi_dec_bytes32(&d, id) == 0 && abi_dec_address(&d, renter) == 0 && abi_dec_address(&d, provider) == 0) ? 0 : -1;
+    free(ret);
+    return rc;
+}
+
+static int on_confirmed(job_events_ctx *c, store *s, const chain_log *l) {
+    u256 at;
+    abi_dec d;
+    abi_dec_init(&d, l->data, l->data_len);
+    if (l->ntopics != 2 || abi_dec_u256(&d, &at) != 0) {
+        skip(l, "JobConfirmed");
+        return STORE_OK;
+    }
+    const uint8_t *id = l->topics[1];
+    int64_t confirmed_at = sat_i64(&at);
+    uint8_t provider[20];
+    store_job j;
+    int rc = store_job_get(s, id, &j);
+    if (rc == STORE_OK) {
+        memcpy(provider, j.provider, 20);
+        rc = store_job_transition(s, id, JOB_CONFIRMED, confirmed_at, NULL, NULL);
+        if (rc == STORE_INVALID) rc = STORE_OK; /* e.g. already paid in a replay */
+        if (rc != STORE_OK) return rc;
+    } else if (rc == STORE_NOTFOUND) {
+        if (provider_from_chain(c, id, provider) != 0) {
+            /* Retry the batch: the reputation update must not be lost for want of an RPC. */
+            log_warn("job-events: confirmed job unknown here and getJobInfo failed; will retry");
+            return STORE_ERR;
+        }
+    } else {
+        return rc;
+    }
+    /* Same transaction as the ledger row: the reputation update exists iff the event was
+     * applied. Unique per job, so a replay adds nothing. */
+    rc = store_rep_add(s, id, provider, confirmed_at, l->block_time);
+    return rc == STORE_DUP ? STORE_OK : rc;
+}
+
+static int on_paid(store *s, const chain_log *l) {
+    u256 amount;
+    abi_dec d;
+    abi_dec_init(&d, l->data, l->data_len);
+    if (l->ntopics != 3 || abi_dec_u256(&d, &amount) != 0) {
+        skip(l, "PaymentClaimed");
+        return STORE_OK;
+    }
+    char dec[U256_DEC_LEN];
+    u256_format_dec(&amount, dec);
+    int rc = store_job_set_paid(s, l->topics[1], dec, l->block_time);
+    return (rc == STORE_INVALID || rc == STORE_NOTFOUND) ? STORE_OK : rc;
+}
+
+int job_events_apply(void *ud, store *s, const chain_log *l) {
+    job_events_ctx *c = ud;
+    if (l->ntopics < 2) return STORE_OK;
+    if (!memcmp(l->topics[0], CONTRACT_TOPIC_JOB_CREATED, 32)) return on_created(c, s, l);
+    if (!memcmp(l->topics[0], CONTRACT_TOPIC_JOB_CONFIRMED, 32)) return on_confirmed(c, s, l);
+    if (!memcmp(l->topics[0], CONTRACT_TOPIC_PAYMENT_CLAIMED, 32)) return on_paid(s, l);
+    return STORE_OK;
+}
+
+/* Reorg: the job's chain-derived row is rebuilt from its remaining events. Its spec, outbox
+ * row and reputation update stay: a message already sent or an increment already mined
+ * cannot be taken back, and keeping them makes the replay add nothing twice. */
+int job_events_reset(void *ud, store *s, const uint8_t key[32]) {
+    (void)ud;
+    int rc = store_job_delete(s, key);
+    return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+int job_events_follow(const lamda_config *cfg) {
+    if (!cfg->have_job_manager) {
+        log_error("JOB_MANAGER_CONTRACT_ADDRESS is not set");
+        return 2;
+    }
+    job_events_ctx *ctx = job_events_ctx_new(cfg);
+    if (!ctx) return 1;
+    follower_config fc;
+    memset(&fc, 0, sizeof fc);
+    fc.name = "job-manager";
+    fc.rpc_urls = &cfg->bsc_rpc;
+    fc.ws_url = cfg->bsc_ws_url;
+    fc.expected_chain_id = cfg->bsc_chain_id;
+    memcpy(fc.contract, cfg->job_manager, 20);
+    fc.topic0 = job_events_topics(&fc.ntopic0);
+    fc.start_block = cfg->job_manager_start_block;
+    fc.confirmations = cfg->bsc_confirmations;
+    fc.poll_interval_ms = cfg->poll_interval_ms;
+    fc.max_range = cfg->getlogs_max_range;
+    fc.rpc_timeout_ms = cfg->rpc_timeout_ms;
+    fc.database_url = cfg->database_url;
+    fc.handler = (follower_handler){.ud = ctx, .apply = job_events_apply, .reset = job_events_reset};
+    int rc = follower_run(&fc);
+    job_events_ctx_free(ctx);
+    return rc;
+}

@@ -1,0 +1,28 @@
+/* job_events — what each JobManager log does to the database, and the JobManager follower.
+ *
+ * All JobManager effects live here, because one follower (one cursor, one ledger) serves the
+ * contract: whichever process holds its lease — `job-dispatcher` or `reputation-service` —
+ * applies every effect, so both run it and the lease elects one writer.
+ *   JobCreated   → job row (created); if a spec signed by the renter is present (or the
+ *                  jobId-from-CID mode is on): job → assigned + an outbox message, same txn.
+ *   JobConfirmed → job → confirmed, and a pending reputation update (job id unique), same txn.
+ *                  The provider comes from the job row, else from getJobInfo by eth_call.
+ *   PaymentClaimed → job → paid with the amount. */
+#ifndef LAMDA_JOB_EVENTS_H
+#define LAMDA_JOB_EVENTS_H
+
+#include "chain/follower.h"
+#include "core/config.h"
+
+/* Follow JobManager on BSC until shutdown (blocking). Returns as follower_run does. */
+int job_events_follow(const lamda_config *cfg);
+
+/* The follower handler pieces, exposed for tests and rebuilds. ud is a job_events_ctx. */
+typedef struct job_events_ctx job_events_ctx;
+job_events_ctx *job_events_ctx_new(const lamda_config *cfg);
+void job_events_ctx_free(job_events_ctx *ctx);
+int job_events_apply(void *ud, store *s, const chain_log *log);
+int job_events_reset(void *ud, store *s, const uint8_t key[32]);
+const uint8_t (*job_events_topics(size_t *n))[32];
+
+#endif

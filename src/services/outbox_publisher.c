@@ -1,0 +1,107 @@
+#include "services/outbox_publisher.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/shutdown.h"
+#include "store/store.h"
+
+#define OUTBOX_BATCH 256
+/* Idle polling interval: the outbox may be filled by another process (the follower can run
+ * in the reputation service, specs arrive through the API), so it is polled; an indexed
+ * query on unsent rows every few milliseconds costs next to nothing. */
+#define OUTBOX_IDLE_MS 5
+#define PUBLISH_TIMEOUT_MS 2000
+#define BACKOFF_MAX_MS 5000
+
+int outbox_publisher_run(const lamda_config *cfg, bus *b) {
+    store *s = NULL;
+    long backoff = 0;
+    bool stream_ready = false;
+    metrics_counter_t *m_sent = metrics_counter("lamda_jobs_dispatched_total", "Jobs published to JetStream", "");
+    metrics_counter_t *m_dup = metrics_counter("lamda_dispatch_duplicates_total",
+                                               "Publishes the stream recognised as duplicates", "");
+    metrics_gauge_t *m_depth = metrics_gauge("lamda_outbox_depth", "Unsent NATS outbox rows", "");
+    metrics_histogram_t *m_lat = metrics_histogram("lamda_dispatch_publish_seconds",
+                                                   "Time from outbox row to JetStream ack", "",
+                                                   NULL, 0);
+    store_outbox_row rows[OUTBOX_BATCH];
+    while (!shutdown_requested()) {
+        char err[256];
+        if (!s && store_open(cfg->database_url, &s, err, sizeof err) != 0) {
+            log_warn("job-dispatcher: outbox: database not available (%s)", err);
+            s = NULL;
+            goto retry;
+        }
+        if (!stream_ready) {
+            if (bus_ensure_dispatch_stream(b, cfg->nats_stream, cfg->nats_duplicate_window_ms, err, sizeof err) != 0) {
+                log_warn("job-dispatcher: JetStream stream %s not ready (%s)", cfg->nats_stream, err);
+                goto retry;
+            }
+            stream_ready = true;
+            log_info("job-dispatcher: stream %s ready (lamda.dispatch.> republished to jobs.dispatch.>)",
+                     cfg->nats_stream);
+        }
+        int n = 0;
+        int rc = store_outbox_pending(s, OUTBOX_BATCH, rows, &n);
+        if (rc != STORE_OK) {
+            log_warn("job-dispatcher: outbox read failed: %s", store_errmsg(s));
+            goto retry;
+        }
+        if (n == 0) {
+            int64_t depth = 0;
+            store_outbox_depth(s, &depth);
+            metrics_gauge_set(m_depth, (double)depth);
+            backoff = 0;
+            shutdown_sleep_ms(OUTBOX_IDLE_MS);
+            continue;
+        }
+        int sent = 0;
+        bool failed = false;
+        for (int i = 0; i < n && !shutdown_requested(); i++) {
+            char id[67];
+            hex_encode(rows[i].job_id, 32, id);
+            bool dup = false;
+            if (bus_publish_dedup(b, rows[i].subject, rows[i].payload, rows[i].payload_len, id, PUBLISH_TIMEOUT_MS,
+                                  &dup, err, sizeof err) != 0) {
+                log_warn("job-dispatcher: publish of job %s not acknowledged (%s); will retry", id, err);
+                store_outbox_bump_attempts(s, rows[i].id);
+                failed = true;
+                break;
+            }
+            /* Marked after the ack, never before: a crash here re-publishes, and the stream
+             * drops the copy by its Msg-Id. */
+            rc = store_outbox_mark_sent(s, rows[i].id, (int64_t)time(NULL));
+            if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+                log_warn("job-dispatcher: marking job %s sent failed: %s", id, store_errmsg(s));
+                failed = true;
+                break;
+            }
+            if (dup) metrics_counter_inc(m_dup);
+            else metrics_counter_inc(m_sent);
+            double age = (double)time(NULL) - (double)rows[i].created_at;
+            metrics_histogram_observe(m_lat, age < 0 ? 0 : age);
+            log_debug("job-dispatcher: job %s published to %s%s", id, rows[i].subject, dup ? " (duplicate)" : "");
+            sent++;
+        }
+        store_outbox_rows_free(rows, n);
+        if (!failed) {
+            backoff = 0;
+            continue;
+        }
+    retry:
+        if (s && store_ping(s) != STORE_OK) {
+            store_close(s);
+            s = NULL;
+        }
+        backoff = backoff ? backoff * 2 : 100;
+        if (backoff > BACKOFF_MAX_MS) backoff = BACKOFF_MAX_MS;
+        shutdown_sleep_ms(backoff);
+    }
+    store_close(s);
+    return 0;
+}

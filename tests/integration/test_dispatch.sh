@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The job dispatcher sends each created job that has its renter's spec to the provider's
+# jobs.dispatch.<address> subject exactly once, and tracks agent.status reports.
+source "$(dirname "$0")/../lib/harness.sh"
+source "$(dirname "$0")/../lib/chain.sh"
+NATSPROBE=$ROOT/$BUILD/natsprobe
+
+start_anvil BSC 97 && start_anvil OPBNB 5611 && start_nats || { not_ok "parts start"; finish; }
+deploy_contracts || { not_ok "contracts deploy"; finish; }
+lamda_env
+export DATABASE_URL=sqlite:$H_TMP/d.db API_PORT=$(free_port) API_RATE_LIMIT=0
+API_URL=http://127.0.0.1:$API_PORT
+RENTER_KEY=$ANVIL_KEY1 RENTER=$ANVIL_ADDR1 PROVIDER=$ANVIL_ADDR3 PROVIDER_KEY=$ANVIL_KEY3 OTHER_KEY=$ANVIL_KEY4
+IMAGE=nvidia/cuda:12.2.0-base-ubuntu22.04
+CID=QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG
+OUT_CID=bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi
+
+start_lamda disp job-dispatcher
+start_lamda api api-gateway
+wait_port "$API_PORT" || { not_ok "api starts"; finish; }
+
+# A core subscriber on the provider's subject for the whole test.
+"$NATSPROBE" sub "jobs.dispatch.$PROVIDER" 1000 60000 >"$H_TMP/sub.out" 2>&1 &
+SUB_PID=$!; track $SUB_PID
+wait_for "subscriber ready" 10 grep -q ready "$H_TMP/sub.out"
+got_msg() { grep -c "\"jobId\":\"$(tr 'A-F' 'a-f' <<<"$1")\"" "$H_TMP/sub.out"; }
+has_msg() { [ "$(got_msg "$1")" -ge 1 ]; }
+
+# 1. Spec before event.
+J1=$(new_job_id)
+check_eq "spec before event: accepted (202)" "$(post_spec $RENTER_KEY $J1 $IMAGE $CID)" "202"
+create_job $RENTER_KEY $J1 $PROVIDER
+check "spec before event: dispatched" wait_for "J1 message" 15 has_msg $J1
+line=$(grep "\"jobId\":\"$J1\"" "$H_TMP/sub.out" | head -1)
+for key in jobId dockerImage inputFileCID job_id image_name input_file_cid renter provider payment block; do
+  grep -q "\"$key\":" <<<"$line" || not_ok "message has key $key"
+done
+check "message carries image, CID and provider" grep -q "\"image_name\":\"$IMAGE\".*\"input_file_cid\":\"$CID\".*\"provider\":\"$PROVIDER\"" <<<"$line"
+
+# 2. Spec after event.
+J2=$(new_job_id)
+create_job $RENTER_KEY $J2 $PROVIDER
+check "spec after event: job recorded as created" wait_for "J2 row" 15 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J2)\" = created ]"
+check_eq "spec after event: accepted and bound (200)" "$(post_spec $RENTER_KEY $J2 $IMAGE $CID)" "200"
+check "spec after event: dispatched" wait_for "J2 message" 15 has_msg $J2
+check_eq "spec after event: job assigned" "$(job_status $J2)" "assigned"
+check_eq "a different second spec is refused (409)" "$(post_spec $RENTER_KEY $J2 nvidia/cuda:11.8-base $CID)" "409"
+
+# 3. A spec signed by someone other than the renter never dispatches.
+J3=$(new_job_id)
+check_eq "foreign spec before event: accepted for now (202)" "$(post_spec $OTHER_KEY $J3 evil/miner:latest $CID)" "202"
+create_job $RENTER_KEY $J3 $PROVIDER
+J4=$(new_job_id)
+create_job $RENTER_KEY $J4 $PROVIDER
+wait_for "J4 row" 15 bash -c "[ -n \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J4)\" ]"
+check_eq "foreign spec after event: forbidden (403)" "$(post_spec $OTHER_KEY $J4 evil/miner:latest $CID)" "403"
+check_eq "renter's spec replaces a squatter's (200)" "$(post_spec $RENTER_KEY $J3 $IMAGE $CID)" "200"
+check "squatted job dispatched with the renter's spec" wait_for "J3 message" 15 has_msg $J3
+sleep 1
+check_eq "job without the renter's spec not dispatched" "$(got_msg $J4)" "0"
+check_eq "no job dispatched twice" "$(grep -o '"jobId":"0x[0-9a-f]*"' "$H_TMP/sub.out" | sort | uniq -d | wc -l)" "0"
+check_eq "malformed spec body refused (400)" \
+  "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' -d '{"jobId":"0x12"}' $API_URL/api/jobs)" "400"
+check_eq "bad CID refused (400)" "$(post_spec $RENTER_KEY $(new_job_id) $IMAGE QmNotACid)" "400"
+check_eq "bad image refused (400)" "$(post_spec $RENTER_KEY $(new_job_id) 'UPPER/Case:tag' $CID)" "400"
+
+# 4. A durable JetStream consumer sees exactly one message per dispatched job.
+check_eq "durable consumer: one per job" "$("$NATSPROBE" js-consume LAMDA_DISPATCH durable1 1500 | grep -c '^msg ')" "3"
+
+# 5. agent.status reports.
+status_msg() { printf '{"agent_address":"%s","job_id":"%s","status":"%s","output_cid":"%s","timestamp":"2026-11-29T12:00:00Z"}' "$@"; }
+pub() { "$NATSPROBE" request agent.status "$1" 200 >/dev/null 2>&1; } # no responder: a plain publish
+pub "$(status_msg $RENTER $J1 processing '')"
+pub '{"not json'
+pub "$(head -c 1048576 /dev/zero | tr '\0' 'a')"
+pub "$(status_msg $PROVIDER $J1 completed 'QmBad')"
+sleep 0.5
+check_eq "report from a wrong agent is ignored" "$(job_status $J1)" "assigned"
+pub "$(status_msg $PROVIDER $J1 processing '')"
+check "processing → running" wait_for "running" 5 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J1)\" = running ]"
+pub "$(status_msg $PROVIDER $J1 completed $OUT_CID)"
+check "completed with output CID" wait_for "completed" 5 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J1)\" = completed ]"
+check_eq "output CID stored" "$(db_q "select output_cid from jobs where $(addr_hex_sql job_id) = lower('${J1#0x}')")" "$OUT_CID"
+pub "$(status_msg $PROVIDER $J1 processing '')"
+sleep 0.5
+check_eq "invalid transition (completed → running) refused" "$(job_status $J1)" "completed"
+pub "$(status_msg $PROVIDER $J2 failed '')"
+check "failed recorded" wait_for "failed" 5 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J2)\" = failed ]"
+check "dispatcher survived every message" kill -0 $LAMDA_PID_disp
+
+# 6. Confirmation and payment follow the chain.
+jm_send $RENTER_KEY 'confirmResult(bytes32)' $J1
+check "JobConfirmed → confirmed" wait_for "confirmed" 10 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J1)\" = confirmed ]"
+check_eq "reputation update queued once" "$(db_q "select count(*) from reputation_updates where $(addr_hex_sql job_id) = lower('${J1#0x}')")" "1"
+jm_send $PROVIDER_KEY 'claimReward(bytes32)' $J1
+check "PaymentClaimed → paid" wait_for "paid" 10 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J1)\" = paid ]"
+check_eq "paid amount" "$(db_q "select paid_amount from jobs where $(addr_hex_sql job_id) = lower('${J1#0x}')")" "1000000000000000"
+finish
