@@ -134,6 +134,7 @@ int api_parse_address_str(const char *s, size_t len, uint8_t out[20], const char
 
 /* Shared by the route files. */
 cJSON *api_provider_json(const store_provider *p);
+cJSON *api_job_json(const store_job *j);
 /* Replace c->query by the members of a JSON object (strings, integers, booleans; null =
  * absent); a member not in allowed (NULL-terminated) is a 400. */
 int api_body_as_query(api_ctx *c, const cJSON *body, const char *const *allowed);

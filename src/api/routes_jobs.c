@@ -30,7 +30,7 @@ static void add_opt_str(cJSON *o, const char *key, const char *v) {
     else cJSON_AddNullToObject(o, key);
 }
 
-static cJSON *job_json(const store_job *j) {
+cJSON *api_job_json(const store_job *j) {
     char id[67], a[ADDRESS_STR_LEN];
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
@@ -102,7 +102,7 @@ static void list(api_ctx *c, const store_job_filter *f) {
     }
     cJSON *d = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(d, "jobs");
-    for (int i = 0; i < n; i++) cJSON_AddItemToArray(arr, job_json(&rows[i]));
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(arr, api_job_json(&rows[i]));
     free(rows);
     cJSON_AddNumberToObject(d, "count", n);
     cJSON_AddNumberToObject(d, "total", (double)total);
@@ -152,7 +152,7 @@ static void job_get(api_ctx *c) {
     int rc = store_job_get(s, id, &j);
     if (rc == STORE_NOTFOUND) api_error(c, 404, "job not found");
     else if (rc != STORE_OK) api_store_error(c, rc);
-    else api_ok(c, 200, job_json(&j));
+    else api_ok(c, 200, api_job_json(&j));
 }
 
 static void job_stats(api_ctx *c) {
@@ -339,7 +339,7 @@ static void job_status_put(api_ctx *c) {
         api_error(c, 409, "transition from %s to %s is not allowed", store_job_status_name(job.status), store_job_status_name(to));
     else if (rc != STORE_OK) api_store_error(c, rc);
     else if ((rc = store_job_get(s, id, &job)) != STORE_OK) api_store_error(c, rc);
-    else api_ok(c, 200, job_json(&job));
+    else api_ok(c, 200, api_job_json(&job));
 out:
     cJSON_Delete(body);
 }
