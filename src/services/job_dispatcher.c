@@ -3,10 +3,12 @@
  *   - the outbox publisher (service thread): outbox → JetStream, exactly once per job;
  *   - the agent.status consumer (libnats callback thread): agent progress → job state. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "api/bus_query.h"
 #include "bus/bus.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -18,15 +20,14 @@
 
 typedef struct {
     const lamda_config *cfg;
-    store *s; /* used only from the subscription's callback thread */
+    store *s;          /* used only from the subscription's callback thread */
+    atomic_int active; /* a callback is running: shutdown waits for it before closing s */
     metrics_counter_t *m_ok, *m_dropped;
 } status_consumer;
 
 /* libnats runs one subscription's callbacks on one thread, one at a time, so the store
  * connection here is never shared. */
-static void on_agent_status(bus *b, const bus_msg *m, void *ud) {
-    (void)b;
-    status_consumer *c = ud;
+static void apply_agent_status(status_consumer *c, const bus_msg *m) {
     agent_report r;
     char err[256];
     if (agent_status_parse(m->data, m->len, &r, err, sizeof err) != 0) {
@@ -47,6 +48,14 @@ static void on_agent_status(bus *b, const bus_msg *m, void *ud) {
     metrics_counter_inc(c->m_dropped);
     if (rc == -1) log_warn("job-dispatcher: agent.status refused: %s", err);
     else log_warn("job-dispatcher: agent.status not applied: %s", store_errmsg(c->s));
+}
+
+static void on_agent_status(bus *b, const bus_msg *m, void *ud) {
+    (void)b;
+    status_consumer *c = ud;
+    atomic_store(&c->active, 1);
+    apply_agent_status(c, m);
+    atomic_store(&c->active, 0);
 }
 
 typedef struct {
@@ -79,16 +88,21 @@ int job_dispatcher_run(const lamda_config *cfg) {
     if (bus_subscribe(b, "agent.status", NULL, on_agent_status, &consumer, &sub, err, sizeof err) != 0)
         log_warn("job-dispatcher: agent.status subscription failed (%s); will not track agent progress", err);
 
+    bus_query *query = bus_query_start(b, cfg, BUS_QUERY_JOBS);
+
     follower_thread ft = {cfg, 0};
     pthread_t tid;
     if (pthread_create(&tid, NULL, run_follower, &ft) != 0) {
         log_error("job-dispatcher: cannot start the follower thread");
+        bus_query_stop(query);
         bus_close(b);
         return 1;
     }
     int rc = outbox_publisher_run(cfg, b);
     pthread_join(tid, NULL);
+    bus_query_stop(query);
     bus_unsubscribe(sub);
+    while (atomic_load(&consumer.active)) shutdown_sleep_ms(1);
     bus_close(b);
     store_close(consumer.s);
     return rc ? rc : ft.rc;

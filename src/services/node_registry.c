@@ -1,8 +1,11 @@
-/* node-registry — follows NodeReputation on opBNB into the provider table, and marks providers
- * offline when their last heartbeat is older than PROVIDER_OFFLINE_AFTER in chain time. */
+/* node-registry — follows NodeReputation on opBNB into the provider table, marks providers
+ * offline when their last heartbeat is older than PROVIDER_OFFLINE_AFTER in chain time, and
+ * answers nodes.query on NATS. */
 #include <string.h>
 #include <time.h>
 
+#include "api/bus_query.h"
+#include "bus/bus.h"
 #include "chain/follower.h"
 #include "core/log.h"
 #include "services/node_events.h"
@@ -55,5 +58,17 @@ int node_registry_run(const lamda_config *cfg) {
     fc.handler = (follower_handler){
         .ud = &st, .apply = node_events_apply, .reset = node_events_reset, .committed = after_batch,
         .idle = sweep_offline};
-    return follower_run(&fc);
+    /* nodes.query is a convenience for NATS clients: NATS being down must not stop the
+     * registry, and bus_connect keeps reconnecting in the background. */
+    bus *b = NULL;
+    bus_query *q = NULL;
+    char err[256];
+    if (bus_connect(cfg->nats_url, "lamda-node-registry", &b, err, sizeof err) == 0)
+        q = bus_query_start(b, cfg, BUS_QUERY_NODES);
+    else
+        log_warn("node-registry: NATS unavailable (%s); nodes.query not served", err);
+    int rc = follower_run(&fc);
+    bus_query_stop(q);
+    bus_close(b);
+    return rc;
 }

@@ -95,4 +95,15 @@ check_eq "reputation update queued once" "$(db_q "select count(*) from reputatio
 jm_send $PROVIDER_KEY 'claimReward(bytes32)' $J1
 check "PaymentClaimed → paid" wait_for "paid" 10 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J1)\" = paid ]"
 check_eq "paid amount" "$(db_q "select paid_amount from jobs where $(addr_hex_sql job_id) = lower('${J1#0x}')")" "1000000000000000"
+
+# 7. The original's NATS request/reply queries.
+r=$("$NATSPROBE" request jobs.query "{\"provider_address\":\"$PROVIDER\",\"limit\":2}" 3000)
+check "jobs.query: total count of the provider's jobs" grep -q '"count":4' <<<"$r"
+check_eq "jobs.query: limit respected" "$(grep -o '"job_id"' <<<"$r" | wc -l)" "2"
+check "jobs.query: a bad query gets an error" grep -q '"error"' <<<"$("$NATSPROBE" request jobs.query '{"limit":"x"}' 3000)"
+start_lamda nr node-registry
+nr_send $PROVIDER_KEY 'registerNode(string,uint256)' "RTX 4090" 24576
+nodes_one() { grep -q '"count":1' <<<"$("$NATSPROBE" request nodes.query '{"min_vram":20000,"gpu_model":"rtx 4090"}' 3000)"; }
+check "nodes.query: filtered by VRAM and GPU model" wait_for "nodes.query" 15 nodes_one
+check "nodes.query: filters exclude" grep -q '"count":0' <<<"$("$NATSPROBE" request nodes.query '{"min_vram":30000}' 3000)"
 finish

@@ -1,0 +1,174 @@
+#include "api/bus_query.h"
+
+#include <cjson/cJSON.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/internal.h"
+#include "core/log.h"
+#include "core/shutdown.h"
+#include "evm/address.h"
+
+#define QUERY_MAX_BYTES 8192
+
+struct bus_query {
+    const lamda_config *cfg;
+    bus_query_kind kind;
+    bus_sub *sub;
+    store *s;          /* used only on the subscription's callback thread */
+    atomic_int active; /* a callback is running: stop waits for it before closing s */
+};
+
+static char *error_json(const char *msg) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "error", msg);
+    char *t = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return t;
+}
+
+/* Optional non-negative integer field; -1 when present but not one. */
+static int64_t int_field(const cJSON *o, const char *k, int64_t def) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!v || cJSON_IsNull(v)) return def;
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9.0e15 || v->valuedouble != (double)(int64_t)v->valuedouble)
+        return -1;
+    return (int64_t)v->valuedouble;
+}
+
+static int addr_field(const cJSON *o, const char *k, uint8_t out[20], bool *present) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    *present = false;
+    if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && !*v->valuestring)) return 0;
+    if (!cJSON_IsString(v) || address_parse(v->valuestring, strlen(v->valuestring), out) != ADDRESS_OK) return -1;
+    *present = true;
+    return 0;
+}
+
+static int paging(const cJSON *o, int64_t *limit, int64_t *offset, const char **err) {
+    *limit = int_field(o, "limit", API_LIMIT_DEFAULT);
+    *offset = int_field(o, "offset", 0);
+    if (*limit <= 0 || *limit > API_LIMIT_MAX) *err = "limit must be 1..1000";
+    else if (*offset < 0) *err = "offset must be a non-negative integer";
+    return *err ? -1 : 0;
+}
+
+static char *answer_nodes(store *s, const cJSON *q) {
+    const char *err = NULL;
+    store_provider_filter f = {.online = -1};
+    f.min_vram = int_field(q, "min_vram", 0);
+    f.min_reputation = int_field(q, "min_reputation_score", 0);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(q, "gpu_model");
+    const cJSON *on = cJSON_GetObjectItemCaseSensitive(q, "online");
+    if (f.min_vram < 0 || f.min_reputation < 0) err = "min_vram and min_reputation_score must be non-negative integers";
+    else if (g && !cJSON_IsNull(g) && (!cJSON_IsString(g) || strlen(g->valuestring) >= STORE_GPU_MODEL_MAX)) err = "gpu_model must be a string";
+    else if (on && !cJSON_IsNull(on) && !cJSON_IsBool(on)) err = "online must be true or false";
+    if (err || paging(q, &f.limit, &f.offset, &err) != 0) return error_json(err);
+    if (cJSON_IsString(g) && *g->valuestring) f.gpu_model = g->valuestring;
+    if (cJSON_IsBool(on)) f.online = cJSON_IsTrue(on) ? 1 : 0;
+    store_provider *rows = calloc((size_t)f.limit, sizeof *rows);
+    if (!rows) return NULL;
+    int n = 0;
+    int64_t total = 0;
+    char *out;
+    if (store_provider_list(s, &f, rows, (int)f.limit, &n, &total) != STORE_OK) {
+        out = error_json("database error");
+    } else {
+        cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "nodes");
+        for (int i = 0; i < n; i++) cJSON_AddItemToArray(arr, api_provider_json(&rows[i]));
+        cJSON_AddNumberToObject(o, "count", (double)total);
+        out = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+    }
+    free(rows);
+    return out;
+}
+
+static char *answer_jobs(store *s, const cJSON *q) {
+    const char *err = NULL;
+    uint8_t renter[20], provider[20];
+    bool has_r, has_p;
+    store_job_filter f = {.status = -1};
+    if (addr_field(q, "renter_address", renter, &has_r) != 0 || addr_field(q, "provider_address", provider, &has_p) != 0)
+        return error_json("renter_address and provider_address must be addresses");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(q, "status");
+    if (st && !cJSON_IsNull(st)) {
+        job_status js;
+        if (!cJSON_IsString(st) || store_job_status_parse(st->valuestring, &js) != 0) return error_json("unknown status");
+        f.status = (int)js;
+    }
+    if (paging(q, &f.limit, &f.offset, &err) != 0) return error_json(err);
+    f.renter = has_r ? renter : NULL;
+    f.provider = has_p ? provider : NULL;
+    store_job *rows = calloc((size_t)f.limit, sizeof *rows);
+    if (!rows) return NULL;
+    int n = 0;
+    int64_t total = 0;
+    char *out;
+    if (store_job_list(s, &f, rows, (int)f.limit, &n, &total) != STORE_OK) {
+        out = error_json("database error");
+    } else {
+        cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "jobs");
+        for (int i = 0; i < n; i++) cJSON_AddItemToArray(arr, api_job_json(&rows[i]));
+        cJSON_AddNumberToObject(o, "count", (double)total);
+        out = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+    }
+    free(rows);
+    return out;
+}
+
+char *bus_query_answer(store *s, bus_query_kind kind, const uint8_t *req, size_t len) {
+    if (len > QUERY_MAX_BYTES) return error_json("query too large");
+    cJSON *q = len ? cJSON_ParseWithLength((const char *)req, len) : cJSON_CreateObject();
+    if (!q || !cJSON_IsObject(q)) {
+        cJSON_Delete(q);
+        return error_json("query must be a JSON object");
+    }
+    char *out = kind == BUS_QUERY_NODES ? answer_nodes(s, q) : answer_jobs(s, q);
+    cJSON_Delete(q);
+    return out;
+}
+
+static void on_query(bus *b, const bus_msg *m, void *ud) {
+    bus_query *q = ud;
+    if (!m->reply || !*m->reply) return; /* a query nobody waits for */
+    atomic_store(&q->active, 1);
+    char err[256];
+    char *out;
+    if (!q->s && store_open(q->cfg->database_url, &q->s, err, sizeof err) != 0) {
+        q->s = NULL;
+        out = error_json("database unavailable");
+    } else {
+        out = bus_query_answer(q->s, q->kind, m->data, m->len);
+    }
+    if (out) bus_respond(b, m, out, strlen(out));
+    free(out);
+    atomic_store(&q->active, 0);
+}
+
+bus_query *bus_query_start(bus *b, const lamda_config *cfg, bus_query_kind kind) {
+    bus_query *q = calloc(1, sizeof *q);
+    if (!q) return NULL;
+    q->cfg = cfg;
+    q->kind = kind;
+    char err[256];
+    const char *subject = kind == BUS_QUERY_NODES ? "nodes.query" : "jobs.query";
+    /* A queue group: several instances share the queries instead of all answering. */
+    if (bus_subscribe(b, subject, "lamda-query", on_query, q, &q->sub, err, sizeof err) != 0) {
+        log_warn("%s subscription failed: %s", subject, err);
+        free(q);
+        return NULL;
+    }
+    return q;
+}
+
+void bus_query_stop(bus_query *q) {
+    if (!q) return;
+    bus_unsubscribe(q->sub);
+    /* The callback may be finishing one last message on the bus thread. */
+    while (atomic_load(&q->active)) shutdown_sleep_ms(1);
+    store_close(q->s);
+    free(q);
+}
