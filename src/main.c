@@ -19,6 +19,9 @@ static void usage(FILE *f) {
     fprintf(f, "  %-20s %s\n", "all", "every service in one process");
     fprintf(f, "\ncommands:\n"
                "  migrate              apply database migrations and exit\n"
+               "  reputation audit [--fix]\n"
+               "                       confirmed jobs in the database vs on-chain job counts per\n"
+               "                       provider; --fix queues the missing increments\n"
                "  config [--example]   print the effective configuration (secrets redacted),\n"
                "                       or an env.example with every setting and its default\n"
                "  version              print the version\n"
@@ -89,7 +92,12 @@ int main(int argc, char **argv) {
         return 0;
     }
     const service_def *svc = find_service(cmd);
-    int known = svc || !strcmp(cmd, "all") || !strcmp(cmd, "config") || !strcmp(cmd, "migrate");
+    int audit = !strcmp(cmd, "reputation") && argc > 2 && !strcmp(argv[2], "audit");
+    if (!strcmp(cmd, "reputation") && (!audit || (argc > 3 && strcmp(argv[3], "--fix")) || argc > 4)) {
+        fprintf(stderr, "usage: lamda reputation audit [--fix]\n");
+        return 2;
+    }
+    int known = svc || audit || !strcmp(cmd, "all") || !strcmp(cmd, "config") || !strcmp(cmd, "migrate");
     if (!known) {
         fprintf(stderr, "lamda: unknown command \"%s\" (try lamda help)\n", cmd);
         return 2;
@@ -108,6 +116,8 @@ int main(int argc, char **argv) {
     int rc = 0;
     if (!strcmp(cmd, "config")) {
         config_print(&cfg, 1);
+    } else if (audit) {
+        rc = reputation_audit_run(&cfg, argc > 3);
     } else if (!strcmp(cmd, "migrate")) {
         char merr[768];
         if (store_migrate_only(cfg.database_url, merr, sizeof merr) != STORE_OK) {

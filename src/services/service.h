@@ -17,6 +17,9 @@ typedef struct {
 } service_def;
 
 int node_registry_run(const lamda_config *cfg);
+int reputation_service_run(const lamda_config *cfg);
+/* `lamda reputation audit [--fix]`: 0 no drift, 1 drift (fix queues the missing increments), 2 error. */
+int reputation_audit_run(const lamda_config *cfg, int fix);
 int job_dispatcher_run(const lamda_config *cfg);
 
 /* The table of services, terminated by {NULL}. Defined in services/registry.c. */

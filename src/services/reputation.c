@@ -1,0 +1,381 @@
+/* reputation-service — every JobConfirmed on BSC leads to exactly one incrementJobs(provider)
+ * mined on opBNB, signed by the admin wallet.
+ *
+ * Two halves in one process:
+ *   - the JobManager follower (job_events_follow, its own thread and lease): JobConfirmed →
+ *     job confirmed + a PENDING reputation_updates row, in the ledger row's transaction;
+ *   - the transaction manager (chain/txmgr.h, this thread, lease "reputation-txmgr"): PENDING
+ *     rows → signed, stored, broadcast, tracked to MINED or FAILED.
+ * The row (job id unique) is the hand-over, so a replayed event or a restart adds nothing.
+ *
+ * Also `lamda reputation audit [--fix]`: database against on-chain job counts. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chain/txmgr.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/shutdown.h"
+#include "evm/abi.h"
+#include "evm/address.h"
+#include "evm/contracts.h"
+#include "evm/rpc.h"
+#include "evm/secp.h"
+#include "services/job_events.h"
+#include "services/service.h"
+#include "store/store.h"
+#include "store/store_rep_audit.h"
+
+#define LEASE_NAME "reputation-txmgr"
+
+/* ---- call data and metrics ----------------------------------------------------------------- */
+
+static int increment_call(void *ud, const store_rep *row, uint8_t **data, size_t *len, char *err,
+                          size_t errlen) {
+    (void)ud;
+    abi_enc e;
+    abi_enc_init(&e);
+    abi_enc_address(&e, row->provider);
+    int rc = abi_enc_finish(&e, CONTRACT_SEL_INCREMENT_JOBS, data, len);
+    abi_enc_free(&e);
+    if (rc != 0) snprintf(err, errlen, "out of memory");
+    return rc;
+}
+
+typedef struct {
+    metrics_gauge_t *state[STORE_REP_STATE_COUNT];
+    metrics_histogram_t *latency;
+    metrics_counter_t *settled_mined, *settled_failed;
+} rep_metrics;
+
+static void metrics_init(rep_metrics *m) {
+    static const double secs[] = {1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600};
+    m->state[STORE_REP_PENDING] =
+        metrics_gauge("lamda_reputation_pending", "reputation updates waiting to be signed", "");
+    m->state[STORE_REP_SIGNED] =
+        metrics_gauge("lamda_reputation_in_flight", "incrementJobs transactions signed and not yet final", "");
+    m->state[STORE_REP_MINED] = metrics_gauge("lamda_reputation_mined", "reputation updates mined", "");
+    m->state[STORE_REP_FAILED] =
+        metrics_gauge("lamda_reputation_failed", "reputation updates recorded as failed", "");
+    m->latency = metrics_histogram("lamda_reputation_confirm_to_mined_seconds",
+                                   "chain time from JobConfirmed to the incrementJobs block", "", secs,
+                                   sizeof secs / sizeof secs[0]);
+}
+
+static void on_settled(void *ud, const store_rep *row, int64_t block_time) {
+    rep_metrics *m = ud;
+    if (row->state == STORE_REP_MINED && row->confirmed_at > 0 && block_time > 0) {
+        int64_t d = block_time - row->confirmed_at;
+        metrics_histogram_observe(m->latency, d > 0 ? (double)d : 0.0);
+    }
+}
+
+static void metrics_refresh(rep_metrics *m, store *s) {
+    int64_t counts[STORE_REP_STATE_COUNT];
+    if (store_rep_counts(s, counts) != STORE_OK) return;
+    for (int i = 0; i < STORE_REP_STATE_COUNT; i++) metrics_gauge_set(m->state[i], (double)counts[i]);
+}
+
+/* ---- start-up checks ----------------------------------------------------------------------- */
+
+/* 0 owner matches; 1 it does not (message logged); -1 transient (retry). */
+static int check_owner(rpc_client *rpc, const lamda_config *cfg, const uint8_t admin[20]) {
+    uint8_t *out = NULL;
+    size_t outlen = 0;
+    rpc_error re;
+    if (rpc_eth_call(rpc, NULL, cfg->node_reputation, CONTRACT_SEL_OWNER, 4, &out, &outlen, &re) != 0) {
+        if (re.kind == RPC_REVERT) {
+            char cs[ADDRESS_STR_LEN];
+            log_error("reputation-service: owner() reverted on NodeReputation %s (is it the right contract?)",
+                      address_format(cfg->node_reputation, cs));
+            return 1;
+        }
+        log_warn("reputation-service: owner() on opBNB failed: %s; retrying", re.message);
+        return -1;
+    }
+    abi_dec d;
+    uint8_t owner[20];
+    abi_dec_init(&d, out, outlen);
+    int rc = abi_dec_address(&d, owner);
+    free(out);
+    char cs[ADDRESS_STR_LEN], os[ADDRESS_STR_LEN], as[ADDRESS_STR_LEN];
+    address_format(cfg->node_reputation, cs);
+    address_format(admin, as);
+    if (rc != 0) {
+        log_error("reputation-service: NodeReputation %s answered owner() with no address (is it the"
+                  " right contract?)", cs);
+        return 1;
+    }
+    if (memcmp(owner, admin, 20) != 0) {
+        log_error("reputation-service: the admin wallet %s is not the owner of NodeReputation %s (the owner is"
+                  " %s); incrementJobs would revert. Refusing to start: set ADMIN_WALLET_PRIVATE_KEY to the"
+                  " owner's key or transfer ownership to %s",
+                  as, cs, address_format(owner, os), as);
+        return 1;
+    }
+    log_info("reputation-service: admin wallet %s owns NodeReputation %s", as, cs);
+    return 0;
+}
+
+/* ---- the follower thread ------------------------------------------------------------------- */
+
+typedef struct {
+    const lamda_config *cfg;
+    int rc;
+} follow_thread;
+
+static void *follow_main(void *arg) {
+    follow_thread *t = arg;
+    t->rc = job_events_follow(t->cfg);
+    if (t->rc != 0) {
+        log_error("reputation-service: the JobManager follower stopped (rc=%d)", t->rc);
+        shutdown_request();
+    }
+    return NULL;
+}
+
+/* ---- the transaction manager loop ---------------------------------------------------------- */
+
+static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
+    txmgr_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.rpc_urls = &cfg->opbnb_rpc;
+    tc.rpc_timeout_ms = cfg->rpc_timeout_ms;
+    tc.expected_chain_id = cfg->opbnb_chain_id;
+    tc.key = cfg->admin_key;
+    memcpy(tc.to, cfg->node_reputation, 20);
+    tc.max_in_flight = cfg->reputation_max_in_flight;
+    tc.tx_timeout_ms = cfg->reputation_tx_timeout_ms;
+    tc.receipt_depth = cfg->reputation_receipt_depth;
+    tc.gas_margin_pct = cfg->reputation_gas_margin_pct;
+    tc.max_fee_gwei = cfg->reputation_max_fee_gwei;
+    tc.priority_fee_gwei = cfg->reputation_priority_fee_gwei;
+    tc.call_data = increment_call;
+    tc.settled = on_settled;
+    tc.ud = met;
+    long idle_ms = (long)cfg->poll_interval_ms;
+    if (idle_ms < 20) idle_ms = 20;
+    if (idle_ms > 1000) idle_ms = 1000;
+    long busy_ms = idle_ms < 100 ? idle_ms : 100;
+
+    txmgr *m = NULL;
+    bool standby_logged = false;
+    long backoff = 200;
+    while (!shutdown_requested()) {
+        if (!m) {
+            bool got = false;
+            if (store_lease_acquire(s, LEASE_NAME, &got) != STORE_OK || !got) {
+                if (!standby_logged) log_info("reputation-service: another instance sends; standing by");
+                standby_logged = true;
+                shutdown_sleep_ms(1000);
+                continue;
+            }
+            char err[512];
+            bool transient = false;
+            if (txmgr_open(&tc, s, &m, &transient, err, sizeof err) != 0) {
+                if (!transient) {
+                    log_error("reputation-service: %s", err);
+                    store_lease_release(s, LEASE_NAME);
+                    return 2;
+                }
+                log_warn("reputation-service: transaction manager start: %s; retrying", err);
+                shutdown_sleep_ms(backoff);
+                if (backoff < 5000) backoff *= 2;
+                continue;
+            }
+            backoff = 200;
+            standby_logged = false;
+        }
+        if (!store_lease_held(s, LEASE_NAME)) {
+            /* e.g. a PostgreSQL reconnect: whoever holds it now sends; start over from the DB */
+            log_warn("reputation-service: lease lost; reloading");
+            txmgr_free(m);
+            m = NULL;
+            continue;
+        }
+        bool busy = false;
+        if (txmgr_step(m, &busy) != 0) log_warn("reputation-service: step failed (out of memory?)");
+        metrics_refresh(met, s);
+        shutdown_sleep_ms(busy ? busy_ms : idle_ms);
+    }
+    txmgr_free(m);
+    store_lease_release(s, LEASE_NAME);
+    return 0;
+}
+
+int reputation_service_run(const lamda_config *cfg) {
+    if (!cfg->have_node_reputation) {
+        log_error("reputation-service: NODE_REPUTATION_CONTRACT_ADDRESS is not set");
+        return 2;
+    }
+    if (!cfg->have_job_manager) {
+        log_error("reputation-service: JOB_MANAGER_CONTRACT_ADDRESS is not set");
+        return 2;
+    }
+    if (!cfg->have_admin_key) {
+        log_error("reputation-service: ADMIN_WALLET_PRIVATE_KEY (or ADMIN_WALLET_PRIVATE_KEY_FILE) is not set");
+        return 2;
+    }
+    uint8_t admin[20];
+    if (secp_priv_address(cfg->admin_key, admin) != 0) {
+        log_error("reputation-service: ADMIN_WALLET_PRIVATE_KEY is not a valid secp256k1 key");
+        return 2;
+    }
+    rpc_client *rpc = rpc_client_new(&cfg->opbnb_rpc, (long)cfg->rpc_timeout_ms);
+    if (!rpc) {
+        log_error("reputation-service: OPBNB_RPC_URL: cannot create an RPC client");
+        return 2;
+    }
+    int oc;
+    long backoff = 200;
+    while ((oc = check_owner(rpc, cfg, admin)) < 0 && !shutdown_requested()) {
+        shutdown_sleep_ms(backoff);
+        if (backoff < 5000) backoff *= 2;
+    }
+    rpc_client_free(rpc);
+    if (oc > 0) return 2;
+    if (oc < 0) return 0; /* stopped while waiting */
+
+    store *s = NULL;
+    char err[512];
+    while (store_open(cfg->database_url, &s, err, sizeof err) != STORE_OK) {
+        log_warn("reputation-service: database: %s; retrying", err);
+        if (shutdown_sleep_ms(1000)) return 0;
+    }
+    rep_metrics met;
+    metrics_init(&met);
+
+    follow_thread ft = {cfg, 0};
+    pthread_t tid;
+    if (pthread_create(&tid, NULL, follow_main, &ft) != 0) {
+        log_error("reputation-service: cannot start the follower thread");
+        store_close(s);
+        return 1;
+    }
+    int rc = run_txmgr(cfg, s, &met);
+    if (rc != 0) shutdown_request();
+    pthread_join(tid, NULL);
+    store_close(s);
+    return rc != 0 ? rc : ft.rc;
+}
+
+/* ---- lamda reputation audit [--fix] -------------------------------------------------------- */
+
+typedef struct {
+    store_rep_tally *v;
+    size_t n, cap;
+} tally_list;
+
+static int collect(const store_rep_tally *t, void *ud) {
+    tally_list *l = ud;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        store_rep_tally *p = realloc(l->v, cap * sizeof *p);
+        if (!p) return -1;
+        l->v = p;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *t;
+    return 0;
+}
+
+static int onchain_count(rpc_client *rpc, const uint8_t contract[20], const uint8_t provider[20], uint64_t *out,
+                         rpc_error *re) {
+    static uint8_t sel[4];
+    static int have_sel;
+    if (!have_sel) {
+        abi_selector("successfulJobsCount(address)", sel);
+        have_sel = 1;
+    }
+    uint8_t call[36];
+    memcpy(call, sel, 4);
+    memset(call + 4, 0, 12);
+    memcpy(call + 16, provider, 20);
+    uint8_t *res = NULL;
+    size_t len = 0;
+    if (rpc_eth_call(rpc, NULL, contract, call, sizeof call, &res, &len, re) != 0) return -1;
+    abi_dec d;
+    abi_dec_init(&d, res, len);
+    int rc = abi_dec_u64(&d, out);
+    free(res);
+    if (rc != 0) snprintf(re->message, sizeof re->message, "successfulJobsCount: malformed answer");
+    return rc;
+}
+
+int reputation_audit_run(const lamda_config *cfg, int fix) {
+    if (!cfg->have_node_reputation) {
+        fprintf(stderr, "lamda reputation audit: NODE_REPUTATION_CONTRACT_ADDRESS is not set\n");
+        return 2;
+    }
+    store *s = NULL;
+    char err[512];
+    if (store_open(cfg->database_url, &s, err, sizeof err) != STORE_OK) {
+        fprintf(stderr, "lamda reputation audit: database: %s\n", err);
+        return 2;
+    }
+    rpc_client *rpc = rpc_client_new(&cfg->opbnb_rpc, (long)cfg->rpc_timeout_ms);
+    tally_list l = {0};
+    int rc = 2;
+    if (!rpc) {
+        fprintf(stderr, "lamda reputation audit: OPBNB_RPC_URL: cannot create an RPC client\n");
+        goto out;
+    }
+    if (store_rep_tally_each(s, collect, &l) != STORE_OK) {
+        fprintf(stderr, "lamda reputation audit: database: %s\n", store_errmsg(s));
+        goto out;
+    }
+    printf("%-42s %9s %7s %6s %6s %6s %8s %6s\n", "provider", "confirmed", "pending", "signed", "mined",
+           "failed", "on-chain", "drift");
+    int drifting = 0;
+    int64_t queued = 0, requeued = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        store_rep_tally *t = &l.v[i];
+        uint64_t oc = 0;
+        rpc_error re;
+        char as[ADDRESS_STR_LEN];
+        address_format(t->provider, as);
+        if (onchain_count(rpc, cfg->node_reputation, t->provider, &oc, &re) != 0) {
+            fprintf(stderr, "lamda reputation audit: successfulJobsCount(%s): %s\n", as, re.message);
+            goto out;
+        }
+        int64_t drift = t->confirmed - (int64_t)oc;
+        printf("%-42s %9lld %7lld %6lld %6lld %6lld %8llu %+6lld\n", as, (long long)t->confirmed,
+               (long long)(t->by_state[STORE_REP_PENDING] + t->without_row), (long long)t->by_state[STORE_REP_SIGNED],
+               (long long)t->by_state[STORE_REP_MINED], (long long)t->by_state[STORE_REP_FAILED],
+               (unsigned long long)oc, (long long)drift);
+        if (drift != 0) drifting++;
+        if (!fix || drift <= 0) continue;
+        /* What is neither on chain nor queued. Rows still SIGNED but already mined make this an
+         * underestimate, never an overestimate: the fix never queues a second increment. */
+        int64_t deficit =
+            drift - t->by_state[STORE_REP_PENDING] - t->by_state[STORE_REP_SIGNED];
+        int64_t added = 0, again = 0;
+        if (t->without_row > 0 && store_rep_add_missing(s, t->provider, (int64_t)time(NULL), &added) != STORE_OK) {
+            fprintf(stderr, "lamda reputation audit: database: %s\n", store_errmsg(s));
+            goto out;
+        }
+        deficit -= added;
+        if (deficit > 0 && t->by_state[STORE_REP_FAILED] > 0 &&
+            store_rep_requeue_failed(s, t->provider, deficit, &again) != STORE_OK) {
+            fprintf(stderr, "lamda reputation audit: database: %s\n", store_errmsg(s));
+            goto out;
+        }
+        queued += added;
+        requeued += again;
+    }
+    if (drifting == 0) printf("no drift: every confirmed job is counted on chain\n");
+    else printf("%d provider(s) with drift\n", drifting);
+    if (fix)
+        printf("fix: %lld new update(s) queued, %lld failed update(s) re-queued; a running reputation-service"
+               " sends them\n",
+               (long long)queued, (long long)requeued);
+    rc = drifting ? 1 : 0;
+out:
+    free(l.v);
+    rpc_client_free(rpc);
+    store_close(s);
+    return rc;
+}
