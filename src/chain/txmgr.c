@@ -654,6 +654,15 @@ static int fill(txmgr *m) {
         }
     }
     if (nuse == 0) goto out;
+    if (m->latest_nonce > m->next_nonce) {
+        /* Someone else used the wallet (an operator's transferOwnership, another tool): those
+         * nonces are taken, so continue after them rather than collide. */
+        log_warn("txmgr: the wallet's chain nonce %llu is past ours (%llu): it was used outside this"
+                 " service; continuing at %llu",
+                 (unsigned long long)m->latest_nonce, (unsigned long long)m->next_nonce,
+                 (unsigned long long)m->latest_nonce);
+        m->next_nonce = m->latest_nonce;
+    }
     if (fl_reserve(m, m->nfl + nuse) != 0) {
         ret = -1;
         goto out;
