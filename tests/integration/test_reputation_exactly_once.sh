@@ -9,9 +9,7 @@ source "$(dirname "$0")/../lib/chain.sh"
 
 start_anvil BSC 97 || { not_ok "anvil BSC starts"; finish; }
 start_anvil OPBNB 5611 --block-time 1 || { not_ok "anvil opBNB starts"; finish; }
-deploy_contracts || { not_ok "contracts deploy"; finish; }
-lamda_env
-export DATABASE_URL="sqlite:$H_TMP/rep.db"
+start_postgres || { not_ok "postgres starts"; finish; }
 export ADMIN_WALLET_PRIVATE_KEY=$ANVIL_KEY0 REPUTATION_MAX_IN_FLIGHT=32 REPUTATION_TX_TIMEOUT=20s
 
 RENTER=$ANVIL_KEY3
@@ -42,47 +40,65 @@ per_provider_ok() {
   return $bad
 }
 
-# ---- 100 confirmations, pipelined ------------------------------------------------------------
-t0=$(date +%s.%N)
-create_jobs 100 || not_ok "create 100 jobs"
-for id in "${IDS[@]}"; do confirm "$id" || not_ok "confirm $id"; done
-echo "# 100 jobs created and confirmed in $(echo "$(date +%s.%N) - $t0" | bc) s"
-start_lamda rep reputation-service
-check "100 updates mined" wait_for "100 mined" 60 have_mined 100
-check_eq "exactly 100 JobCountIncremented logs" "$(increments)" 100
-first=$(db_q "select min(mined_block) from reputation_updates")
-last=$(db_q "select max(mined_block) from reputation_updates")
-blocks=$((last - first + 1))
-echo "# 100 increments mined in $blocks opBNB block(s) ($first..$last) with 32 in flight"
-check "far fewer blocks than 100 (got $blocks)" [ "$blocks" -le 15 ]
-check "per-provider on-chain counts equal confirmed jobs" per_provider_ok
-check_eq "one distinct nonce per update" "$(db_q 'select count(distinct nonce) from reputation_updates')" 100
+start_rep() { start_lamda "rep-$be" reputation-service; local v=LAMDA_PID_rep_$be; pid=${!v}; }
+run_suite() { # BACKEND DATABASE_URL
+  local id first last blocks chunk k kills rebroadcasts
+  be=$1
+  export DATABASE_URL=$2
+  # fresh contracts per backend, so log counts start at zero
+  deploy_contracts || { not_ok "$be: contracts deploy"; return; }
+  lamda_env
+  IDS=()
+  # ---- 100 confirmations, pipelined ------------------------------------------------------------
+  t0=$(date +%s.%N)
+  create_jobs 100 || not_ok "$be: create 100 jobs"
+  for id in "${IDS[@]}"; do confirm "$id" || not_ok "$be: confirm $id"; done
+  echo "# $be: 100 jobs created and confirmed in $(echo "$(date +%s.%N) - $t0" | bc) s"
+  start_rep
+  check "$be: 100 updates mined" wait_for "100 mined" 60 have_mined 100
+  check_eq "$be: exactly 100 JobCountIncremented logs" "$(increments)" 100
+  first=$(db_q "select min(mined_block) from reputation_updates")
+  last=$(db_q "select max(mined_block) from reputation_updates")
+  blocks=$((last - first + 1))
+  echo "# $be: 100 increments mined in $blocks opBNB block(s) ($first..$last) with 32 in flight"
+  check "$be: far fewer blocks than 100 (got $blocks)" [ "$blocks" -le 15 ]
+  check "$be: per-provider on-chain counts equal confirmed jobs" per_provider_ok
+  check_eq "$be: one distinct nonce per update" "$(db_q 'select count(distinct nonce) from reputation_updates')" 100
 
-# ---- 100 more, SIGKILL at random moments -----------------------------------------------------
-IDS=()
-create_jobs 100 || not_ok "create 100 more jobs"
-kills=0
-for chunk in $(seq 0 9); do
-  for k in $(seq 0 9); do confirm "${IDS[$((chunk * 10 + k))]}" || not_ok "confirm"; done
-  sleep "0.$((RANDOM % 9 + 1))"
-  kill -KILL "$LAMDA_PID_rep" 2>/dev/null && kills=$((kills + 1))
-  wait "$LAMDA_PID_rep" 2>/dev/null
-  start_lamda rep reputation-service
-done
-echo "# service SIGKILLed $kills times"
-rebroadcasts=$(grep -c '[1-9][0-9]* transaction(s) to re-broadcast' "$H_TMP/rep.log")
-echo "# $rebroadcasts restart(s) found signed transactions in flight and re-broadcast them"
-check "some SIGKILLs hit while transactions were in flight" [ "$rebroadcasts" -ge 1 ]
-check "200 updates mined after $kills SIGKILLs" wait_for "200 mined" 60 have_mined 200
-sleep 2 # anything sent twice would be mined by now
-check_eq "exactly 200 JobCountIncremented logs" "$(increments)" 200
-check "per-provider on-chain counts equal confirmed jobs after SIGKILLs" per_provider_ok
-check_eq "no failed updates" "$(db_q "select count(*) from reputation_updates where state <> 'mined'")" 0
-check_eq "one distinct nonce per update" "$(db_q 'select count(distinct nonce) from reputation_updates')" 200
-"$LAMDA" reputation audit >"$H_TMP/audit.out" 2>&1
-check_eq "reputation audit: no drift (exit 0)" "$?" 0
-grep -q "no drift" "$H_TMP/audit.out" || { cat "$H_TMP/audit.out"; not_ok "audit output says no drift"; }
-kill -TERM "$LAMDA_PID_rep"
-wait "$LAMDA_PID_rep" 2>/dev/null
-check_eq "SIGTERM stops the service cleanly" "$?" 0
+  # ---- 100 more, SIGKILL at random moments -----------------------------------------------------
+  IDS=()
+  create_jobs 100 || not_ok "$be: create 100 more jobs"
+  kills=0
+  for chunk in $(seq 0 9); do
+    for k in $(seq 0 9); do confirm "${IDS[$((chunk * 10 + k))]}" || not_ok "$be: confirm"; done
+    sleep "0.$((RANDOM % 9 + 1))"
+    if kill -KILL "$pid" 2>/dev/null; then
+      kills=$((kills + 1))
+      wait "$pid" 2>/dev/null
+    else
+      wait "$pid" 2>/dev/null
+      not_ok "$be: the service was still running when killed" "it had exited with status $?"
+    fi
+    start_rep
+  done
+  echo "# $be: service SIGKILLed $kills times"
+  rebroadcasts=$(grep -c '[1-9][0-9]* transaction(s) to re-broadcast' "$H_TMP/rep-$be.log")
+  echo "# $be: $rebroadcasts restart(s) found signed transactions in flight and re-broadcast them"
+  check "$be: some SIGKILLs hit while transactions were in flight" [ "$rebroadcasts" -ge 1 ]
+  check "$be: 200 updates mined after $kills SIGKILLs" wait_for "200 mined" 60 have_mined 200
+  sleep 2 # anything sent twice would be mined by now
+  check_eq "$be: exactly 200 JobCountIncremented logs" "$(increments)" 200
+  check "$be: per-provider on-chain counts equal confirmed jobs after SIGKILLs" per_provider_ok
+  check_eq "$be: no failed updates" "$(db_q "select count(*) from reputation_updates where state <> 'mined'")" 0
+  check_eq "$be: one distinct nonce per update" "$(db_q 'select count(distinct nonce) from reputation_updates')" 200
+  "$LAMDA" reputation audit >"$H_TMP/audit-$be.out" 2>&1
+  check_eq "$be: reputation audit: no drift (exit 0)" "$?" 0
+  grep -q "no drift" "$H_TMP/audit-$be.out" || { cat "$H_TMP/audit-$be.out"; not_ok "$be: audit output says no drift"; }
+  kill -TERM "$pid"
+  wait "$pid" 2>/dev/null
+  check_eq "$be: SIGTERM stops the service cleanly" "$?" 0
+}
+
+run_suite sqlite "sqlite:$H_TMP/rep.db"
+run_suite postgres "$PG_URL"
 finish
