@@ -134,6 +134,17 @@ static void load_cursor(follower *f) {
     }
 }
 
+/* Checked inside every write transaction, just before its commit: on PostgreSQL the store
+ * reconnects transparently after a lost connection (e.g. one that failed outside a batch, in
+ * the idle sweep), and the new connection does not hold the advisory lock — by then another
+ * instance may hold it. Committing anyway would make two active writers. */
+static int lease_still_held(follower *f) {
+    if (store_lease_held(f->s, f->lease)) return STORE_OK;
+    log_warn("%s: lease lost (database connection reset); not committing, re-acquiring", f->fc->name);
+    f->leased = false;
+    return STORE_ERR;
+}
+
 /* Distinct entity keys of the orphaned ledger rows. */
 typedef struct {
     uint8_t (*keys)[32];
@@ -193,6 +204,7 @@ static int rollback_to(follower *f, uint64_t first_orphan, const uint8_t ancesto
     /* Genesis has no logs, so a rollback to block 0 keeps a cursor at block 0. */
     uint64_t cursor = first_orphan ? first_orphan - 1 : 0;
     if (rc >= 0) rc = store_cursor_set(f->s, f->chain_id, c, cursor, ancestor_hash);
+    if (rc >= 0) rc = lease_still_held(f);
     if (rc >= 0) rc = store_commit(f->s);
     free(ks.keys);
     if (rc < 0) {
@@ -394,12 +406,14 @@ static int step(follower *f) {
     if (rc >= 0) rc = store_cursor_set(f->s, f->chain_id, f->fc->contract, to, end.hash);
     if (rc >= 0 && to % 256 == 0 && to > HASH_KEEP_BLOCKS)
         rc = store_block_hash_prune_below(f->s, f->chain_id, f->fc->contract, to - HASH_KEEP_BLOCKS);
+    if (rc >= 0) rc = lease_still_held(f);
     if (rc >= 0) rc = store_commit(f->s);
     free(times);
     rpc_logs_free(logs, n);
     if (rc < 0) {
-        log_warn("%s: applying blocks %" PRIu64 "-%" PRIu64 " failed: %s; will retry", f->fc->name, from, to,
-                 store_errmsg(f->s));
+        if (f->leased) /* else lease_still_held said why */
+            log_warn("%s: applying blocks %" PRIu64 "-%" PRIu64 " failed: %s; will retry", f->fc->name, from, to,
+                     store_errmsg(f->s));
         store_rollback(f->s);
         return rc;
     }
@@ -477,7 +491,7 @@ int follower_run(const follower_config *fc) {
         }
         int rc = step(&f);
         if (rc < 0) {
-            if (!store_lease_held(f.s, f.lease)) {
+            if (f.leased && !store_lease_held(f.s, f.lease)) {
                 log_warn("%s: lease lost (database connection reset); re-acquiring", fc->name);
                 f.leased = false;
             }
