@@ -20,6 +20,9 @@
 /* Remembered block hashes older than this many blocks behind the cursor are pruned. */
 #define HASH_KEEP_BLOCKS 4096
 #define BACKOFF_MAX_MS 5000
+/* After eth_getLogs refused a range, this many successful batches stay below it before the
+ * follower probes larger ranges again (provider limits rarely change, but they may). */
+#define RANGE_CEILING_TTL 64
 
 typedef struct {
     const follower_config *fc;
@@ -33,6 +36,8 @@ typedef struct {
     bool have_cursor;        /* a cursor row exists: block next-1 is applied, hash below */
     uint8_t cursor_hash[32]; /* hash of block next-1 */
     uint64_t range;
+    uint64_t range_ceiling; /* below the last size the provider refused, while ceiling_ttl > 0 */
+    unsigned ceiling_ttl;   /* successful batches left before growing past the ceiling again */
     long backoff_ms;
     int64_t chain_time; /* newest block time seen */
     uint64_t last_head;
@@ -339,6 +344,11 @@ static int step(follower *f) {
             uint64_t old = f->range;
             f->range = f->range > 1 ? f->range / 2 : 1;
             if (e.kind == RPC_RANGE) {
+                /* Remember the refusal: growing straight back to it after every success would
+                 * make every other request a refused one under a fixed provider limit. */
+                uint64_t ceil = old > 1 ? old - 1 : 1;
+                if (f->ceiling_ttl == 0 || ceil < f->range_ceiling) f->range_ceiling = ceil;
+                f->ceiling_ttl = RANGE_CEILING_TTL;
                 log_info("%s: eth_getLogs range %" PRIu64 " refused (%s); now %" PRIu64, f->fc->name, old,
                          e.message, f->range);
                 return 0;
@@ -424,7 +434,12 @@ static int step(follower *f) {
     metrics_counter_add(f->m_applied, applied);
     metrics_gauge_set(f->m_cursor, (double)to);
     metrics_gauge_set(f->m_lag, safe > to ? (double)(safe - to) : 0);
-    if (f->range < f->fc->max_range) f->range = f->range * 2 > f->fc->max_range ? f->fc->max_range : f->range * 2;
+    uint64_t cap = f->fc->max_range;
+    if (f->ceiling_ttl > 0) {
+        f->ceiling_ttl--;
+        if (f->range_ceiling < cap) cap = f->range_ceiling;
+    }
+    if (f->range < cap) f->range = f->range * 2 > cap ? cap : f->range * 2;
     log_progress(f, safe, applied);
     if (f->fc->handler.committed) f->fc->handler.committed(f->fc->handler.ud, f->s, to, (int64_t)end.timestamp, applied);
     return to >= safe ? 1 : 0;
