@@ -1,0 +1,203 @@
+/* ingest — the ingestion benchmark driver. Configuration comes from the environment like the
+ * lamda binary (DATABASE_URL, BSC_RPC_URL/OPBNB_RPC_URL, contract addresses, start blocks,
+ * confirmations, GETLOGS_MAX_RANGE).
+ *
+ *   ingest apply node|job LAST   run the real follower with the real handlers (node registry's
+ *                                node_events_apply, the job dispatcher's job_events_apply) from
+ *                                the start block until the cursor reaches LAST; one JSON line
+ *   ingest fetch node|job LAST   the ceiling: only fetch the same eth_getLogs ranges the
+ *                                follower asks for (100 blocks, doubling up to the max range),
+ *                                once as raw bytes and once fetched and decoded by our client
+ *
+ * Output: {"mode":…, "logs":N, "seconds":S, "logs_per_s":R, "peak_rss_kb":K}. */
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chain/follower.h"
+#include "core/config.h"
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/shutdown.h"
+#include "evm/rpc.h"
+#include "services/job_events.h"
+#include "services/node_events.h"
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static long peak_rss_kb(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6)) kb = strtol(line + 6, NULL, 10);
+    if (f) fclose(f);
+    return kb;
+}
+
+typedef struct {
+    uint64_t last;
+    size_t logs;
+    double t_end;
+    void *inner;
+    int (*apply)(void *, store *, const chain_log *);
+} run_state;
+
+static int apply_wrap(void *ud, store *s, const chain_log *l) {
+    run_state *r = ud;
+    return r->apply(r->inner, s, l);
+}
+
+static void on_committed(void *ud, store *s, uint64_t block, int64_t block_time, size_t nlogs) {
+    run_state *r = ud;
+    r->logs += nlogs;
+    /* the node registry's offline sweep runs after each batch as in the service */
+    if (r->apply == node_events_apply) {
+        int changed = 0;
+        store_provider_sweep_offline(s, block_time - 900, &changed);
+    }
+    if (block >= r->last && r->t_end == 0) {
+        r->t_end = now_s();
+        shutdown_request();
+    }
+}
+
+static int reset_wrap(void *ud, store *s, const uint8_t key[32]) {
+    run_state *r = ud;
+    return r->apply == node_events_apply ? node_events_reset(r->inner, s, key) : job_events_reset(r->inner, s, key);
+}
+
+static void fill_fc(const lamda_config *cfg, bool node, follower_config *fc) {
+    memset(fc, 0, sizeof *fc);
+    fc->name = node ? "node-registry" : "job-manager";
+    fc->rpc_urls = node ? &cfg->opbnb_rpc : &cfg->bsc_rpc;
+    memcpy(fc->contract, node ? cfg->node_reputation : cfg->job_manager, 20);
+    fc->topic0 = node ? node_events_topics(&fc->ntopic0) : job_events_topics(&fc->ntopic0);
+    fc->start_block = node ? cfg->node_reputation_start_block : cfg->job_manager_start_block;
+    fc->confirmations = node ? cfg->opbnb_confirmations : cfg->bsc_confirmations;
+    fc->poll_interval_ms = cfg->poll_interval_ms;
+    fc->max_range = cfg->getlogs_max_range;
+    fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
+    fc->database_url = cfg->database_url;
+}
+
+static int run_apply(const lamda_config *cfg, bool node, uint64_t last) {
+    follower_config fc;
+    fill_fc(cfg, node, &fc);
+    run_state r = {.last = last};
+    job_events_ctx *jc = NULL;
+    if (node) {
+        r.apply = node_events_apply;
+    } else {
+        if (!(jc = job_events_ctx_new(cfg))) return 1;
+        r.apply = job_events_apply;
+        r.inner = jc;
+    }
+    fc.handler = (follower_handler){.ud = &r, .apply = apply_wrap, .reset = reset_wrap, .committed = on_committed};
+    double t0 = now_s();
+    int rc = follower_run(&fc);
+    job_events_ctx_free(jc);
+    if (rc != 0 || r.t_end == 0) {
+        fprintf(stderr, "ingest: follower stopped before block %" PRIu64 "\n", last);
+        return 1;
+    }
+    double dt = r.t_end - t0;
+    printf("{\"mode\":\"apply\",\"kind\":\"%s\",\"logs\":%zu,\"seconds\":%.3f,\"logs_per_s\":%.0f,\"peak_rss_kb\":%ld}\n",
+           node ? "heartbeat" : "job", r.logs, dt, (double)r.logs / dt, peak_rss_kb());
+    return 0;
+}
+
+static size_t sink(char *p, size_t size, size_t n, void *ud) {
+    (void)p;
+    *(size_t *)ud += size * n;
+    return size * n;
+}
+
+/* The follower's range schedule: start at 100 blocks, double after each batch up to max. */
+static uint64_t next_range(uint64_t range, uint64_t max) { return range * 2 > max ? max : range * 2; }
+
+static int run_fetch(const lamda_config *cfg, bool node, uint64_t last) {
+    follower_config fc;
+    fill_fc(cfg, node, &fc);
+    /* raw: the bytes over HTTP, nothing decoded */
+    CURL *h = curl_easy_init();
+    struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
+    size_t bytes = 0;
+    char chex[43], body[512];
+    hex_encode(fc.contract, 20, chex);
+    double t0 = now_s();
+    uint64_t range = fc.max_range < 100 ? fc.max_range : 100;
+    for (uint64_t from = fc.start_block; from <= last; range = next_range(range, fc.max_range)) {
+        uint64_t to = from + range - 1 > last ? last : from + range - 1;
+        snprintf(body, sizeof body,
+                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getLogs\",\"params\":[{\"fromBlock\":\"0x%" PRIx64
+                 "\",\"toBlock\":\"0x%" PRIx64 "\",\"address\":[\"%s\"]}]}",
+                 from, to, chex);
+        curl_easy_setopt(h, CURLOPT_URL, fc.rpc_urls->urls[0]);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &bytes);
+        if (curl_easy_perform(h) != CURLE_OK) {
+            fprintf(stderr, "ingest: raw fetch failed\n");
+            return 1;
+        }
+        from = to + 1;
+    }
+    double raw = now_s() - t0;
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(h);
+
+    /* decoded: our RPC client, as the follower calls it */
+    rpc_client *c = rpc_client_new(fc.rpc_urls, 30000);
+    size_t logs = 0;
+    t0 = now_s();
+    range = fc.max_range < 100 ? fc.max_range : 100;
+    for (uint64_t from = fc.start_block; from <= last; range = next_range(range, fc.max_range)) {
+        uint64_t to = from + range - 1 > last ? last : from + range - 1;
+        rpc_log *l = NULL;
+        size_t n = 0;
+        rpc_error e;
+        if (rpc_get_logs(c, from, to, (const uint8_t(*)[20])fc.contract, 1, fc.topic0, fc.ntopic0, &l, &n, &e) != 0) {
+            fprintf(stderr, "ingest: eth_getLogs failed: %s\n", e.message);
+            return 1;
+        }
+        logs += n;
+        rpc_logs_free(l, n);
+        from = to + 1;
+    }
+    double dec = now_s() - t0;
+    rpc_client_free(c);
+    printf("{\"mode\":\"fetch\",\"kind\":\"%s\",\"logs\":%zu,\"bytes\":%zu,\"raw_seconds\":%.3f,\"raw_logs_per_s\":%.0f,"
+           "\"seconds\":%.3f,\"logs_per_s\":%.0f}\n",
+           node ? "heartbeat" : "job", logs, bytes, raw, (double)logs / raw, dec, (double)logs / dec);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4 || (strcmp(argv[1], "apply") && strcmp(argv[1], "fetch")) ||
+        (strcmp(argv[2], "node") && strcmp(argv[2], "job"))) {
+        fprintf(stderr, "usage: ingest apply|fetch node|job LAST_BLOCK\n");
+        return 2;
+    }
+    shutdown_install();
+    lamda_config cfg;
+    char err[256];
+    if (config_load(&cfg, "/nonexistent", err, sizeof err) != 0) {
+        fprintf(stderr, "ingest: %s\n", err);
+        return 2;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    bool node = !strcmp(argv[2], "node");
+    uint64_t last = strtoull(argv[3], NULL, 10);
+    int rc = !strcmp(argv[1], "apply") ? run_apply(&cfg, node, last) : run_fetch(&cfg, node, last);
+    config_free(&cfg);
+    return rc;
+}

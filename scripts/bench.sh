@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# bench.sh — `make bench`: ingestion, dispatch latency, reputation throughput, API and memory,
+# each next to a ceiling measured in the same run on the same machine (issue 10). Writes
+# bench/results/latest.json and bench/results/latest.md and prints the table.
+#
+# Parts come from tests/lib/harness.sh (PostgreSQL, NATS, anvil on free loopback ports,
+# stopped on exit). Drivers: build/bench/replayrpc (synthetic eth_getLogs from memory),
+# build/bench/ingest (the real follower and handlers), build/bench/seed (10k providers, 1M
+# jobs), build/bench/dispatch (jobs on anvil → NATS latency), wrk, and a private nginx.
+# BENCH_QUICK=1 shrinks the sizes for a smoke run.
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+source tests/lib/harness.sh
+source tests/lib/chain.sh
+set +e
+B=$ROOT/$BUILD/bench
+OUTDIR=$ROOT/bench/results
+mkdir -p "$OUTDIR"
+ROWS=$H_TMP/rows.jsonl
+: >"$ROWS"
+T0=$(date +%s)
+QUICK=${BENCH_QUICK:-0}
+NLOGS=100000 NJOBS=1000000 NPROV=10000 NDISPATCH=1000 WRK_SECS=5
+[ "$QUICK" = 1 ] && NLOGS=20000 NJOBS=100000 NPROV=1000 NDISPATCH=100 WRK_SECS=2
+PER_BLOCK=50
+LAST=$((NLOGS / PER_BLOCK + 1)) # replayrpc's head: the log blocks plus one empty block
+say() { echo "bench: $*" >&2; }
+
+# row SECTION NAME VALUE UNIT CEILING RATIO TARGET MET NOTE — one line of the table
+row() {
+  jq -nc --arg s "$1" --arg n "$2" --arg v "$3" --arg u "$4" --arg c "$5" --arg r "$6" --arg t "$7" \
+    --arg m "$8" --arg note "${9:-}" \
+    '{section:$s, name:$n, value:$v, unit:$u, ceiling:$c, ratio:$r, target:$t, met:$m, note:$note}' >>"$ROWS"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "" }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+yn() { if "$@"; then echo yes; else echo no; fi; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+stop_pid() { kill -TERM "$1" 2>/dev/null; for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -KILL "$1" 2>/dev/null; }
+pg_db() { "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U lamda "$1" && echo "postgres://lamda@127.0.0.1:$PG_PORT/$1"; }
+
+start_postgres || { say "postgres did not start"; exit 1; }
+start_nats || { say "nats did not start"; exit 1; }
+
+# ---- 1. ingestion -------------------------------------------------------------------------------
+REPLAY_C=0x5FbDB2315678afecb367f032d93F642f64180aa3
+INGEST_PEAK=0
+for kind in heartbeat job; do
+  port=$(free_port)
+  "$B/replayrpc" --port "$port" --chain-id 97 --contract $REPLAY_C --kind $kind --logs $NLOGS \
+    --per-block $PER_BLOCK --providers $NPROV >"$H_TMP/replay-$kind.log" 2>&1 &
+  track $!
+  rpid=$!
+  wait_port "$port" 60 || { say "replayrpc did not start"; continue; }
+  (
+    export LAMDA_DOTENV=/nonexistent LOG_LEVEL=warn BSC_RPC_URL=http://127.0.0.1:$port OPBNB_RPC_URL=http://127.0.0.1:$port
+    export JOB_MANAGER_CONTRACT_ADDRESS=$REPLAY_C NODE_REPUTATION_CONTRACT_ADDRESS=$REPLAY_C
+    export JOB_MANAGER_START_BLOCK=1 NODE_REPUTATION_START_BLOCK=1 BSC_CONFIRMATIONS=0 OPBNB_CONFIRMATIONS=0
+    k=$([ $kind = heartbeat ] && echo node || echo job)
+    "$B/ingest" fetch $k $LAST >"$H_TMP/fetch-$kind.json"
+    DATABASE_URL=sqlite:$H_TMP/ingest-$kind.db "$B/ingest" apply $k $LAST >"$H_TMP/apply-$kind-sqlite.json"
+    DATABASE_URL=$(pg_db "ingest_$kind") "$B/ingest" apply $k $LAST >"$H_TMP/apply-$kind-pg.json"
+  )
+  stop_pid $rpid
+  fetch=$(jq -r .logs_per_s "$H_TMP/fetch-$kind.json" 2>/dev/null)
+  raw=$(jq -r .raw_logs_per_s "$H_TMP/fetch-$kind.json" 2>/dev/null)
+  mb=$(jq -r '.bytes / 1e6 | floor' "$H_TMP/fetch-$kind.json" 2>/dev/null)
+  for be in sqlite pg; do
+    f=$H_TMP/apply-$kind-$be.json
+    v=$(jq -r .logs_per_s "$f" 2>/dev/null)
+    [ -n "$v" ] || { row ingestion "$kind backfill, $be" "failed" "logs/s" "$fetch" "" "≥100000, ≥0.6×" no; continue; }
+    secs=$(jq -r .seconds "$f")
+    pk=$(jq -r .peak_rss_kb "$f")
+    [ "$pk" -gt "$INGEST_PEAK" ] && INGEST_PEAK=$pk
+    r=$(ratio "$v" "$fetch")
+    row ingestion "$kind backfill $NLOGS logs, $be (replay RPC)" "$v" "logs/s" "$fetch" "$r" "≥100000 and ≥0.6×" \
+      "$(yn eval 'ge "$v" 100000 && ge "$r" 0.6')" "${secs}s; ceiling = our client fetching+decoding the same ${mb} MB of eth_getLogs (raw HTTP bytes alone: $raw logs/s)"
+  done
+done
+say "ingestion done ($(($(date +%s) - T0)) s)"
+
+# ---- chain parts for 2, 3, 4, 5 ------------------------------------------------------------------
+start_anvil BSC 97 --gas-limit 3000000000 || { say "anvil BSC did not start"; exit 1; }
+start_anvil OPBNB 5611 --block-time 1 || { say "anvil opBNB did not start"; exit 1; }
+deploy_contracts || { say "contract deploy failed"; exit 1; }
+lamda_env
+export NATS_URL API_RATE_LIMIT=0 LOG_LEVEL=warn JOB_ID_FROM_CID=true DEFAULT_DOCKER_IMAGE=lamda/bench:latest
+
+# ---- 2. dispatch latency --------------------------------------------------------------------------
+dispatch_run() { # NAME RUN MODE COUNT [ws]
+  local name=$1 run=$2 mode=$3 count=$4 ws=${5:-} pid out
+  (
+    export DATABASE_URL=sqlite:$H_TMP/dispatch-$run.db POLL_INTERVAL=250ms
+    if [ -n "$ws" ]; then export BSC_WS_URL=$BSC_WS; else unset BSC_WS_URL; fi
+    exec "$LAMDA" job-dispatcher >>"$H_TMP/dispatcher-$run.log" 2>&1
+  ) &
+  pid=$!
+  track $pid
+  sleep 2 # subscribed, caught up, publisher connected
+  out=$("$B/dispatch" "$BSC_RPC" "$NATS_URL" "$JM" "$run" "$mode" "$count" 20)
+  stop_pid $pid
+  echo "$out" >"$H_TMP/dispatch-$run.json"
+  local p50 p99 got
+  p50=$(jq -r .p50_ms <<<"$out" 2>/dev/null)
+  p99=$(jq -r .p99_ms <<<"$out" 2>/dev/null)
+  got=$(jq -r .received <<<"$out" 2>/dev/null)
+  if [ -z "$p99" ]; then row dispatch "$name" failed ms "" "" "p99 < 100 ms" no; return; fi
+  row dispatch "$name" "p50 $p50 / p99 $p99" ms "" "" "p99 < 100 ms" "$(yn eval 'lt "$p99" 100 && [ "$got" = "$count" ]')" \
+    "$got/$count received on jobs.dispatch.<addr>; JOB_ID_FROM_CID=true (no spec); clock starts before the tx that mines the block"
+}
+dispatch_run "$NDISPATCH jobs, one per block, WebSocket heads" 1 seq $NDISPATCH ws
+dispatch_run "$NDISPATCH jobs, one per block, polling 250ms" 2 seq $NDISPATCH
+dispatch_run "burst of $NDISPATCH jobs in one block (WebSocket)" 3 burst $NDISPATCH ws
+say "dispatch done ($(($(date +%s) - T0)) s)"
+
+# ---- 3. reputation throughput -----------------------------------------------------------------
+if [ "$(git log --oneline | grep -c "reputation-service")" -gt 0 ]; then
+  # The jobs of dispatch run 1 get confirmed in one BSC block; the reputation service (fresh
+  # database, admin = anvil account 0, the NodeReputation owner) must mine one incrementJobs
+  # per job on opBNB (1 s blocks).
+  "$B/dispatch" "$BSC_RPC" "$NATS_URL" "$JM" 1 confirm $NDISPATCH >/dev/null
+  export DATABASE_URL=sqlite:$H_TMP/reputation.db ADMIN_WALLET_PRIVATE_KEY=$ANVIL_KEY0
+  b0=$(printf '%d' "$(rpc "$OPBNB_RPC" eth_blockNumber | jq -r .result)")
+  t=$(date +%s.%N)
+  "$LAMDA" reputation-service >>"$H_TMP/reputation.log" 2>&1 &
+  rp=$!
+  track $rp
+  mined=0
+  for _ in $(seq 1200); do
+    mined=$(sqlite3 "$H_TMP/reputation.db" "select count(*) from reputation_updates where state='mined'" 2>/dev/null || echo 0)
+    [ "${mined:-0}" -ge "$NDISPATCH" ] && break
+    sleep 0.1
+  done
+  dt=$(awk -v a="$(date +%s.%N)" -v b="$t" 'BEGIN { printf "%.1f", a - b }')
+  last=$(sqlite3 "$H_TMP/reputation.db" "select max(mined_block) from reputation_updates" 2>/dev/null)
+  first=$(sqlite3 "$H_TMP/reputation.db" "select min(mined_block) from reputation_updates" 2>/dev/null)
+  stop_pid $rp
+  unset ADMIN_WALLET_PRIVATE_KEY
+  blocks=$(( ${last:-0} - b0 ))
+  row reputation "$NDISPATCH confirmations → increments mined" "$mined mined in ${dt}s, $blocks blocks" "" "" "" \
+    "within 10 blocks" "$(yn eval '[ "${mined:-0}" -ge "$NDISPATCH" ] && [ "$blocks" -le 10 ]')" \
+    "opBNB anvil --block-time 1; blocks counted from the opBNB head when the service started (first mined in block $first, last in $last)"
+else
+  row reputation "1000 confirmations → increments mined" pending "" "" "" "within 10 blocks" pending "reputation service not in git log"
+fi
+say "reputation done ($(($(date +%s) - T0)) s)"
+
+# ---- 4 + 5. API and memory ---------------------------------------------------------------------
+WRK_THREADS=2 WRK_CONN=64
+# wrk_run URL → "req_per_s p99_ms"
+wrk_run() {
+  wrk -t$WRK_THREADS -c$WRK_CONN -d${WRK_SECS}s --latency "$1" 2>/dev/null | awk '
+    /Requests\/sec/ { rps = $2 }
+    /^ +99%/ { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+               if (u == "us") v /= 1000; else if (u == "s") v *= 1000; p99 = v }
+    END { printf "%.0f %.2f\n", rps, p99 }'
+}
+API_PORT=$(free_port)
+export API_PORT API_THREADS=2
+API=http://127.0.0.1:$API_PORT
+PROVIDER=
+declare -A BODY_SIZE
+ALL_IDLE=0 ALL_PEAK=0
+for be in sqlite pg; do
+  ts=$(date +%s)
+  if [ $be = sqlite ]; then url=sqlite:$H_TMP/api.db; else url=$(pg_db api); fi
+  PROVIDER=$("$B/seed" "$url" $NPROV $NJOBS) || { say "seeding $be failed"; continue; }
+  say "seeded $be: $NPROV providers, $NJOBS jobs in $(($(date +%s) - ts)) s"
+  DATABASE_URL=$url ADMIN_WALLET_PRIVATE_KEY=$ANVIL_KEY0 "$LAMDA" all >>"$H_TMP/all-$be.log" 2>&1 &
+  apid=$!
+  track $apid
+  wait_port "$API_PORT" 30 || { say "lamda all did not listen"; cat "$H_TMP/all-$be.log" >&2; continue; }
+  sleep 3
+  if [ $be = sqlite ]; then ALL_IDLE=$(rss_kb $apid); fi
+  declare -A EP=(
+    [node]="/api/nodes/$PROVIDER"
+    [nodes]="/api/nodes?limit=100"
+    [jobs]="/api/jobs?provider_address=$PROVIDER&limit=100"
+  )
+  for ep in node nodes jobs; do
+    path=${EP[$ep]}
+    size=$(curl -s -o "$H_TMP/body-$ep" -w '%{size_download}' "$API$path")
+    BODY_SIZE[$ep]=$size
+    read -r rps p99 <<<"$(wrk_run "$API$path")"
+    echo "$be $ep $rps $p99" >>"$H_TMP/api.txt"
+  done
+  hw=$(hwm_kb $apid)
+  [ "${hw:-0}" -gt "$ALL_PEAK" ] && ALL_PEAK=$hw
+  stop_pid $apid
+done
+
+# the ceiling: nginx serving static files of the same sizes
+NGX_PORT=$(free_port)
+mkdir -p "$H_TMP/nginx/www"
+for ep in node nodes jobs; do cp "$H_TMP/body-$ep" "$H_TMP/nginx/www/$ep.json" 2>/dev/null; done
+cat >"$H_TMP/nginx/nginx.conf" <<EOF
+$([ "$(id -u)" -eq 0 ] && echo "user root;")
+worker_processes 2;
+pid $H_TMP/nginx/nginx.pid;
+error_log $H_TMP/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $H_TMP/nginx/tmp; proxy_temp_path $H_TMP/nginx/tmp;
+  fastcgi_temp_path $H_TMP/nginx/tmp; uwsgi_temp_path $H_TMP/nginx/tmp; scgi_temp_path $H_TMP/nginx/tmp;
+  default_type application/json;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$NGX_PORT; root $H_TMP/nginx/www; }
+}
+EOF
+mkdir -p "$H_TMP/nginx/tmp"
+nginx -c "$H_TMP/nginx/nginx.conf" -g 'daemon off;' >"$H_TMP/nginx/out.log" 2>&1 &
+NGX_PID=$!
+track $NGX_PID
+declare -A CEIL CEIL99
+if wait_port "$NGX_PORT" 10; then
+  for ep in node nodes jobs; do
+    read -r rps p99 <<<"$(wrk_run "http://127.0.0.1:$NGX_PORT/$ep.json")"
+    CEIL[$ep]=$rps CEIL99[$ep]=$p99
+  done
+fi
+stop_pid $NGX_PID
+declare -A EPNAME=([node]="GET /api/nodes/{address}" [nodes]="GET /api/nodes?limit=100" [jobs]="GET /api/jobs?provider_address=…&limit=100")
+while read -r be ep rps p99; do
+  c=${CEIL[$ep]:-0}
+  r=$(ratio "$rps" "$c")
+  row api "${EPNAME[$ep]}, $be" "$rps" "req/s (p99 $p99 ms)" "$c" "$r" "≥0.8× nginx, p99 < 5 ms" \
+    "$(yn eval 'ge "$r" 0.8 && lt "$p99" 5')" "${BODY_SIZE[$ep]:-?} B body; $NPROV providers, $NJOBS jobs; nginx p99 ${CEIL99[$ep]:-?} ms; wrk -t$WRK_THREADS -c$WRK_CONN -d${WRK_SECS}s"
+done <"$H_TMP/api.txt"
+say "api done ($(($(date +%s) - T0)) s)"
+
+row memory "lamda all, idle RSS" "$((ALL_IDLE / 1024))" MB "" "" "< 20 MB" "$(yn lt "$ALL_IDLE" 20480)" "SQLite, all four services, after start-up"
+row memory "lamda all, peak RSS during the API runs" "$((ALL_PEAK / 1024))" MB "" "" "" "" "VmHWM of lamda all under wrk (SQLite and PostgreSQL runs)"
+row memory "follower, peak RSS during a 100k-log backfill" "$((INGEST_PEAK / 1024))" MB "" "" "" "" "VmHWM of the ingest driver (the same follower and handlers as lamda all)"
+
+# ---- results ------------------------------------------------------------------------------------
+ELAPSED=$(($(date +%s) - T0))
+jq -s --arg when "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg commit "$(git rev-parse --short HEAD)" \
+  --arg cpu "$(nproc) x $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" --argjson secs "$ELAPSED" \
+  --argjson quick "$QUICK" \
+  '{generated: $when, commit: $commit, machine: $cpu, seconds: $secs, quick: ($quick == 1), rows: .}' \
+  "$ROWS" >"$OUTDIR/latest.json"
+{
+  echo "# lamda benchmark — $(date -u +%Y-%m-%d) ($(git rev-parse --short HEAD), $(nproc) cores, ${ELAPSED}s)"
+  echo
+  echo "| section | measure | value | unit | ceiling | ratio | target | met | notes |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  jq -r '"| \(.section) | \(.name) | \(.value) | \(.unit) | \(.ceiling) | \(.ratio) | \(.target) | \(.met) | \(.note) |"' "$ROWS"
+} >"$OUTDIR/latest.md"
+cat "$OUTDIR/latest.md"
