@@ -382,7 +382,7 @@ static int step(follower *f) {
 
     /* Effects, ledger rows and the cursor advance: one transaction. */
     size_t applied = 0;
-    rc = store_begin(f->s);
+    rc = store_begin_bulk(f->s); /* PostgreSQL: the batch's writes are pipelined */
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         chain_log cl;
         memset(&cl, 0, sizeof cl);

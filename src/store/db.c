@@ -76,7 +76,17 @@ const char *db_errmsg(const db *d) { return d->errmsg; }
 int db_reconnects(const db *d) { return d->reconnects; }
 
 int db_exec(db *d, const char *sql) {
-    return d->kind == DB_SQLITE ? dbsq_exec(d, sql) : dbpg_exec(d, sql);
+    if (d->kind == DB_SQLITE) return dbsq_exec(d, sql);
+    if (d->piped) {
+        int rc = dbpg_drain(d);
+        if (rc != DB_OK) {
+            /* a queued write failed: still send COMMIT/ROLLBACK so the aborted transaction
+             * ends on the server, but report the write's failure */
+            if (!d->bad) dbpg_exec(d, sql);
+            return rc;
+        }
+    }
+    return dbpg_exec(d, sql);
 }
 
 static uint64_t sql_hash(const char *s) {
@@ -187,11 +197,17 @@ int db_bind_null(db_stmt *st, int idx) {
 /* ---- stepping and columns ----------------------------------------------------------------- */
 
 int db_step(db_stmt *st) {
-    return st->d->kind == DB_SQLITE ? dbsq_step(st) : dbpg_step(st);
+    if (st->d->kind == DB_SQLITE) return dbsq_step(st);
+    if (st->d->piped && !st->executed) {
+        int rc = dbpg_drain(st->d); /* a read: the queued writes come first */
+        if (rc != DB_OK) return rc;
+    }
+    return dbpg_step(st);
 }
 
 int db_run(db_stmt *st) {
     int rc;
+    if (st->d->kind == DB_POSTGRES && st->d->pipeline_ok && !st->executed) return dbpg_send(st);
     while ((rc = db_step(st)) == DB_ROW) {
     }
     return rc == DB_DONE ? DB_OK : rc;
@@ -291,17 +307,26 @@ int db_begin(db *d) {
     return rc;
 }
 
+int db_begin_bulk(db *d) {
+    int rc = db_begin(d);
+    if (rc == DB_OK && d->kind == DB_POSTGRES) d->pipeline_ok = true;
+    return rc;
+}
+
 int db_commit(db *d) {
     if (!d->in_tx) {
         db_set_err(d, "no transaction open");
         return DB_ERR;
     }
+    d->pipeline_ok = false;
     int rc = db_exec(d, "COMMIT");
     if (rc == DB_OK || d->kind == DB_POSTGRES) d->in_tx = false;
     return rc;
 }
 
 int db_rollback(db *d) {
+    d->pipeline_ok = false;
+    if (d->kind == DB_POSTGRES && d->piped) dbpg_drain(d); /* the queued failure, if any, is moot */
     if (!d->in_tx) return DB_OK;
     d->in_tx = false;
     if (d->kind == DB_POSTGRES && d->bad) return DB_OK; /* the server dropped it already */

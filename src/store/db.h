@@ -87,6 +87,13 @@ void db_col_text_copy(db_stmt *st, int col, char *out, size_t cap);
 /* Transactions. SQLite: BEGIN IMMEDIATE, so the write lock is taken up front and a busy writer
  * waits on the busy timeout instead of failing at the first write. */
 int db_begin(db *d);
+/* A transaction for bulk writes (a follower's batch). On PostgreSQL, statements executed with
+ * db_run are then sent in libpq pipeline mode without waiting for their results: N writes cost
+ * one round trip instead of N. The price: such a db_run reports DB_OK and db_changes() = 1
+ * without knowing; a failing write aborts the transaction and the failure is returned by the
+ * next statement that reads rows (db_step), by db_commit, or lost in db_rollback. Reads work
+ * as usual (they first collect the queued results). SQLite: the same as db_begin. */
+int db_begin_bulk(db *d);
 int db_commit(db *d);
 /* Always safe to call; a no-op when no transaction is open or the connection is gone. */
 int db_rollback(db *d);

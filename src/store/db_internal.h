@@ -55,6 +55,9 @@ struct db {
     bool bad;        /* the connection is gone; reconnect on next use */
     int64_t next_try_ms;
     int backoff_ms;
+    bool pipeline_ok; /* db_begin_bulk: writes run through db_run may be pipelined */
+    bool piped;       /* the connection is in libpq pipeline mode */
+    int pending;      /* results still to collect in pipeline mode */
 };
 
 void db_set_err(db *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -76,5 +79,7 @@ void dbpg_finalize(db_stmt *st);
 int dbpg_step(db_stmt *st);
 void dbpg_reset(db_stmt *st);
 int dbpg_ensure(db *d);
+int dbpg_send(db_stmt *st); /* pipeline mode: queue the execution, do not wait */
+int dbpg_drain(db *d);      /* pipeline mode: sync, collect every result, leave the mode */
 
 #endif

@@ -1,7 +1,10 @@
 /* db_pg — the PostgreSQL backend (libpq).
  *
  * Statements are prepared on the server once per connection (lazily, at first execution) and
- * executed with PQexecPrepared: one round trip per call. Blob parameters go in binary format;
+ * executed with PQexecPrepared: one round trip per call. Inside db_begin_bulk, writes go out in
+ * libpq pipeline mode instead (dbpg_send): queued, with a Sync and a collection of the results
+ * every PIPE_CHUNK statements (so neither side's socket buffer fills while the other waits) and
+ * before any read, COMMIT or ROLLBACK (dbpg_drain). Blob parameters go in binary format;
  * results come back as text and bytea is decoded from its hex form in db.c.
  *
  * Reconnection: any failure that leaves the connection unusable marks it bad and returns
@@ -34,6 +37,9 @@ static void set_err_trim(db *d, const char *what, const char *msg) {
 
 static void mark_bad(db *d) {
     d->bad = true;
+    d->piped = false; /* a new connection starts outside pipeline mode */
+    d->pending = 0;
+    d->pipeline_ok = false;
     d->in_tx = false; /* the server has dropped it */
 }
 
@@ -249,6 +255,76 @@ int dbpg_step(db_stmt *st) {
     if (!st->res) return DB_DONE;
     if (++st->row < st->nrows) return DB_ROW;
     return DB_DONE;
+}
+
+#define PIPE_CHUNK 512
+
+/* Sync and collect every queued result; stays in pipeline mode. Returns the first failure. */
+static int pipe_collect(db *d) {
+    if (d->pending == 0) return DB_OK;
+    if (PQpipelineSync(d->pg) != 1) return pg_fail(d, NULL, "pipeline sync");
+    int first = DB_OK, nulls = 0;
+    for (;;) {
+        PGresult *r = PQgetResult(d->pg);
+        if (!r) {
+            /* one NULL ends each query's results; a stream of them means the link is gone */
+            if (PQstatus(d->pg) != CONNECTION_OK || ++nulls > d->pending + 2) {
+                if (first == DB_OK) first = pg_fail(d, NULL, "pipeline");
+                mark_bad(d);
+                return first;
+            }
+            continue;
+        }
+        nulls = 0;
+        ExecStatusType s = PQresultStatus(r);
+        if (s == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (s == PGRES_FATAL_ERROR && first == DB_OK) first = pg_fail(d, r, "pipelined write");
+        PQclear(r);
+        if (d->bad) return first == DB_OK ? DB_CONN : first;
+    }
+    d->pending = 0;
+    return first;
+}
+
+int dbpg_send(db_stmt *st) {
+    db *d = st->d;
+    st->executed = true;
+    int rc = dbpg_ensure(d);
+    if (rc != DB_OK) return rc;
+    if (!d->piped) {
+        if (PQenterPipelineMode(d->pg) != 1) {
+            set_err_trim(d, "pipeline", PQerrorMessage(d->pg));
+            return DB_ERR;
+        }
+        d->piped = true;
+        d->pending = 0;
+    }
+    if (st->gen != d->gen) {
+        if (PQsendPrepare(d->pg, st->name, st->pgsql, st->nparams, NULL) != 1) return pg_fail(d, NULL, "prepare");
+        d->pending++;
+        st->gen = d->gen;
+    }
+    if (PQsendQueryPrepared(d->pg, st->name, st->nparams, (const char *const *)st->vals, st->lens, st->fmts, 0) != 1)
+        return pg_fail(d, NULL, "query");
+    d->pending++;
+    st->changes = 1; /* not known until the results are collected; see db_begin_bulk */
+    if (d->pending >= PIPE_CHUNK) return pipe_collect(d);
+    return DB_OK;
+}
+
+int dbpg_drain(db *d) {
+    if (!d->piped) return DB_OK;
+    int rc = d->bad ? DB_CONN : pipe_collect(d);
+    if (d->piped && !d->bad && PQexitPipelineMode(d->pg) != 1 && rc == DB_OK) {
+        set_err_trim(d, "pipeline exit", PQerrorMessage(d->pg));
+        rc = DB_ERR;
+    }
+    d->piped = false;
+    d->pending = 0;
+    return rc;
 }
 
 void dbpg_reset(db_stmt *st) {

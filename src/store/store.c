@@ -42,5 +42,6 @@ const char *store_errmsg(const store *s) { return s->errmsg; }
 
 int store_ping(store *s) { return store_rc(s, db_ping(s->db)); }
 int store_begin(store *s) { return store_rc(s, db_begin(s->db)); }
+int store_begin_bulk(store *s) { return store_rc(s, db_begin_bulk(s->db)); }
 int store_commit(store *s) { return store_rc(s, db_commit(s->db)); }
 int store_rollback(store *s) { return store_rc(s, db_rollback(s->db)); }

@@ -45,6 +45,11 @@ const char *store_backend_name(const store *s);
 const char *store_errmsg(const store *s);
 int store_ping(store *s);
 int store_begin(store *s);
+/* A transaction for a batch of writes whose individual outcomes are not needed (a follower's
+ * batch): on PostgreSQL they are pipelined (see db_begin_bulk), so an insert reports STORE_OK
+ * where it could not yet know STORE_DUP, and a failed write surfaces at the next read or at
+ * store_commit. Reads inside it still see every earlier write. */
+int store_begin_bulk(store *s);
 int store_commit(store *s);
 int store_rollback(store *s);
 /* `lamda migrate`: connect, apply pending migrations, disconnect. */
