@@ -48,6 +48,7 @@ static const setting settings[] = {
     {"NATS_URL", K_URL, "nats://127.0.0.1:4222", F(nats_url), 0, 0, "NATS server (JetStream enabled)"},
     {"NATS_STREAM", K_STRING, "LAMDA_DISPATCH", F(nats_stream), 0, 0, "JetStream stream holding dispatched jobs"},
     {"NATS_DUPLICATE_WINDOW", K_DURATION, "6h", F(nats_duplicate_window_ms), 0, 0, "JetStream de-duplication window (must outlast any outage)"},
+    {"NATS_RECONNECT_GRACE", K_DURATION, "3s", F(nats_reconnect_grace_ms), 0, 0, "after a NATS reconnect, wait this long before dispatching so agents resubscribe first"},
     {"BSC_RPC_URL", K_URLS, "http://127.0.0.1:8545", F(bsc_rpc), 0, 0, "BSC JSON-RPC URLs, comma-separated, tried in order"},
     {"BSC_WS_URL", K_URL, NULL, F(bsc_ws_url), 0, 0, "optional BSC WebSocket URL for newHeads"},
     {"BSC_CHAIN_ID", K_U64, "0", F(bsc_chain_id), 0, 0, "expected BSC chain id; 0 accepts what the RPC reports"},

@@ -25,6 +25,7 @@ typedef struct {
     char *nats_url;
     char *nats_stream;
     uint64_t nats_duplicate_window_ms;
+    uint64_t nats_reconnect_grace_ms;
 
     /* chains */
     config_url_list bsc_rpc, opbnb_rpc;

@@ -22,6 +22,7 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
     store *s = NULL;
     long backoff = 0;
     bool stream_ready = false;
+    bool was_down = false;
     metrics_counter_t *m_sent = metrics_counter("lamda_jobs_dispatched_total", "Jobs published to JetStream", "");
     metrics_counter_t *m_dup = metrics_counter("lamda_dispatch_duplicates_total",
                                                "Publishes the stream recognised as duplicates", "");
@@ -45,6 +46,20 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
             stream_ready = true;
             log_info("job-dispatcher: stream %s ready (lamda.dispatch.> republished to jobs.dispatch.>)",
                      cfg->nats_stream);
+        }
+        /* Core-NATS subscribers (the published agent) only get what is published while they
+         * are subscribed: after an outage, give them time to reconnect and resubscribe before
+         * the backlog goes out. JetStream consumers would catch up anyway. */
+        if (!bus_connected(b)) {
+            was_down = true;
+            shutdown_sleep_ms(50);
+            continue;
+        }
+        if (was_down) {
+            log_info("job-dispatcher: NATS is back; dispatching in %llu ms", (unsigned long long)cfg->nats_reconnect_grace_ms);
+            shutdown_sleep_ms((long)cfg->nats_reconnect_grace_ms);
+            was_down = false;
+            continue;
         }
         int n = 0;
         int rc = store_outbox_pending(s, OUTBOX_BATCH, rows, &n);

@@ -40,7 +40,7 @@ check "message carries image, CID and provider" grep -q "\"image_name\":\"$IMAGE
 # 2. Spec after event.
 J2=$(new_job_id)
 create_job $RENTER_KEY $J2 $PROVIDER
-check "spec after event: job recorded as created" wait_for "J2 row" 15 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J2)\" = created ]"
+check "spec after event: job recorded as created" wait_for "J2 row" 15 job_status_is $J2 created
 check_eq "spec after event: accepted and bound (200)" "$(post_spec $RENTER_KEY $J2 $IMAGE $CID)" "200"
 check "spec after event: dispatched" wait_for "J2 message" 15 has_msg $J2
 check_eq "spec after event: job assigned" "$(job_status $J2)" "assigned"
@@ -52,7 +52,7 @@ check_eq "foreign spec before event: accepted for now (202)" "$(post_spec $OTHER
 create_job $RENTER_KEY $J3 $PROVIDER
 J4=$(new_job_id)
 create_job $RENTER_KEY $J4 $PROVIDER
-wait_for "J4 row" 15 bash -c "[ -n \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J4)\" ]"
+wait_for "J4 row" 15 job_status_is $J4 created
 check_eq "foreign spec after event: forbidden (403)" "$(post_spec $OTHER_KEY $J4 evil/miner:latest $CID)" "403"
 check_eq "renter's spec replaces a squatter's (200)" "$(post_spec $RENTER_KEY $J3 $IMAGE $CID)" "200"
 check "squatted job dispatched with the renter's spec" wait_for "J3 message" 15 has_msg $J3
@@ -77,23 +77,23 @@ pub "$(status_msg $PROVIDER $J1 completed 'QmBad')"
 sleep 0.5
 check_eq "report from a wrong agent is ignored" "$(job_status $J1)" "assigned"
 pub "$(status_msg $PROVIDER $J1 processing '')"
-check "processing → running" wait_for "running" 5 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J1)\" = running ]"
+check "processing → running" wait_for "running" 5 job_status_is $J1 running
 pub "$(status_msg $PROVIDER $J1 completed $OUT_CID)"
-check "completed with output CID" wait_for "completed" 5 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J1)\" = completed ]"
+check "completed with output CID" wait_for "completed" 5 job_status_is $J1 completed
 check_eq "output CID stored" "$(db_q "select output_cid from jobs where $(addr_hex_sql job_id) = lower('${J1#0x}')")" "$OUT_CID"
 pub "$(status_msg $PROVIDER $J1 processing '')"
 sleep 0.5
 check_eq "invalid transition (completed → running) refused" "$(job_status $J1)" "completed"
 pub "$(status_msg $PROVIDER $J2 failed '')"
-check "failed recorded" wait_for "failed" 5 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J2)\" = failed ]"
+check "failed recorded" wait_for "failed" 5 job_status_is $J2 failed
 check "dispatcher survived every message" kill -0 $LAMDA_PID_disp
 
 # 6. Confirmation and payment follow the chain.
 jm_send $RENTER_KEY 'confirmResult(bytes32)' $J1
-check "JobConfirmed → confirmed" wait_for "confirmed" 10 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J1)\" = confirmed ]"
+check "JobConfirmed → confirmed" wait_for "confirmed" 10 job_status_is $J1 confirmed
 check_eq "reputation update queued once" "$(db_q "select count(*) from reputation_updates where $(addr_hex_sql job_id) = lower('${J1#0x}')")" "1"
 jm_send $PROVIDER_KEY 'claimReward(bytes32)' $J1
-check "PaymentClaimed → paid" wait_for "paid" 10 bash -c "[ \"\$(source $ROOT/tests/lib/chain.sh; DATABASE_URL=$DATABASE_URL job_status $J1)\" = paid ]"
+check "PaymentClaimed → paid" wait_for "paid" 10 job_status_is $J1 paid
 check_eq "paid amount" "$(db_q "select paid_amount from jobs where $(addr_hex_sql job_id) = lower('${J1#0x}')")" "1000000000000000"
 
 # 7. The original's NATS request/reply queries.

@@ -71,3 +71,7 @@ post_spec() {
 # create_job RENTER_KEY JOBID PROVIDER_ADDR [WEI]
 create_job() { jm_send "$1" 'createJob(bytes32,address)' "$2" "$3" --value "${4:-1000000000000000}"; }
 job_status() { db_q "select status from jobs where $(addr_hex_sql job_id) = lower('${1#0x}')"; }
+job_status_is() { [ "$(job_status "$1")" = "$2" ]; }
+# outbox_sent_is N / outbox_unsent_is N
+outbox_sent_is() { [ "$(db_q 'select count(*) from outbox where sent_at is not null' 2>/dev/null)" = "$1" ]; }
+outbox_unsent_is() { [ "$(db_q 'select count(*) from outbox where sent_at is null' 2>/dev/null)" = "$1" ]; }

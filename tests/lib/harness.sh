@@ -17,6 +17,7 @@ H_TMP=$(mktemp -d /tmp/lamda-test.XXXXXX)
 chmod 755 "$H_TMP" # the postgres user must reach its data directory inside
 H_PIDS=()
 H_FAILED=0
+[ "${KEEP_TMP:-0}" = 1 ] && echo "# keeping $H_TMP"
 
 harness_cleanup() {
   local pid
@@ -43,7 +44,7 @@ finish() { exit "$H_FAILED"; }
 free_port() {
   local p
   for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % 22000)) # below the kernel's ephemeral range (32768+)
     (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return 0; }
   done
   return 1
