@@ -22,6 +22,9 @@ static void usage(FILE *f) {
                "  reputation audit [--fix]\n"
                "                       confirmed jobs in the database vs on-chain job counts per\n"
                "                       provider; --fix queues the missing increments\n"
+               "  rebuild [DATABASE_URL]\n"
+               "                       build a fresh database from the chain alone (both followers\n"
+               "                       from their start blocks to the confirmed head), then exit\n"
                "  config [--example]   print the effective configuration (secrets redacted),\n"
                "                       or an env.example with every setting and its default\n"
                "  version              print the version\n"
@@ -97,7 +100,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: lamda reputation audit [--fix]\n");
         return 2;
     }
-    int known = svc || audit || !strcmp(cmd, "all") || !strcmp(cmd, "config") || !strcmp(cmd, "migrate");
+    int rebuild = !strcmp(cmd, "rebuild");
+    if (rebuild && argc > 3) {
+        fprintf(stderr, "usage: lamda rebuild [DATABASE_URL]\n");
+        return 2;
+    }
+    int known = svc || audit || rebuild || !strcmp(cmd, "all") || !strcmp(cmd, "config") || !strcmp(cmd, "migrate");
     if (!known) {
         fprintf(stderr, "lamda: unknown command \"%s\" (try lamda help)\n", cmd);
         return 2;
@@ -118,6 +126,14 @@ int main(int argc, char **argv) {
         config_print(&cfg, 1);
     } else if (audit) {
         rc = reputation_audit_run(&cfg, argc > 3);
+    } else if (rebuild) {
+        if (shutdown_install() != 0) {
+            fprintf(stderr, "lamda: cannot install signal handlers\n");
+            rc = 1;
+        } else {
+            log_set_service("rebuild");
+            rc = rebuild_run(&cfg, argc > 2 ? argv[2] : NULL);
+        }
     } else if (!strcmp(cmd, "migrate")) {
         char merr[768];
         if (store_migrate_only(cfg.database_url, merr, sizeof merr) != STORE_OK) {

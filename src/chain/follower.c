@@ -515,6 +515,10 @@ int follower_run(const follower_config *fc) {
         }
         f.backoff_ms = 0;
         if (rc == 1) {
+            if (fc->stop_when_caught_up) {
+                log_info("%s: caught up at block %" PRIu64 "; stopping", fc->name, f.next ? f.next - 1 : 0);
+                break;
+            }
             if (fc->handler.idle) fc->handler.idle(fc->handler.ud, f.s, f.chain_time);
             wait_for_head(&f);
         }

@@ -69,10 +69,14 @@ typedef struct {
     uint64_t max_range;
     uint64_t rpc_timeout_ms;
     const char *database_url;
+    /* Operator tools (lamda rebuild): return 0 as soon as the cursor reaches the confirmed
+     * head instead of following forever. */
+    bool stop_when_caught_up;
     follower_handler handler;
 } follower_config;
 
-/* Follow until shutdown_requested(). Returns 0 on a clean stop, non-zero on a fatal error
+/* Follow until shutdown_requested() (or, with stop_when_caught_up, until the cursor reaches the
+ * confirmed head). Returns 0 on a clean stop, non-zero on a fatal error
  * (wrong chain id, unusable configuration), after logging it. Outages of the RPC or the
  * database are not fatal: they are retried with backoff, forever. */
 int follower_run(const follower_config *fc);

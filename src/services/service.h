@@ -21,6 +21,10 @@ int reputation_service_run(const lamda_config *cfg);
 /* `lamda reputation audit [--fix]`: 0 no drift, 1 drift (fix queues the missing increments), 2 error. */
 int reputation_audit_run(const lamda_config *cfg, int fix);
 int job_dispatcher_run(const lamda_config *cfg);
+/* `lamda rebuild [DATABASE_URL]`: a fresh database (the argument, else cfg->database_url) from
+ * the chain alone: both followers from their start blocks to the confirmed head, then stop.
+ * 0 done, 1 failed or interrupted, 2 usage (e.g. the database is not empty). */
+int rebuild_run(const lamda_config *cfg, const char *database_url);
 
 /* The table of services, terminated by {NULL}. Defined in services/registry.c. */
 extern const service_def lamda_services[];
