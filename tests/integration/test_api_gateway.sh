@@ -142,7 +142,7 @@ expect "malformed job id 400" GET /api/jobs/0x1234 400
 expect "non-hex job id 400" GET "/api/jobs/0x$(printf 'z%.0s' {1..64})" 400
 expect "bad status filter 400" GET "/api/jobs?status=bogus" 400
 expect "bad provider_address 400" GET "/api/jobs?provider_address=0xnothex" 400
-expect "POST /api/jobs without a spec handler 503" POST /api/jobs 503 -H 'content-type: application/json' -d '{"jobId":"0x01"}'
+expect "POST /api/jobs with a malformed jobId 400" POST /api/jobs 400 -H 'content-type: application/json' -d '{"jobId":"0x01"}'
 
 # --- PUT /api/jobs/{id}/status
 J2=0x$(printf '0%.0s' {1..63})2
