@@ -313,6 +313,7 @@ typedef struct {
 static void dotenv_free(dotenv *d) {
     for (int i = 0; i < d->n; i++) {
         free(d->key[i]);
+        if (d->val[i]) memset(d->val[i], 0, strlen(d->val[i])); /* may hold the admin key */
         free(d->val[i]);
     }
     d->n = 0;
@@ -333,6 +334,7 @@ static int dotenv_read(dotenv *d, const char *path, char *err, size_t errlen) {
         if (!eq) {
             snprintf(err, errlen, "%s:%d: expected KEY=VALUE", path, lineno);
             fclose(f);
+            dotenv_free(d); /* the lines read before this one (found by fuzz/fuzz_config.c) */
             return -1;
         }
         *eq = '\0';
