@@ -44,6 +44,16 @@ while IFS= read -r src; do
   fi
   objs+=("$o")
 done < <(find src -name '*.c' ! -path src/main.c | sort)
+# The embedded migrations (generated, as in the Makefile): targets that open a store need them.
+mkdir -p "$OUT/gen"
+scripts/embed.sh $(find migrations -name '*.sql' | sort) >"$OUT/gen/migrations.c.tmp" &&
+  { cmp -s "$OUT/gen/migrations.c.tmp" "$OUT/gen/migrations.c" || mv "$OUT/gen/migrations.c.tmp" "$OUT/gen/migrations.c"; }
+rm -f "$OUT/gen/migrations.c.tmp"
+if [ ! -f "$LIBOBJ/gen_migrations.o" ] || [ "$OUT/gen/migrations.c" -nt "$LIBOBJ/gen_migrations.o" ]; then
+  # shellcheck disable=SC2086
+  "$CLANG" ${CFLAGS/fuzzer,/fuzzer-no-link,} -c "$OUT/gen/migrations.c" -o "$LIBOBJ/gen_migrations.o"
+fi
+objs+=("$LIBOBJ/gen_migrations.o")
 # An archive, like the Makefile's liblamda.a: a target links only the objects it uses.
 LIB=$OUT/liblamda-fuzz.a
 rm -f "$LIB"; ar rcs "$LIB" "${objs[@]}"
