@@ -168,6 +168,22 @@ int job_events_reset(void *ud, store *s, const uint8_t key[32]) {
     return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
+void job_events_follower_config(const lamda_config *cfg, follower_config *fc) {
+    memset(fc, 0, sizeof *fc);
+    fc->name = "job-manager";
+    fc->rpc_urls = &cfg->bsc_rpc;
+    fc->ws_url = cfg->bsc_ws_url;
+    fc->expected_chain_id = cfg->bsc_chain_id;
+    memcpy(fc->contract, cfg->job_manager, 20);
+    fc->topic0 = job_events_topics(&fc->ntopic0);
+    fc->start_block = cfg->job_manager_start_block;
+    fc->confirmations = cfg->bsc_confirmations;
+    fc->poll_interval_ms = cfg->poll_interval_ms;
+    fc->max_range = cfg->getlogs_max_range;
+    fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
+    fc->database_url = cfg->database_url;
+}
+
 int job_events_follow(const lamda_config *cfg) {
     if (!cfg->have_job_manager) {
         log_error("JOB_MANAGER_CONTRACT_ADDRESS is not set");
@@ -176,19 +192,7 @@ int job_events_follow(const lamda_config *cfg) {
     job_events_ctx *ctx = job_events_ctx_new(cfg);
     if (!ctx) return 1;
     follower_config fc;
-    memset(&fc, 0, sizeof fc);
-    fc.name = "job-manager";
-    fc.rpc_urls = &cfg->bsc_rpc;
-    fc.ws_url = cfg->bsc_ws_url;
-    fc.expected_chain_id = cfg->bsc_chain_id;
-    memcpy(fc.contract, cfg->job_manager, 20);
-    fc.topic0 = job_events_topics(&fc.ntopic0);
-    fc.start_block = cfg->job_manager_start_block;
-    fc.confirmations = cfg->bsc_confirmations;
-    fc.poll_interval_ms = cfg->poll_interval_ms;
-    fc.max_range = cfg->getlogs_max_range;
-    fc.rpc_timeout_ms = cfg->rpc_timeout_ms;
-    fc.database_url = cfg->database_url;
+    job_events_follower_config(cfg, &fc);
     fc.handler = (follower_handler){.ud = ctx, .apply = job_events_apply, .reset = job_events_reset};
     int rc = follower_run(&fc);
     job_events_ctx_free(ctx);

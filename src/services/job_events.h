@@ -17,6 +17,10 @@
 /* Follow JobManager on BSC until shutdown (blocking). Returns as follower_run does. */
 int job_events_follow(const lamda_config *cfg);
 
+/* A follower configuration for JobManager on BSC from the settings (chain, contract, topics,
+ * start block, confirmations, common settings); the caller sets the handler. */
+void job_events_follower_config(const lamda_config *cfg, follower_config *fc);
+
 /* The follower handler pieces, exposed for tests and rebuilds. ud is a job_events_ctx. */
 typedef struct job_events_ctx job_events_ctx;
 job_events_ctx *job_events_ctx_new(const lamda_config *cfg);

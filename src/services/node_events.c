@@ -85,3 +85,19 @@ int node_events_reset(void *ud, store *s, const uint8_t key[32]) {
     int rc = store_provider_delete(s, key + 12);
     return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
+
+void node_events_follower_config(const lamda_config *cfg, follower_config *fc) {
+    memset(fc, 0, sizeof *fc);
+    fc->name = "node-registry";
+    fc->rpc_urls = &cfg->opbnb_rpc;
+    fc->ws_url = cfg->opbnb_ws_url;
+    fc->expected_chain_id = cfg->opbnb_chain_id;
+    memcpy(fc->contract, cfg->node_reputation, 20);
+    fc->topic0 = node_events_topics(&fc->ntopic0);
+    fc->start_block = cfg->node_reputation_start_block;
+    fc->confirmations = cfg->opbnb_confirmations;
+    fc->poll_interval_ms = cfg->poll_interval_ms;
+    fc->max_range = cfg->getlogs_max_range;
+    fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
+    fc->database_url = cfg->database_url;
+}

@@ -4,9 +4,15 @@
 #define LAMDA_NODE_EVENTS_H
 
 #include "chain/follower.h"
+#include "core/config.h"
 
 /* The topic0 values the node registry follows (static storage), and their count in *n. */
 const uint8_t (*node_events_topics(size_t *n))[32];
+
+/* A follower configuration for NodeReputation on opBNB from the settings: chain, contract,
+ * topics, start block, confirmations and the common follower settings. The caller sets the
+ * handler (and may rename it). */
+void node_events_follower_config(const lamda_config *cfg, follower_config *fc);
 
 /* follower_handler.apply: NodeRegistered → upsert specs; NodeHeartbeat → last seen, online;
  * JobCountIncremented → job count and reputation (the chain is authoritative). A log that does

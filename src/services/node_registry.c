@@ -42,19 +42,7 @@ int node_registry_run(const lamda_config *cfg) {
     }
     registry_state st = {.offline_after_s = (int64_t)(cfg->provider_offline_after_ms / 1000)};
     follower_config fc;
-    memset(&fc, 0, sizeof fc);
-    fc.name = "node-registry";
-    fc.rpc_urls = &cfg->opbnb_rpc;
-    fc.ws_url = cfg->opbnb_ws_url;
-    fc.expected_chain_id = cfg->opbnb_chain_id;
-    memcpy(fc.contract, cfg->node_reputation, 20);
-    fc.topic0 = node_events_topics(&fc.ntopic0);
-    fc.start_block = cfg->node_reputation_start_block;
-    fc.confirmations = cfg->opbnb_confirmations;
-    fc.poll_interval_ms = cfg->poll_interval_ms;
-    fc.max_range = cfg->getlogs_max_range;
-    fc.rpc_timeout_ms = cfg->rpc_timeout_ms;
-    fc.database_url = cfg->database_url;
+    node_events_follower_config(cfg, &fc);
     fc.handler = (follower_handler){
         .ud = &st, .apply = node_events_apply, .reset = node_events_reset, .committed = after_batch,
         .idle = sweep_offline};
