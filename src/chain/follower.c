@@ -358,7 +358,7 @@ static int step(follower *f) {
                  rpc_error_kind_name(e.kind), e.message);
         return -1;
     }
-    qsort(logs, n, sizeof *logs, cmp_logs);
+    if (n > 1) qsort(logs, n, sizeof *logs, cmp_logs); /* logs may be NULL when n == 0 (UB for qsort) */
 
     int64_t *times = calloc(n ? n : 1, sizeof *times);
     int rc = times ? 0 : -1;
