@@ -125,6 +125,21 @@ int db_prepare(db *d, const char *sql, db_stmt **out) {
     return DB_OK;
 }
 
+int db_prepare_lit(db *d, const char *sql, db_stmt **out) {
+    size_t slot = ((uintptr_t)sql >> 3) % DB_LIT_SLOTS;
+    if (d->lit[slot].sql == sql) {
+        db_reset(d->lit[slot].st);
+        *out = d->lit[slot].st;
+        return DB_OK;
+    }
+    int rc = db_prepare(d, sql, out);
+    if (rc == DB_OK) {
+        d->lit[slot].sql = sql;
+        d->lit[slot].st = *out;
+    }
+    return rc;
+}
+
 /* ---- binding ---------------------------------------------------------------------------- */
 
 /* PostgreSQL: store a parameter value in the statement's own buffer. */

@@ -55,6 +55,10 @@ int db_exec(db *d, const char *sql);
  * string in a stack buffer is fine — compose it from constant fragments only, never from
  * values). The statement comes back reset with no bindings. */
 int db_prepare(db *d, const char *sql, db_stmt **out);
+/* The same for SQL in static storage that never changes (a string literal): the statement is
+ * found by the pointer alone, without hashing or comparing the text — for the per-log writes
+ * of the ingestion path. Never pass a buffer whose contents change. */
+int db_prepare_lit(db *d, const char *sql, db_stmt **out);
 
 /* Parameters are numbered from 1. Text and blob values are copied. A NULL text or blob pointer
  * binds SQL NULL. */

@@ -8,6 +8,7 @@
 #include "store/db.h"
 
 #define DB_CACHE_BUCKETS 256
+#define DB_LIT_SLOTS 64 /* direct-mapped by address; a collision only costs a text lookup */
 
 struct db_stmt {
     db *d;
@@ -40,6 +41,10 @@ struct db {
     db_kind kind;
     char errmsg[512];
     db_stmt *buckets[DB_CACHE_BUCKETS];
+    struct {
+        const char *sql; /* db_prepare_lit: the literal's address */
+        db_stmt *st;
+    } lit[DB_LIT_SLOTS];
     int nstmts;
     bool in_tx;
     int reconnects;

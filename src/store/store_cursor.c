@@ -25,7 +25,7 @@ int store_cursor_get(store *s, uint64_t chain_id, const uint8_t contract[20], ui
 int store_cursor_set(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t block,
                      const uint8_t hash[32]) {
     db_stmt *st;
-    int rc = db_prepare(s->db,
+    int rc = db_prepare_lit(s->db,
                         "INSERT INTO cursors (chain_id, contract, block_number, block_hash, updated_at)"
                         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chain_id, contract) DO UPDATE SET"
                         " block_number = excluded.block_number, block_hash = excluded.block_hash,"
@@ -45,7 +45,7 @@ int store_cursor_set(store *s, uint64_t chain_id, const uint8_t contract[20], ui
 int store_block_hash_put(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t number,
                          const uint8_t hash[32]) {
     db_stmt *st;
-    int rc = db_prepare(s->db,
+    int rc = db_prepare_lit(s->db,
                         "INSERT INTO block_hashes (chain_id, contract, number, hash) VALUES (?, ?, ?, ?)"
                         " ON CONFLICT (chain_id, contract, number) DO UPDATE SET hash = excluded.hash",
                         &st);

@@ -4,7 +4,7 @@
 
 int store_job_assign(store *s, const uint8_t job_id[32], const char *image, const char *cid, int64_t ts) {
     db_stmt *st;
-    int rc = db_prepare(s->db,
+    int rc = db_prepare_lit(s->db,
                         "UPDATE jobs SET status = 'assigned', docker_image = ?, input_cid = ?, assigned_at = ?,"
                         " updated_at = ? WHERE job_id = ? AND status = 'created'",
                         &st);

@@ -59,7 +59,7 @@ int store_job_insert(store *s, const store_job *j) {
         return STORE_INVALID;
     }
     db_stmt *st;
-    int rc = db_prepare(s->db,
+    int rc = db_prepare_lit(s->db,
                         "INSERT INTO jobs (job_id, renter, provider, payment, status, docker_image,"
                         " input_cid, output_cid, error_message, created_block, created_at, assigned_at,"
                         " running_at, completed_at, failed_at, confirmed_at, paid_at, paid_amount,"

@@ -7,7 +7,7 @@
 
 int store_ledger_insert(store *s, const store_log *l) {
     db_stmt *st;
-    int rc = db_prepare(s->db,
+    int rc = db_prepare_lit(s->db,
                         "INSERT INTO ledger (chain_id, tx_hash, log_index, block_number, block_hash,"
                         " contract, topic0, entity_key, topics, data, block_time)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",

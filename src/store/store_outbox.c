@@ -9,7 +9,7 @@ int store_outbox_add(store *s, const uint8_t job_id[32], const char *subject, co
                      size_t len, int64_t now) {
     if (!subject || strlen(subject) >= sizeof ((store_outbox_row *)0)->subject) return STORE_INVALID;
     db_stmt *st;
-    int rc = db_prepare(s->db,
+    int rc = db_prepare_lit(s->db,
                         "INSERT INTO outbox (job_id, subject, payload, created_at, attempts)"
                         " VALUES (?, ?, ?, ?, 0) ON CONFLICT (job_id) DO NOTHING",
                         &st);

@@ -40,7 +40,7 @@ int store_provider_register(store *s, const uint8_t addr[20], const char *gpu_mo
     char model[STORE_GPU_MODEL_MAX];
     copy_utf8(model, sizeof model, gpu_model ? gpu_model : "");
     db_stmt *st;
-    int rc = db_prepare(
+    int rc = db_prepare_lit(
         s->db,
         "INSERT INTO providers (address, gpu_model, vram, last_seen, is_online, is_registered,"
         " registered_block, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?)"
@@ -65,7 +65,7 @@ int store_provider_register(store *s, const uint8_t addr[20], const char *gpu_mo
 
 int store_provider_heartbeat(store *s, const uint8_t addr[20], int64_t ts) {
     db_stmt *st;
-    int rc = db_prepare(
+    int rc = db_prepare_lit(
         s->db,
         "INSERT INTO providers (address, last_seen, is_online, created_at, updated_at)"
         " VALUES (?, ?, 1, ?, ?) ON CONFLICT (address) DO UPDATE SET"
@@ -85,7 +85,7 @@ int store_provider_heartbeat(store *s, const uint8_t addr[20], int64_t ts) {
 
 int store_provider_set_job_count(store *s, const uint8_t addr[20], int64_t count) {
     db_stmt *st;
-    int rc = db_prepare(
+    int rc = db_prepare_lit(
         s->db,
         "INSERT INTO providers (address, total_jobs_completed, reputation_score, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET"
