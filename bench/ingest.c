@@ -74,6 +74,11 @@ static int reset_wrap(void *ud, store *s, const uint8_t key[32]) {
     return r->apply == node_events_apply ? node_events_reset(r->inner, s, key) : job_events_reset(r->inner, s, key);
 }
 
+static int flush_wrap(void *ud, store *s, bool discard) {
+    run_state *r = ud;
+    return r->apply == node_events_apply ? STORE_OK : job_events_flush(r->inner, s, discard);
+}
+
 static void fill_fc(const lamda_config *cfg, bool node, follower_config *fc) {
     memset(fc, 0, sizeof *fc);
     fc->name = node ? "node-registry" : "job-manager";
@@ -97,10 +102,11 @@ static int run_apply(const lamda_config *cfg, bool node, uint64_t last) {
         r.apply = node_events_apply;
     } else {
         if (!(jc = job_events_ctx_new(cfg))) return 1;
+        job_events_defer_dispatch(jc); /* as job_events_follow runs it */
         r.apply = job_events_apply;
         r.inner = jc;
     }
-    fc.handler = (follower_handler){.ud = &r, .apply = apply_wrap, .reset = reset_wrap, .committed = on_committed};
+    fc.handler = (follower_handler){.ud = &r, .apply = apply_wrap, .reset = reset_wrap, .flush = flush_wrap, .committed = on_committed};
     double t0 = now_s();
     int rc = follower_run(&fc);
     job_events_ctx_free(jc);

@@ -23,6 +23,10 @@
 /* After eth_getLogs refused a range, this many successful batches stay below it before the
  * follower probes larger ranges again (provider limits rarely change, but they may). */
 #define RANGE_CEILING_TTL 64
+/* A batch aims at no more than this many logs: the range shrinks after a fuller answer and
+ * stops growing past half of it, so a dense stretch of chain cannot make one response (and
+ * its decoded logs) hundreds of megabytes. */
+#define BATCH_LOGS_TARGET 20000
 
 typedef struct {
     const follower_config *fc;
@@ -48,6 +52,8 @@ typedef struct {
     metrics_counter_t *m_reorgs;
     metrics_gauge_t *m_lag;
     metrics_gauge_t *m_cursor;
+    long poll_ms; /* next polling wait while the chain is active; 0 = the configured interval */
+    int64_t last_idle_ms;
 } follower;
 
 static void backoff(follower *f) {
@@ -175,6 +181,13 @@ static int collect_key(const store_log *l, void *ud) {
     return 0;
 }
 
+/* handler.flush: rc is the transaction's state so far; a failing one discards. */
+static int flush_handler(follower *f, int rc) {
+    if (!f->fc->handler.flush) return rc;
+    int r = f->fc->handler.flush(f->fc->handler.ud, f->s, rc < 0);
+    return rc < 0 ? rc : r < 0 ? r : rc;
+}
+
 typedef struct {
     follower *f;
     int rc;
@@ -206,6 +219,7 @@ static int rollback_to(follower *f, uint64_t first_orphan, const uint8_t ancesto
         rc = store_ledger_each_for_key(f->s, f->chain_id, c, ks.keys[i], replay_one, &ctx);
         if (rc == STORE_OK && ctx.rc < 0) rc = ctx.rc;
     }
+    rc = flush_handler(f, rc);
     /* Genesis has no logs, so a rollback to block 0 keeps a cursor at block 0. */
     uint64_t cursor = first_orphan ? first_orphan - 1 : 0;
     if (rc >= 0) rc = store_cursor_set(f->s, f->chain_id, c, cursor, ancestor_hash);
@@ -409,9 +423,12 @@ static int step(follower *f) {
         if (rc < 0) break;
         rc = STORE_OK;
         applied++;
-        if (i + 1 == n || logs[i + 1].block_number != logs[i].block_number)
+        /* Remembered for the reorg search; blocks the prune below would drop at once are not */
+        if ((i + 1 == n || logs[i + 1].block_number != logs[i].block_number) &&
+            logs[i].block_number + HASH_KEEP_BLOCKS >= to)
             rc = store_block_hash_put(f->s, f->chain_id, f->fc->contract, logs[i].block_number, logs[i].block_hash);
     }
+    rc = flush_handler(f, rc);
     if (rc >= 0) rc = store_block_hash_put(f->s, f->chain_id, f->fc->contract, to, end.hash);
     if (rc >= 0) rc = store_cursor_set(f->s, f->chain_id, f->fc->contract, to, end.hash);
     if (rc >= 0 && to % 256 == 0 && to > HASH_KEEP_BLOCKS)
@@ -439,13 +456,24 @@ static int step(follower *f) {
         f->ceiling_ttl--;
         if (f->range_ceiling < cap) cap = f->range_ceiling;
     }
-    if (f->range < cap) f->range = f->range * 2 > cap ? cap : f->range * 2;
+    if (n > BATCH_LOGS_TARGET) {
+        /* Too many logs for one batch: aim the next range at the target from this density. */
+        uint64_t r = (uint64_t)((double)(to - from + 1) * BATCH_LOGS_TARGET / (double)n);
+        f->range = r ? r : 1;
+    } else if (n <= BATCH_LOGS_TARGET / 2 && f->range < cap) {
+        f->range = f->range * 2 > cap ? cap : f->range * 2;
+    }
     log_progress(f, safe, applied);
+    f->poll_ms = (long)f->fc->poll_interval_ms / 16 > 5 ? (long)f->fc->poll_interval_ms / 16 : 5;
     if (f->fc->handler.committed) f->fc->handler.committed(f->fc->handler.ud, f->s, to, (int64_t)end.timestamp, applied);
     return to >= safe ? 1 : 0;
 }
 
-/* Wait for the next head: on the WebSocket's fd when subscribed, else one poll interval. */
+/* Wait for the next head: on the WebSocket's fd when subscribed, else a poll interval. Polling
+ * right after a batch applied starts at a sixteenth of the interval and doubles on every empty
+ * poll up to the full interval: an active chain's next block is then picked up within a few
+ * milliseconds of its arrival instead of up to one full interval later, at the cost of a few
+ * eth_blockNumber calls after each batch; an idle chain is polled at the configured rate. */
 static void wait_for_head(follower *f) {
     long ms = (long)f->fc->poll_interval_ms;
     if (f->ws && heads_ws_connected(f->ws)) {
@@ -454,6 +482,12 @@ static void wait_for_head(follower *f) {
         poll(p, shutdown_fd() >= 0 ? 2 : 1, (int)(ms * 8));
         heads_ws_ack(f->ws);
         return;
+    }
+    if (f->poll_ms > 0 && f->poll_ms < ms) {
+        ms = f->poll_ms;
+        f->poll_ms *= 2;
+    } else {
+        f->poll_ms = 0;
     }
     shutdown_sleep_ms(ms);
 }
@@ -519,7 +553,16 @@ int follower_run(const follower_config *fc) {
                 log_info("%s: caught up at block %" PRIu64 "; stopping", fc->name, f.next ? f.next - 1 : 0);
                 break;
             }
-            if (fc->handler.idle) fc->handler.idle(fc->handler.ud, f.s, f.chain_time);
+            if (fc->handler.idle) {
+                /* about once per poll interval, however often the adaptive polling wakes */
+                struct timespec t;
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                int64_t now_ms = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+                if (now_ms - f.last_idle_ms >= (int64_t)fc->poll_interval_ms) {
+                    f.last_idle_ms = now_ms;
+                    fc->handler.idle(fc->handler.ud, f.s, f.chain_time);
+                }
+            }
             wait_for_head(&f);
         }
     }

@@ -6,7 +6,8 @@
  * applied; after any stop the follower resumes at cursor+1 (or at start_block when no cursor
  * exists — never "from latest"), scanning contiguous ranges with no gap and no overlap.
  *
- * Reorgs: the follower remembers the hash of every block it ends a batch on or saw a log in.
+ * Reorgs: the follower remembers the hash of every block it ends a batch on or saw a log in
+ * (among the last few thousand).
  * When the chain's hash for the cursor block differs, it walks back to the newest remembered
  * block the chain still agrees with, deletes the orphaned ledger rows, and re-derives every
  * entity those rows touched from the ledger rows that remain (handler.reset, then handler.apply
@@ -48,6 +49,11 @@ typedef struct {
     /* Reorg: forget what was derived for this entity (topic1) before its remaining ledger logs
      * are applied again (replay = true). Inside the same transaction. */
     int (*reset)(void *ud, store *s, const uint8_t key[32]);
+    /* After the last apply of a batch or of a reorg's replay, inside the transaction, before
+     * the cursor advance and the commit: finish work the handler queued during apply (e.g.
+     * one spec lookup for all the batch's new jobs). discard = the transaction is being rolled
+     * back: drop the queued work. A negative store code rolls the batch back. May be NULL. */
+    int (*flush)(void *ud, store *s, bool discard);
     /* After a batch committed (outside the transaction). May be NULL. */
     void (*committed)(void *ud, store *s, uint64_t block, int64_t block_time, size_t nlogs);
     /* Called about once per poll interval while caught up, with the newest chain time seen.

@@ -22,6 +22,12 @@
 int job_dispatch_try(store *s, const lamda_config *cfg, const uint8_t job_id[32], int64_t now,
                      bool *dispatched);
 
+/* The same for jobs the caller has just inserted in state created in this transaction (the
+ * JobCreated path): no read-back of the rows, and the specs of all n looked up together (one
+ * query per STORE_SPEC_BATCH jobs). jobs[i].created_at is the time recorded as assigned_at.
+ * The docker_image and input_cid of a dispatched job are filled in. */
+int job_dispatch_created(store *s, const lamda_config *cfg, store_job *jobs, size_t n, size_t *dispatched);
+
 /* The stored (internal) subject of a provider's messages: "lamda.dispatch.<EIP-55 address>".
  * The stream republishes it to "jobs.dispatch.<EIP-55 address>". */
 void job_dispatch_subject(const uint8_t provider[20], char out[64]);

@@ -12,9 +12,15 @@
 #include "evm/rpc.h"
 #include "services/job_dispatch.h"
 
+/* Created jobs waiting for job_dispatch_created in deferred mode; flushed at this many. */
+#define PENDING_MAX 256
+
 struct job_events_ctx {
     const lamda_config *cfg;
     rpc_client *rpc; /* BSC, for getJobInfo when a confirmed job is not in the database */
+    bool defer;
+    store_job *pending; /* inserted in the open transaction, not yet dispatched */
+    size_t npending;
 };
 
 job_events_ctx *job_events_ctx_new(const lamda_config *cfg) {
@@ -32,7 +38,18 @@ job_events_ctx *job_events_ctx_new(const lamda_config *cfg) {
 void job_events_ctx_free(job_events_ctx *c) {
     if (!c) return;
     rpc_client_free(c->rpc);
+    free(c->pending);
     free(c);
+}
+
+void job_events_defer_dispatch(job_events_ctx *c) { c->defer = true; }
+
+int job_events_flush(void *ud, store *s, bool discard) {
+    job_events_ctx *c = ud;
+    size_t n = c->npending, sent = 0;
+    c->npending = 0;
+    if (discard || n == 0) return STORE_OK;
+    return job_dispatch_created(s, c->cfg, c->pending, n, &sent);
 }
 
 const uint8_t (*job_events_topics(size_t *n))[32] {
@@ -76,8 +93,14 @@ static int on_created(job_events_ctx *c, store *s, const chain_log *l) {
     int rc = store_job_insert(s, &j);
     if (rc == STORE_DUP) return STORE_OK; /* a jobId is unique on chain; a replay finds it */
     if (rc != STORE_OK) return rc;
-    bool dispatched;
-    return job_dispatch_try(s, c->cfg, j.job_id, l->block_time, &dispatched);
+    /* Just inserted in state created: no need to read it back, only its spec is missing. */
+    if (!c->defer) {
+        size_t sent;
+        return job_dispatch_created(s, c->cfg, &j, 1, &sent);
+    }
+    if (!c->pending && !(c->pending = malloc(PENDING_MAX * sizeof *c->pending))) return STORE_ERR;
+    c->pending[c->npending++] = j;
+    return c->npending == PENDING_MAX ? job_events_flush(c, s, false) : STORE_OK;
 }
 
 /* The provider of a job the database does not know (created before the start block): ask
@@ -154,6 +177,11 @@ int job_events_apply(void *ud, store *s, const chain_log *l) {
     job_events_ctx *c = ud;
     if (l->ntopics < 2) return STORE_OK;
     if (!memcmp(l->topics[0], CONTRACT_TOPIC_JOB_CREATED, 32)) return on_created(c, s, l);
+    /* Any other event may concern a queued job: dispatch the queue first, in log order. */
+    if (c->npending) {
+        int rc = job_events_flush(c, s, false);
+        if (rc != STORE_OK) return rc;
+    }
     if (!memcmp(l->topics[0], CONTRACT_TOPIC_JOB_CONFIRMED, 32)) return on_confirmed(c, s, l);
     if (!memcmp(l->topics[0], CONTRACT_TOPIC_PAYMENT_CLAIMED, 32)) return on_paid(s, l);
     return STORE_OK;
@@ -193,7 +221,9 @@ int job_events_follow(const lamda_config *cfg) {
     if (!ctx) return 1;
     follower_config fc;
     job_events_follower_config(cfg, &fc);
-    fc.handler = (follower_handler){.ud = ctx, .apply = job_events_apply, .reset = job_events_reset};
+    job_events_defer_dispatch(ctx);
+    fc.handler = (follower_handler){
+        .ud = ctx, .apply = job_events_apply, .reset = job_events_reset, .flush = job_events_flush};
     int rc = follower_run(&fc);
     job_events_ctx_free(ctx);
     return rc;

@@ -28,5 +28,11 @@ void job_events_ctx_free(job_events_ctx *ctx);
 int job_events_apply(void *ud, store *s, const chain_log *log);
 int job_events_reset(void *ud, store *s, const uint8_t key[32]);
 const uint8_t (*job_events_topics(size_t *n))[32];
+/* Batch the dispatch of created jobs: JobCreated logs queue their job (up to a few hundred) and
+ * the queue is dispatched — specs looked up in one query — before any other kind of log is
+ * applied and by job_events_flush, which the follower must then call (handler.flush) before
+ * it commits. Without this call every JobCreated dispatches at once. */
+void job_events_defer_dispatch(job_events_ctx *ctx);
+int job_events_flush(void *ud, store *s, bool discard);
 
 #endif

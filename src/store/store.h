@@ -244,6 +244,12 @@ typedef struct {
 int store_spec_put(store *s, const uint8_t job_id[32], const char *image, const char *cid,
                    const uint8_t signer[20], const uint8_t *sig, size_t sig_len, int64_t now);
 int store_spec_get(store *s, const uint8_t job_id[32], store_spec *out); /* STORE_NOTFOUND */
+/* The specs of many jobs in one query per STORE_SPEC_BATCH ids (a round trip each, instead of
+ * one per job): cb(ud, spec) for every job that has one, in no particular order. A non-zero
+ * return from cb stops and is returned. */
+#define STORE_SPEC_BATCH 64
+int store_spec_get_many(store *s, const uint8_t (*job_ids)[32], size_t n,
+                        int (*cb)(void *ud, const store_spec *spec), void *ud);
 /* Remove a job's spec (to let its renter replace one signed by someone else). (store_dispatch.c) */
 int store_spec_delete(store *s, const uint8_t job_id[32]); /* STORE_NOTFOUND */
 

@@ -58,3 +58,43 @@ int store_spec_put(store *s, const uint8_t job_id[32], const char *image, const 
                 !memcmp(have.signer, signer, 20);
     return same ? STORE_OK : STORE_DUP;
 }
+
+/* "… WHERE job_id IN (?, ?, …)" with STORE_SPEC_BATCH placeholders: one statement text (so one
+ * cached statement); a short last chunk repeats its first id in the unused slots. */
+#define Q8 "?,?,?,?,?,?,?,?"
+_Static_assert(STORE_SPEC_BATCH == 64, "SPEC_MANY_SQL has 64 placeholders");
+#define SPEC_MANY_SQL                                                                          \
+    "SELECT job_id, docker_image, input_cid, signer, signature, received_at FROM job_specs"    \
+    " WHERE job_id IN (" Q8 "," Q8 "," Q8 "," Q8 "," Q8 "," Q8 "," Q8 "," Q8 ")"
+
+int store_spec_get_many(store *s, const uint8_t (*job_ids)[32], size_t n,
+                        int (*cb)(void *ud, const store_spec *spec), void *ud) {
+    for (size_t at = 0; at < n; at += STORE_SPEC_BATCH) {
+        size_t k = n - at < STORE_SPEC_BATCH ? n - at : STORE_SPEC_BATCH;
+        db_stmt *st;
+        int rc = db_prepare_lit(s->db, SPEC_MANY_SQL, &st);
+        if (rc != DB_OK) return store_rc(s, rc);
+        for (size_t i = 0; i < STORE_SPEC_BATCH; i++) db_bind_blob(st, (int)i + 1, job_ids[at + (i < k ? i : 0)], 32);
+        int stop = 0;
+        while (!stop && (rc = db_step(st)) == DB_ROW) {
+            store_spec sp;
+            memset(&sp, 0, sizeof sp);
+            db_col_blob_fixed(st, 0, sp.job_id, 32);
+            db_col_text_copy(st, 1, sp.docker_image, sizeof sp.docker_image);
+            db_col_text_copy(st, 2, sp.input_cid, sizeof sp.input_cid);
+            db_col_blob_fixed(st, 3, sp.signer, 20);
+            size_t sn;
+            const uint8_t *sig = db_col_blob(st, 4, &sn);
+            if (sig && sn <= sizeof sp.signature) {
+                memcpy(sp.signature, sig, sn);
+                sp.signature_len = sn;
+            }
+            sp.received_at = db_col_int64(st, 5);
+            stop = cb(ud, &sp);
+        }
+        db_reset(st);
+        if (stop) return stop;
+        if (rc != DB_DONE) return store_rc(s, rc);
+    }
+    return STORE_OK;
+}
