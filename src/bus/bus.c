@@ -39,6 +39,11 @@ struct bus {
     pthread_mutex_t lock;
     pthread_cond_t done;
     bus_sub *subs;
+    /* bus_publish_dedup_many: a JetStream context of its own (made on first use) whose
+     * acknowledgement handler reports into *pub, the batch of the call in progress (NULL
+     * between calls, so a late acknowledgement touches nothing); both guarded by lock. */
+    jsCtx *ajs;
+    struct pub_batch *pub;
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -287,6 +292,109 @@ int bus_publish_dedup(bus *b, const char *subject, const void *data, size_t len,
     return 0;
 }
 
+/* bus_publish_dedup_many: the items of the call in progress. */
+typedef struct pub_batch {
+    bus_pub_item *items;
+    size_t n;
+} pub_batch;
+
+/* Runs on a libnats thread for every acknowledgement (or failure) of an async publish. */
+static void on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure) {
+    (void)js;
+    bus *b = closure;
+    const char *id = NULL;
+    if (msg && natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK) id = NULL;
+    pthread_mutex_lock(&b->lock);
+    pub_batch *pb = b->pub;
+    for (size_t i = 0; pb && id && i < pb->n; i++) {
+        bus_pub_item *it = &pb->items[i];
+        if (it->acked || strcmp(it->msg_id, id) != 0) continue;
+        if (pa) {
+            it->acked = true;
+            it->duplicate = pa->Duplicate;
+        } else if (pae) {
+            snprintf(it->err, sizeof it->err, "JetStream publish: %s (%s, code %d)",
+                     pae->ErrText ? pae->ErrText : "error", natsStatus_GetText(pae->Err), (int)pae->ErrCode);
+        }
+        break;
+    }
+    pthread_mutex_unlock(&b->lock);
+    natsMsg_Destroy(msg);
+}
+
+static int pub_item_check(const bus_pub_item *it, char *err, size_t errlen) {
+    if (!bus_subject_valid(it->subject, false) ||
+        strncmp(it->subject, BUS_DISPATCH_PREFIX, strlen(BUS_DISPATCH_PREFIX)) != 0)
+        return fail(err, errlen, "subject must be a concrete %s<…> subject", BUS_DISPATCH_PREFIX);
+    size_t idlen = it->msg_id ? strnlen(it->msg_id, BUS_MAX_MSG_ID + 1) : 0;
+    if (idlen == 0 || idlen > BUS_MAX_MSG_ID) return fail(err, errlen, "message id empty or too long");
+    for (size_t i = 0; i < idlen; i++)
+        if ((unsigned char)it->msg_id[i] <= ' ' || (unsigned char)it->msg_id[i] >= 0x7f)
+            return fail(err, errlen, "message id has a character that cannot go in a header");
+    if (it->len > INT32_MAX || (it->len && !it->data)) return fail(err, errlen, "bad payload");
+    return 0;
+}
+
+#define PUB_ASYNC_MAX_PENDING 4096
+
+int bus_publish_dedup_many(bus *b, bus_pub_item *items, size_t n, int64_t timeout_ms, char *err, size_t errlen) {
+    if (!b) return fail(err, errlen, "no bus");
+    if (n > PUB_ASYNC_MAX_PENDING) return fail(err, errlen, "more than %d messages at once", PUB_ASYNC_MAX_PENDING);
+    for (size_t i = 0; i < n; i++) {
+        items[i].acked = items[i].duplicate = false;
+        snprintf(items[i].err, sizeof items[i].err, "no acknowledgement in time");
+        if (pub_item_check(&items[i], err, errlen) != 0) return -1;
+    }
+    if (n == 0) return 0;
+    if (timeout_ms <= 0) timeout_ms = STREAM_API_WAIT_MS;
+    natsStatus s = NATS_OK;
+    if (!b->ajs) {
+        jsOptions jo;
+        jsOptions_Init(&jo);
+        jo.PublishAsync.AckHandler = on_pub_ack;
+        jo.PublishAsync.AckHandlerClosure = b;
+        jo.PublishAsync.MaxPending = PUB_ASYNC_MAX_PENDING;
+        s = natsConnection_JetStream(&b->ajs, b->nc, &jo);
+        if (s != NATS_OK) {
+            b->ajs = NULL;
+            return fail_nats(err, errlen, "JetStream context", s, 0);
+        }
+    }
+    pub_batch pb = {.items = items, .n = n};
+    pthread_mutex_lock(&b->lock);
+    b->pub = &pb;
+    pthread_mutex_unlock(&b->lock);
+    size_t queued = 0;
+    for (; queued < n; queued++) {
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MsgId = items[queued].msg_id;
+        s = js_PublishAsync(b->ajs, items[queued].subject, items[queued].data, (int)items[queued].len, &po);
+        if (s != NATS_OK) {
+            fail_nats(items[queued].err, sizeof items[queued].err, "JetStream publish", s, 0);
+            break;
+        }
+    }
+    if (queued > 0) {
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = timeout_ms;
+        if (js_PublishAsyncComplete(b->ajs, &po) != NATS_OK) {
+            /* Take back what is still unacknowledged: no handler runs for it after this. */
+            natsMsgList pending;
+            if (js_PublishAsyncGetPendingList(&pending, b->ajs) == NATS_OK) natsMsgList_Destroy(&pending);
+        }
+    } else {
+        fail_nats(err, errlen, "JetStream publish", s, 0);
+    }
+    pthread_mutex_lock(&b->lock);
+    b->pub = NULL;
+    int acked = 0;
+    for (size_t i = 0; i < n; i++) acked += items[i].acked;
+    pthread_mutex_unlock(&b->lock);
+    return queued > 0 ? acked : -1;
+}
+
 int bus_stream_msg_count(bus *b, const char *stream_name, uint64_t *msgs, char *err, size_t errlen) {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
@@ -454,10 +562,12 @@ void bus_close(bus *b) {
         /* A handler is stuck: freeing now could crash it, so leave the bus allocated. */
         log_error("nats %s: subscriptions did not finish within %d ms; leaking them", b->name, CLOSE_WAIT_MS);
         jsCtx_Destroy(b->js);
+        if (b->ajs) jsCtx_Destroy(b->ajs);
         natsConnection_Close(b->nc);
         return;
     }
     jsCtx_Destroy(b->js);
+    if (b->ajs) jsCtx_Destroy(b->ajs);
     natsConnection_Close(b->nc);
     natsConnection_Destroy(b->nc);
     pthread_cond_destroy(&b->done);

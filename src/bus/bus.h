@@ -68,6 +68,26 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
 int bus_publish_dedup(bus *b, const char *subject, const void *data, size_t len, const char *msg_id,
                       int64_t timeout_ms, bool *duplicate, char *err, size_t errlen);
 
+/* One message of bus_publish_dedup_many: subject, data, len and msg_id as for
+ * bus_publish_dedup (in); acked, duplicate and err (out). */
+typedef struct {
+    const char *subject;
+    const void *data;
+    size_t len;
+    const char *msg_id;
+    bool acked;     /* the stream stored it (or had it already: duplicate) */
+    bool duplicate;
+    char err[160];  /* why not, when !acked */
+} bus_pub_item;
+
+/* bus_publish_dedup for n messages at once: all are sent without waiting (JetStream async
+ * publish, every one with its Nats-Msg-Id), then the acknowledgements are awaited together, up
+ * to timeout_ms in all. Each item says whether it was acknowledged; one that was not may or
+ * may not be stored, and is retried later with the same msg_id like a failed
+ * bus_publish_dedup. Returns the number acknowledged, or -1 with err when nothing could be
+ * sent (an invalid item is refused up front, with err, and nothing is sent). */
+int bus_publish_dedup_many(bus *b, bus_pub_item *items, size_t n, int64_t timeout_ms, char *err, size_t errlen);
+
 /* Number of messages the stream holds, for health checks and tests. Returns 0 or -1 with err. */
 int bus_stream_msg_count(bus *b, const char *stream_name, uint64_t *msgs, char *err, size_t errlen);
 

@@ -75,33 +75,57 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
             shutdown_sleep_ms(OUTBOX_IDLE_MS);
             continue;
         }
-        int sent = 0;
+        /* The whole batch in flight at once, then the acknowledged rows marked sent in one
+         * transaction: marked after the ack, never before, so a crash in between re-publishes
+         * and the stream drops the copy by its Msg-Id. */
         bool failed = false;
-        for (int i = 0; i < n && !shutdown_requested(); i++) {
-            char id[67];
-            hex_encode(rows[i].job_id, 32, id);
-            bool dup = false;
-            if (bus_publish_dedup(b, rows[i].subject, rows[i].payload, rows[i].payload_len, id, PUBLISH_TIMEOUT_MS,
-                                  &dup, err, sizeof err) != 0) {
-                log_warn("job-dispatcher: publish of job %s not acknowledged (%s); will retry", id, err);
-                store_outbox_bump_attempts(s, rows[i].id);
-                failed = true;
-                break;
+        char ids[OUTBOX_BATCH][67];
+        bus_pub_item items[OUTBOX_BATCH];
+        for (int i = 0; i < n; i++) {
+            hex_encode(rows[i].job_id, 32, ids[i]);
+            items[i] = (bus_pub_item){.subject = rows[i].subject, .data = rows[i].payload,
+                                      .len = rows[i].payload_len, .msg_id = ids[i]};
+        }
+        int acked = bus_publish_dedup_many(b, items, (size_t)n, PUBLISH_TIMEOUT_MS, err, sizeof err);
+        if (acked < 0) {
+            log_warn("job-dispatcher: publishing %d outbox messages failed (%s); will retry", n, err);
+            acked = 0;
+        }
+        if (acked > 0) {
+            int64_t now = (int64_t)time(NULL);
+            rc = store_begin(s);
+            for (int i = 0; rc == STORE_OK && i < n; i++) {
+                if (!items[i].acked) continue;
+                rc = store_outbox_mark_sent(s, rows[i].id, now);
+                if (rc == STORE_NOTFOUND) rc = STORE_OK;
             }
-            /* Marked after the ack, never before: a crash here re-publishes, and the stream
-             * drops the copy by its Msg-Id. */
-            rc = store_outbox_mark_sent(s, rows[i].id, (int64_t)time(NULL));
-            if (rc != STORE_OK && rc != STORE_NOTFOUND) {
-                log_warn("job-dispatcher: marking job %s sent failed: %s", id, store_errmsg(s));
+            if (rc == STORE_OK) rc = store_commit(s);
+            if (rc != STORE_OK) {
+                log_warn("job-dispatcher: marking %d published jobs sent failed: %s", acked, store_errmsg(s));
+                store_rollback(s);
                 failed = true;
-                break;
             }
-            if (dup) metrics_counter_inc(m_dup);
+        }
+        for (int i = 0; !failed && i < n; i++) {
+            if (!items[i].acked) continue;
+            if (items[i].duplicate) metrics_counter_inc(m_dup);
             else metrics_counter_inc(m_sent);
             double age = (double)time(NULL) - (double)rows[i].created_at;
             metrics_histogram_observe(m_lat, age < 0 ? 0 : age);
-            log_debug("job-dispatcher: job %s published to %s%s", id, rows[i].subject, dup ? " (duplicate)" : "");
-            sent++;
+            log_debug("job-dispatcher: job %s published to %s%s", ids[i], rows[i].subject,
+                      items[i].duplicate ? " (duplicate)" : "");
+        }
+        if (acked < n) {
+            bool said = false;
+            for (int i = 0; i < n; i++) {
+                if (items[i].acked) continue;
+                if (!said)
+                    log_warn("job-dispatcher: publish of job %s not acknowledged (%s); %d of %d unacknowledged, will retry",
+                             ids[i], items[i].err, n - acked, n);
+                said = true;
+                store_outbox_bump_attempts(s, rows[i].id);
+            }
+            failed = true;
         }
         store_outbox_rows_free(rows, n);
         if (!failed) {
