@@ -22,7 +22,7 @@
 #define TXMGR_REPUSH_MS 1500    /* re-broadcast an unmined transaction this often */
 #define TXMGR_PASSED_POLLS 5    /* nonce passed with no receipt of ours: polls before giving up */
 #define TXMGR_PASSED_MS 3000    /* … and at least this long */
-#define TXMGR_FILL_MAX 64       /* rows signed per step at most */
+#define TXMGR_FILL_MAX 256      /* rows signed per step at most (one estimateGas and one send batch each) */
 #define GWEI 1000000000ULL
 
 typedef struct {

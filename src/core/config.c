@@ -66,7 +66,7 @@ static const setting settings[] = {
     {"RPC_TIMEOUT", K_DURATION, "10s", F(rpc_timeout_ms), 0, 0, "timeout of one JSON-RPC request"},
     {"ADMIN_WALLET_PRIVATE_KEY", K_PRIVKEY, NULL, F(admin_key), F(have_admin_key), 1, "admin wallet (NodeReputation owner) key, hex"},
     {"ADMIN_WALLET_PRIVATE_KEY_FILE", K_KEYFILE, NULL, F(admin_key), F(have_admin_key), 1, "file holding the admin key (mode 0600 or stricter)"},
-    {"REPUTATION_MAX_IN_FLIGHT", K_U64, "32", F(reputation_max_in_flight), 0, 0, "incrementJobs transactions in flight at once"},
+    {"REPUTATION_MAX_IN_FLIGHT", K_U64, "512", F(reputation_max_in_flight), 0, 0, "incrementJobs transactions in flight at once"},
     {"REPUTATION_TX_TIMEOUT", K_DURATION, "30s", F(reputation_tx_timeout_ms), 0, 0, "a transaction unmined this long is replaced with higher fees"},
     {"REPUTATION_RECEIPT_DEPTH", K_U64, "1", F(reputation_receipt_depth), 0, 0, "confirmations before a reputation transaction counts as final"},
     {"REPUTATION_GAS_MARGIN_PCT", K_U64, "25", F(reputation_gas_margin_pct), 0, 0, "percent added to eth_estimateGas"},
