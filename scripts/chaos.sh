@@ -325,6 +325,8 @@ for s in "${SERVICES[@]}"; do
 done
 check_eq "every service stops on SIGTERM" "$clean" 0
 
+"$LAMDA" rebuild "$PG_URL" >"$H_TMP/rebuild-used.out" 2>&1
+check_eq "lamda rebuild refuses a database that is not empty (exit 2)" "$?" 2
 RB="sqlite:$H_TMP/rebuilt.db"
 t0=$(date +%s)
 "$LAMDA" rebuild "$RB" >"$H_TMP/rebuild.out" 2>&1
