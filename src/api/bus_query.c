@@ -54,6 +54,28 @@ static int paging(const cJSON *o, int64_t *limit, int64_t *offset, const char **
     return *err ? -1 : 0;
 }
 
+/* {"<key>":[rows…],"count":total} as a NUL-terminated malloc'd string (NULL when out of memory). */
+static char *page_text(const char *key, const void *rows, size_t size, int n, int64_t total,
+                       void (*write)(api_jw *, const void *)) {
+    api_jw w;
+    api_jw_init(&w, 512 + (size_t)n * 640);
+    API_JW_LIT(&w, "{\"");
+    api_jw_raw(&w, key, strlen(key));
+    API_JW_LIT(&w, "\":[");
+    for (int i = 0; i < n; i++) {
+        if (i) API_JW_LIT(&w, ",");
+        write(&w, (const char *)rows + (size_t)i * size);
+    }
+    API_JW_LIT(&w, "],\"count\":");
+    api_jw_int(&w, total);
+    api_jw_raw(&w, "}", 2); /* with the terminating NUL */
+    if (w.oom) {
+        api_jw_free(&w);
+        return NULL;
+    }
+    return w.p;
+}
+
 static char *answer_nodes(store *s, const cJSON *q) {
     const char *err = NULL;
     store_provider_filter f = {.online = -1};
@@ -75,11 +97,7 @@ static char *answer_nodes(store *s, const cJSON *q) {
     if (store_provider_list(s, &f, rows, (int)f.limit, &n, &total) != STORE_OK) {
         out = error_json("database error");
     } else {
-        cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "nodes");
-        for (int i = 0; i < n; i++) cJSON_AddItemToArray(arr, api_provider_json(&rows[i]));
-        cJSON_AddNumberToObject(o, "count", (double)total);
-        out = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
+        out = page_text("nodes", rows, sizeof *rows, n, total, (void (*)(api_jw *, const void *))api_provider_write);
     }
     free(rows);
     return out;
@@ -109,11 +127,7 @@ static char *answer_jobs(store *s, const cJSON *q) {
     if (store_job_list(s, &f, rows, (int)f.limit, &n, &total) != STORE_OK) {
         out = error_json("database error");
     } else {
-        cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "jobs");
-        for (int i = 0; i < n; i++) cJSON_AddItemToArray(arr, api_job_json(&rows[i]));
-        cJSON_AddNumberToObject(o, "count", (double)total);
-        out = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
+        out = page_text("jobs", rows, sizeof *rows, n, total, (void (*)(api_jw *, const void *))api_job_write);
     }
     free(rows);
     return out;

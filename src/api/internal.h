@@ -132,9 +132,34 @@ cJSON *api_body_json(api_ctx *c);
 void api_fmt_time(int64_t unix_s, char out[32]); /* RFC 3339 UTC, "" for 0 */
 int api_parse_address_str(const char *s, size_t len, uint8_t out[20], const char **why);
 
-/* Shared by the route files. */
+/* ---- JSON writer (json_out.c): text into one growing buffer, as cJSON would print it ----- */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+    bool oom; /* an allocation failed: the text is incomplete */
+} api_jw;
+
+void api_jw_init(api_jw *w, size_t hint);
+void api_jw_free(api_jw *w);
+void api_jw_raw(api_jw *w, const char *s, size_t n);
+#define API_JW_LIT(w, s) api_jw_raw((w), (s), sizeof(s) - 1)
+void api_jw_str(api_jw *w, const char *s);     /* quoted and escaped */
+void api_jw_opt_str(api_jw *w, const char *s); /* null when NULL or "" */
+void api_jw_int(api_jw *w, int64_t v);
+/* RFC 3339 string; t <= 0 is null when null_when_zero, else "". */
+void api_jw_time(api_jw *w, int64_t t, bool null_when_zero);
+
+/* The one serializer of each object (shared by the routes and the NATS query responders). */
+void api_provider_write(api_jw *w, const store_provider *p);
+void api_job_write(api_jw *w, const store_job *j);
+/* api_provider_write's text parsed, for a response built as a cJSON tree. */
 cJSON *api_provider_json(const store_provider *p);
-cJSON *api_job_json(const store_job *j);
+
+/* {"success":true,"data":<what the caller writes>}: begin, write the data value, send (which
+ * also frees w; a failed allocation becomes a 503). */
+void api_ok_begin(api_jw *w, size_t hint);
+void api_ok_send(api_ctx *c, int status, api_jw *w);
 /* Replace c->query by the members of a JSON object (strings, integers, booleans; null =
  * absent); a member not in allowed (NULL-terminated) is a 400. */
 int api_body_as_query(api_ctx *c, const cJSON *body, const char *const *allowed);

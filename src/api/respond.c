@@ -184,12 +184,3 @@ cJSON *api_body_json(api_ctx *c) {
     }
     return j;
 }
-
-void api_fmt_time(int64_t t, char out[32]) {
-    out[0] = '\0';
-    if (t <= 0) return;
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm)) return;
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}

@@ -18,44 +18,6 @@
 /* The job dispatcher's spec logic (services/job_specs.c); tests may swap it. */
 api_spec_fn api_job_spec_handler = job_spec_submit;
 
-static void add_time(cJSON *o, const char *key, int64_t t) {
-    char buf[32];
-    api_fmt_time(t, buf);
-    if (*buf) cJSON_AddStringToObject(o, key, buf);
-    else cJSON_AddNullToObject(o, key);
-}
-
-static void add_opt_str(cJSON *o, const char *key, const char *v) {
-    if (v && *v) cJSON_AddStringToObject(o, key, v);
-    else cJSON_AddNullToObject(o, key);
-}
-
-cJSON *api_job_json(const store_job *j) {
-    char id[67], a[ADDRESS_STR_LEN];
-    cJSON *o = cJSON_CreateObject();
-    if (!o) return NULL;
-    cJSON_AddStringToObject(o, "job_id", hex_encode(j->job_id, 32, id));
-    cJSON_AddStringToObject(o, "renter_address", address_format(j->renter, a));
-    cJSON_AddStringToObject(o, "provider_address", address_format(j->provider, a));
-    add_opt_str(o, "docker_image", j->docker_image);
-    add_opt_str(o, "input_file_cid", j->input_cid);
-    add_opt_str(o, "output_file_cid", j->output_cid);
-    cJSON_AddStringToObject(o, "payment_amount", j->payment[0] ? j->payment : "0");
-    cJSON_AddStringToObject(o, "status", store_job_status_name(j->status));
-    add_time(o, "created_at", j->created_at);
-    add_time(o, "assigned_at", j->assigned_at);
-    add_time(o, "running_at", j->running_at);
-    add_time(o, "completed_at", j->completed_at);
-    add_time(o, "failed_at", j->failed_at);
-    add_time(o, "confirmed_at", j->confirmed_at);
-    add_time(o, "paid_at", j->paid_at);
-    add_opt_str(o, "paid_amount", j->paid_amount);
-    add_opt_str(o, "error_message", j->error_message);
-    cJSON_AddNumberToObject(o, "created_block", (double)j->created_block);
-    add_time(o, "updated_at", j->updated_at);
-    return o;
-}
-
 /* Filters from the query (or a POST body turned into one). fixed_renter/fixed_provider come
  * from the path of /api/v1/jobs/renter|provider/{address}. */
 static int read_filter(api_ctx *c, store_job_filter *f, uint8_t renter[20], uint8_t provider[20]) {
@@ -100,15 +62,24 @@ static void list(api_ctx *c, const store_job_filter *f) {
         api_store_error(c, rc);
         return;
     }
-    cJSON *d = cJSON_CreateObject();
-    cJSON *arr = cJSON_AddArrayToObject(d, "jobs");
-    for (int i = 0; i < n; i++) cJSON_AddItemToArray(arr, api_job_json(&rows[i]));
+    api_jw w;
+    api_ok_begin(&w, 512 + (size_t)n * 640);
+    API_JW_LIT(&w, "{\"jobs\":[");
+    for (int i = 0; i < n; i++) {
+        if (i) API_JW_LIT(&w, ",");
+        api_job_write(&w, &rows[i]);
+    }
     free(rows);
-    cJSON_AddNumberToObject(d, "count", n);
-    cJSON_AddNumberToObject(d, "total", (double)total);
-    cJSON_AddNumberToObject(d, "limit", (double)f->limit);
-    cJSON_AddNumberToObject(d, "offset", (double)f->offset);
-    api_ok(c, 200, d);
+    API_JW_LIT(&w, "],\"count\":");
+    api_jw_int(&w, n);
+    API_JW_LIT(&w, ",\"total\":");
+    api_jw_int(&w, total);
+    API_JW_LIT(&w, ",\"limit\":");
+    api_jw_int(&w, f->limit);
+    API_JW_LIT(&w, ",\"offset\":");
+    api_jw_int(&w, f->offset);
+    API_JW_LIT(&w, "}");
+    api_ok_send(c, 200, &w);
 }
 
 static void jobs_list(api_ctx *c) {
@@ -143,6 +114,13 @@ static void jobs_query(api_ctx *c) {
     cJSON_Delete(body);
 }
 
+static void send_job(api_ctx *c, const store_job *j) {
+    api_jw w;
+    api_ok_begin(&w, 1024);
+    api_job_write(&w, j);
+    api_ok_send(c, 200, &w);
+}
+
 static void job_get(api_ctx *c) {
     uint8_t id[32];
     if (api_param_job_id(c, 0, id) != 0) return;
@@ -152,7 +130,7 @@ static void job_get(api_ctx *c) {
     int rc = store_job_get(s, id, &j);
     if (rc == STORE_NOTFOUND) api_error(c, 404, "job not found");
     else if (rc != STORE_OK) api_store_error(c, rc);
-    else api_ok(c, 200, api_job_json(&j));
+    else send_job(c, &j);
 }
 
 static void job_stats(api_ctx *c) {
@@ -339,7 +317,7 @@ static void job_status_put(api_ctx *c) {
         api_error(c, 409, "transition from %s to %s is not allowed", store_job_status_name(job.status), store_job_status_name(to));
     else if (rc != STORE_OK) api_store_error(c, rc);
     else if ((rc = store_job_get(s, id, &job)) != STORE_OK) api_store_error(c, rc);
-    else api_ok(c, 200, api_job_json(&job));
+    else send_job(c, &job);
 out:
     cJSON_Delete(body);
 }

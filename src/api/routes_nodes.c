@@ -7,27 +7,6 @@
 #include "evm/address.h"
 #include "store/store.h"
 
-cJSON *api_provider_json(const store_provider *p) {
-    char addr[ADDRESS_STR_LEN], t[32];
-    cJSON *o = cJSON_CreateObject();
-    if (!o) return NULL;
-    cJSON_AddStringToObject(o, "wallet_address", address_format(p->address, addr));
-    cJSON_AddStringToObject(o, "gpu_model", p->gpu_model);
-    cJSON_AddNumberToObject(o, "vram", (double)p->vram);
-    api_fmt_time(p->last_seen, t);
-    if (*t) cJSON_AddStringToObject(o, "last_seen", t);
-    else cJSON_AddNullToObject(o, "last_seen");
-    cJSON_AddBoolToObject(o, "is_online", p->is_online);
-    cJSON_AddBoolToObject(o, "is_registered", p->is_registered);
-    cJSON_AddNumberToObject(o, "total_jobs_completed", (double)p->total_jobs_completed);
-    cJSON_AddNumberToObject(o, "reputation_score", (double)p->reputation_score);
-    api_fmt_time(p->created_at, t);
-    cJSON_AddStringToObject(o, "created_at", t);
-    api_fmt_time(p->updated_at, t);
-    cJSON_AddStringToObject(o, "updated_at", t);
-    return o;
-}
-
 /* Parse "true"/"false"/"any" (online filter). */
 static int online_param(api_ctx *c, int def, int *out) {
     const char *v = api_query(c, "online");
@@ -77,15 +56,24 @@ static void list(api_ctx *c, const store_provider_filter *f) {
         api_store_error(c, rc);
         return;
     }
-    cJSON *d = cJSON_CreateObject();
-    cJSON *arr = cJSON_AddArrayToObject(d, "nodes");
-    for (int i = 0; i < n; i++) cJSON_AddItemToArray(arr, api_provider_json(&rows[i]));
+    api_jw w;
+    api_ok_begin(&w, 512 + (size_t)n * 320);
+    API_JW_LIT(&w, "{\"nodes\":[");
+    for (int i = 0; i < n; i++) {
+        if (i) API_JW_LIT(&w, ",");
+        api_provider_write(&w, &rows[i]);
+    }
     free(rows);
-    cJSON_AddNumberToObject(d, "count", n);
-    cJSON_AddNumberToObject(d, "total", (double)total);
-    cJSON_AddNumberToObject(d, "limit", (double)f->limit);
-    cJSON_AddNumberToObject(d, "offset", (double)f->offset);
-    api_ok(c, 200, d);
+    API_JW_LIT(&w, "],\"count\":");
+    api_jw_int(&w, n);
+    API_JW_LIT(&w, ",\"total\":");
+    api_jw_int(&w, total);
+    API_JW_LIT(&w, ",\"limit\":");
+    api_jw_int(&w, f->limit);
+    API_JW_LIT(&w, ",\"offset\":");
+    api_jw_int(&w, f->offset);
+    API_JW_LIT(&w, "}");
+    api_ok_send(c, 200, &w);
 }
 
 /* GET /api/nodes: the seed's "active nodes" (online unless ?online=any|false). */
@@ -154,7 +142,12 @@ static void node_get(api_ctx *c) {
     int rc = store_provider_get(s, addr, &p);
     if (rc == STORE_NOTFOUND) api_error(c, 404, "node not found");
     else if (rc != STORE_OK) api_store_error(c, rc);
-    else api_ok(c, 200, api_provider_json(&p));
+    else {
+        api_jw w;
+        api_ok_begin(&w, 512);
+        api_provider_write(&w, &p);
+        api_ok_send(c, 200, &w);
+    }
 }
 
 static void node_stats(api_ctx *c) {
