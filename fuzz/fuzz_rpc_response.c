@@ -1,15 +1,62 @@
 /* fuzz_rpc_response — arbitrary bytes as a JSON-RPC response: single and batch envelope
  * validation, the typed result parsers (logs, block header, receipt, quantities) on whatever
- * "result" survives, and the newHeads WebSocket message parser. Must never crash or leak. */
+ * "result" survives, and the newHeads WebSocket message parser. Must never crash or leak.
+ * The eth_getLogs scanner runs against the cJSON path on every input: when it accepts, the
+ * cJSON path must accept with identical logs, and the combined parser must give the cJSON
+ * path's verdict and error; any disagreement aborts. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "evm/heads_ws.h"
 #include "evm/rpc.h"
 
+static bool same_logs(const rpc_log *a, const rpc_log *b, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const rpc_log *x = &a[i], *y = &b[i];
+        if (memcmp(x->address, y->address, 20) || memcmp(x->topics, y->topics, sizeof x->topics) ||
+            x->ntopics != y->ntopics || x->data_len != y->data_len ||
+            (x->data_len && memcmp(x->data, y->data, x->data_len)) ||
+            x->block_number != y->block_number || memcmp(x->block_hash, y->block_hash, 32) ||
+            memcmp(x->tx_hash, y->tx_hash, 32) || x->tx_index != y->tx_index ||
+            x->log_index != y->log_index || x->removed != y->removed ||
+            x->has_block_time != y->has_block_time || x->block_time != y->block_time)
+            return false;
+    }
+    return true;
+}
+
+static void logs_differential(const char *s, size_t size) {
+    rpc_error e1, e2;
+    cJSON *r = NULL;
+    rpc_log *l1 = NULL, *l2 = NULL, *l3 = NULL;
+    size_t n1 = 0, n2 = 0, n3 = 0;
+    int c1 = rpc_parse_response(s, size, 1, &r, &e1);
+    if (c1 == 0) {
+        c1 = rpc_parse_logs(r, &l1, &n1) == 0 ? 0 : -2;
+        cJSON_Delete(r);
+    }
+    int c2 = rpc_scan_logs_response(s, size, 1, &l2, &n2);
+    int c3 = rpc_parse_logs_response(s, size, 1, &l3, &n3, &e2);
+    bool ok = true;
+    if (c2 == 0 && (c1 != 0 || n1 != n2 || !same_logs(l1, l2, n1))) ok = false;
+    if (c3 != c1 || (c3 == 0 && (n3 != n1 || !same_logs(l1, l3, n1)))) ok = false;
+    if (c3 == -1 && (e1.kind != e2.kind || e1.code != e2.code || strcmp(e1.message, e2.message))) ok = false;
+    if (!ok) {
+        fprintf(stderr, "eth_getLogs scanner disagrees with cJSON: cjson %d scan %d combined %d\n", c1, c2, c3);
+        abort();
+    }
+    rpc_logs_free(l1, n1);
+    rpc_logs_free(l2, n2);
+    rpc_logs_free(l3, n3);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *s = (const char *)data;
+    logs_differential(s, size);
     rpc_error err;
     cJSON *res = NULL;
     if (rpc_parse_response(s, size, 1, &res, &err) == 0) {

@@ -7,7 +7,9 @@
  * Everything a server sends is untrusted: responses are size-capped, parsed with cJSON (whose
  * compiled-in nesting limit bounds recursion), and validated (a JSON object with "jsonrpc",
  * the id we sent, exactly one of "result"/"error"). Anything else is an rpc_error, never a
- * crash. The pure parsers (rpc_parse_*) are what the fuzzer drives. */
+ * crash. The pure parsers (rpc_parse_*) are what the fuzzer drives. eth_getLogs bodies are
+ * first read by a one-pass scanner (rpc_logs_scan.c) that accepts only what the cJSON path
+ * accepts, identically, and hands everything else to the cJSON path. */
 #ifndef LAMDA_RPC_H
 #define LAMDA_RPC_H
 
@@ -167,6 +169,28 @@ int rpc_parse_logs(const cJSON *arr, rpc_log **out, size_t *n);
 int rpc_get_logs(rpc_client *c, uint64_t from, uint64_t to, const uint8_t (*addrs)[20],
                  size_t naddrs, const uint8_t (*topic0)[32], size_t ntopic0, rpc_log **out,
                  size_t *n, rpc_error *err);
+
+/* ---- the eth_getLogs fast path (rpc_logs_scan.c) -------------------------------------------
+ * rpc_scan_logs_response validates a response body and decodes its "result" log array in one
+ * pass, without a cJSON tree. It returns 0 (with the logs and their count as rpc_parse_logs gives them) only
+ * when rpc_parse_response + rpc_parse_logs would accept the body with identical structs;
+ * otherwise -1, meaning "not decided here": an error answer, anything malformed, and rare
+ * forms it leaves to cJSON (escapes in keys or decoded fields, non-strict or 64+ character
+ * numbers, nesting deeper than 64, a UTF-8 BOM). The differential test and the fuzzer check
+ * that an accepted body is accepted identically by the cJSON path. */
+int rpc_scan_logs_response(const char *body, size_t len, long id, rpc_log **out, size_t *n);
+
+/* The combined parser rpc_get_logs uses: the scan, and on -1 the cJSON path for the exact
+ * verdict and error. 0 + logs; -1 + err exactly as rpc_parse_response fills it; -2 when the
+ * envelope is fine but "result" is not a valid log array (err: TRANSIENT "malformed response:
+ * bad eth_getLogs result", as rpc_get_logs reports it). */
+int rpc_parse_logs_response(const char *body, size_t len, long id, rpc_log **out, size_t *n,
+                            rpc_error *err);
+
+/* rpc_call("eth_getLogs", params_json) decoded by rpc_parse_logs_response. Same returns; a -2
+ * is not retried (as a bad result after rpc_call never was). */
+int rpc_call_logs(rpc_client *c, const char *params_json, rpc_log **out, size_t *n,
+                  rpc_error *err);
 
 /* eth_call at the latest block; from may be NULL. *out is malloc'd (free it); may be NULL with
  * *outlen 0 for an empty return. A revert is RPC_REVERT with the revert data in err. */

@@ -1,5 +1,6 @@
 /* rpc_methods — typed Ethereum JSON-RPC methods over rpc_call, and the strict parsers of
- * their results. The eth_getLogs parser is the ingestion hot path: one pass over each log's
+ * their results. rpc_parse_logs is the reference eth_getLogs parser (and the fallback of the
+ * one-pass scanner in rpc_logs_scan.c, which rpc_get_logs uses): one pass over each log's
  * fields, arrays walked with ->next (never cJSON_GetArrayItem in a loop). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,13 +345,11 @@ int rpc_get_logs(rpc_client *c, uint64_t from, uint64_t to, const uint8_t (*addr
     p[w++] = '}';
     p[w++] = ']';
     p[w] = 0;
-    cJSON *r = NULL;
-    int rc = rpc_call(c, "eth_getLogs", p, &r, err);
+    /* decoded by the one-pass scanner (rpc_logs_scan.c); cJSON only when it declines */
+    int rc = rpc_call_logs(c, p, out, n, err);
     free(p);
-    if (rc != 0) return -1;
-    rc = rpc_parse_logs(r, out, n);
-    cJSON_Delete(r);
-    return rc == 0 ? 0 : malformed(err, "eth_getLogs");
+    if (rc == -2) return malformed(err, "eth_getLogs");
+    return rc == 0 ? 0 : -1;
 }
 
 /* ---- receipts ------------------------------------------------------------------------------ */

@@ -1,5 +1,6 @@
 /* test_rpc_parse — JSON-RPC response validation, error classification and the strict result
  * parsers of src/evm/rpc*.c, on crafted (often hostile) input. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +370,208 @@ TEST(large_log_array_linear) {
     free(s);
 }
 
+/* ---- the eth_getLogs scanner against the cJSON path (differential) --------------------------- */
+
+static bool logs_equal(const rpc_log *a, const rpc_log *b, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const rpc_log *x = &a[i], *y = &b[i];
+        if (memcmp(x->address, y->address, 20) || memcmp(x->topics, y->topics, sizeof x->topics) ||
+            x->ntopics != y->ntopics || x->data_len != y->data_len ||
+            (x->data_len && memcmp(x->data, y->data, x->data_len)) || (x->data == NULL) != (y->data == NULL) ||
+            x->block_number != y->block_number || memcmp(x->block_hash, y->block_hash, 32) ||
+            memcmp(x->tx_hash, y->tx_hash, 32) || x->tx_index != y->tx_index ||
+            x->log_index != y->log_index || x->removed != y->removed ||
+            x->has_block_time != y->has_block_time || x->block_time != y->block_time)
+            return false;
+    }
+    return true;
+}
+
+static size_t diff_accepted, diff_scanned, diff_cases;
+
+/* cJSON path vs scanner vs the combined parser on one body; returns false on disagreement */
+static bool diff_one(const char *body, size_t len, long id) {
+    diff_cases++;
+    rpc_error e1, e2;
+    cJSON *r = NULL;
+    rpc_log *l1 = NULL, *l2 = NULL, *l3 = NULL;
+    size_t n1 = 0, n2 = 0, n3 = 0;
+    int env = rpc_parse_response(body, len, id, &r, &e1);
+    int c1 = env;
+    if (env == 0) {
+        c1 = rpc_parse_logs(r, &l1, &n1) == 0 ? 0 : -2;
+        cJSON_Delete(r);
+    }
+    int c2 = rpc_scan_logs_response(body, len, id, &l2, &n2);
+    int c3 = rpc_parse_logs_response(body, len, id, &l3, &n3, &e2);
+    bool ok = true;
+    if (c2 == 0) ok = c1 == 0 && n1 == n2 && logs_equal(l1, l2, n1);
+    if (c3 != c1 || (c3 == 0 && (n3 != n1 || !logs_equal(l1, l3, n1)))) ok = false;
+    if (c3 == -1 && (e1.kind != e2.kind || strcmp(e1.message, e2.message) != 0 || e1.code != e2.code))
+        ok = false;
+    if (c3 == -2 && (e2.kind != RPC_TRANSIENT || !strstr(e2.message, "eth_getLogs"))) ok = false;
+    if (!ok)
+        fprintf(stderr, "  disagreement (cjson %d, scan %d, combined %d) on %zu bytes: %.*s\n", c1, c2, c3,
+                len, (int)(len > 300 ? 300 : len), body);
+    diff_accepted += c1 == 0;
+    diff_scanned += c2 == 0;
+    rpc_logs_free(l1, n1);
+    rpc_logs_free(l2, n2);
+    rpc_logs_free(l3, n3);
+    return ok;
+}
+
+static unsigned rng_state = 12345;
+static unsigned rnd(unsigned n) {
+    rng_state = rng_state * 1103515245u + 12345u;
+    return (rng_state >> 8) % n;
+}
+
+/* A random log object, valid unless the dice say otherwise; appends to s. */
+static void gen_log(char *s, size_t cap, bool corrupt) {
+    static const char *const extras[] = {
+        "\"x\":{\"a\":[1,2.5e-3,{\"b\":\"q\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"}],\"c\":null}",
+        "\"blockTimestamp\":null", "\"blockTimestamp\":\"0x6553f100\"", "\"removed\":true",
+        "\"removed\":false", "\"transactionLogIndex\":\"0x0\"", "\"e\":[]", "\"f\":{}",
+        "\"g\":-0", "\"h\":1E+2", "\"i\":\"\"", "\"j\":true", "\"k\":[[[[]]]]", "\"logIndex\":\"0x5\"",
+        "\"data\":\"0xdeadbeef\"", "\"topics\":[]", "\"\":0", "\"address\":\"0X5FBDB2315678AFECB367F032D93F642F64180AA3\"",
+    };
+    static const char *const bads[] = {
+        "\"blockNumber\":null", "\"blockNumber\":\"0x\"", "\"blockNumber\":\"0x10000000000000000\"",
+        "\"blockNumber\":16", "\"address\":\"0x5fbdb2315678afecb367f032d93f642f64180a\"",
+        "\"data\":\"0x123\"", "\"data\":\"0xzz\"", "\"data\":null", "\"topics\":null",
+        "\"topics\":[\"0x11\"]", "\"removed\":\"false\"", "\"removed\":null", "\"logIndex\":\"12\"",
+        "\"blockTimestamp\":\"0x\"", "\"blockHash\":\"" H32 "11\"", "\"x\":\"\\q\"", "\"x\":01",
+        "\"x\":1.", "\"x\":.5", "\"x\":+1", "\"x\":\"\\ud800\"", "\"x\":\"\\udc00\"", "\"x\":\"\\u12\"",
+        "\"x\":[1,]", "\"x\":{\"a\"}", "\"x\":tru", "\"addr\\u0065ss\":\"" ADDR "\"",
+        "\"x\":1234567890123456789012345678901234567890123456789012345678901234567890",
+        "\"data\":\"0x\\u0030\"", "\"x\":\"\\uZZZZ\"",
+        "\"topics\":[\"" H32 "\",\"" H32 "\",\"" H32 "\",\"" H32 "\",\"" H32 "\"]",
+    };
+    const char *ws[] = {"", " ", "\n\t ", "\r\n"};
+    const char *w = ws[rnd(4)];
+    size_t len = strlen(s);
+    char topics[400] = "";
+    unsigned nt = rnd(5);
+    for (unsigned i = 0; i < nt; i++)
+        snprintf(topics + strlen(topics), sizeof topics - strlen(topics), "%s\"0x%064x\"", i ? "," : "",
+                 rnd(1u << 30));
+    const char *fields[12];
+    char f[12][600];
+    int nf = 0;
+    snprintf(f[nf++], 600, "\"address\":%s\"" ADDR "\"", w);
+    snprintf(f[nf++], 600, "\"topics\":[%s%s]", w, topics);
+    char data[64] = "";
+    for (unsigned i = 0, nd = rnd(6); i < nd; i++) snprintf(data + 2 * i, 3, "%02x", rnd(256));
+    snprintf(f[nf++], 600, "\"data\":\"0x%s\"", data);
+    snprintf(f[nf++], 600, "\"blockNumber\":\"0x%x\"", rnd(100000));
+    snprintf(f[nf++], 600, "\"blockHash\":\"" H32 "\"");
+    snprintf(f[nf++], 600, "\"transactionHash\":\"0x%064x\"", rnd(1000));
+    snprintf(f[nf++], 600, "\"transactionIndex\":\"0x%s%x\"", rnd(4) ? "" : "000", rnd(300));
+    snprintf(f[nf++], 600, "\"logIndex\":\"0x%x\"", rnd(300));
+    int extra = (int)rnd(3);
+    for (int i = 0; i < extra; i++) snprintf(f[nf++], 600, "%s", extras[rnd(sizeof extras / sizeof *extras)]);
+    if (corrupt) {
+        unsigned what = rnd(3);
+        if (what == 0 && nf > 1) f[rnd((unsigned)nf)][0] = 0; /* drop a field */
+        else snprintf(f[nf++], 600, "%s", bads[rnd(sizeof bads / sizeof *bads)]);
+    }
+    for (int i = 0; i < nf; i++) fields[i] = f[i];
+    for (int i = nf - 1; i > 0; i--) { /* shuffle */
+        int j = (int)rnd((unsigned)i + 1);
+        const char *t = fields[i];
+        fields[i] = fields[j];
+        fields[j] = t;
+    }
+    len += (size_t)snprintf(s + len, cap - len, "{%s", w);
+    bool first = true;
+    for (int i = 0; i < nf; i++) {
+        if (!fields[i][0]) continue;
+        len += (size_t)snprintf(s + len, cap - len, "%s%s%s", first ? "" : ",", w, fields[i]);
+        first = false;
+    }
+    snprintf(s + len, cap - len, "%s}", w);
+}
+
+static void gen_response(char *s, size_t cap, unsigned nlogs, bool corrupt_log, unsigned envelope) {
+    static const char *const envs[] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":%s}", "{\"result\":%s,\"id\":7,\"jsonrpc\":\"2.0\"}",
+        " \n{ \"id\" : \"7\" , \"jsonrpc\" : \"2.0\" , \"result\" : %s } trailing",
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"extra\":{\"a\":[\"\\\"]\"]},\"result\":%s}",
+        "{\"jsonrpc\":\"2.0\",\"id\":7.0,\"result\":%s}", "{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":%s}",
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":%s,\"error\":{\"code\":-32000,\"message\":\"x\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":%s,\"result\":[]}", "{\"jsonrpc\":\"1.0\",\"id\":7,\"result\":%s}",
+        "{\"jsonrpc\":\"2.0\",\"jsonrpc\":\"2.0\",\"id\":1,\"id\":7,\"result\":%s}",
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":%s,\"jsonrpc\":1}", "\xEF\xBB\xBF{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":%s}",
+        "{\"jsonrpc\":\"2.\\u0030\",\"id\":7,\"result\":%s}", "{\"jsonrpc\":\"2.0\",\"id\":-7,\"result\":%s}",
+        "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":%s}", "{\"jsonrpc\":\"2.0\",\"id\":\"0007\",\"result\":%s}",
+        "{\"jsonrpc\":\"2.0\",\"id\":700e-2,\"result\":%s}",
+    };
+    char *arr = malloc(cap);
+    if (!arr) return;
+    strcpy(arr, "[");
+    for (unsigned i = 0; i < nlogs; i++) {
+        if (i) strcat(arr, ",");
+        gen_log(arr, cap, corrupt_log && i == nlogs - 1);
+    }
+    strcat(arr, "]");
+    if (envelope == 99) snprintf(s, cap, "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":null}");
+    else snprintf(s, cap, envs[envelope % (sizeof envs / sizeof *envs)], arr);
+    free(arr);
+}
+
+TEST(logs_scan_differential) {
+    size_t cap = 1 << 16;
+    char *s = malloc(cap);
+    CHECK(s != NULL);
+    if (!s) return;
+    size_t bad = 0;
+    /* clean responses: the scanner must take them (else it is no fast path) */
+    for (int i = 0; i < 300; i++) {
+        rng_state = (unsigned)i * 7919u + 1;
+        gen_response(s, cap, rnd(4), false, 0);
+        size_t before = diff_scanned;
+        if (!diff_one(s, strlen(s), 7)) bad++;
+        if (diff_scanned != before + 1) fprintf(stderr, "  declined: %s\n", s);
+        CHECK(diff_scanned == before + 1);
+    }
+    /* random structure, envelopes and corruptions */
+    for (int i = 0; i < 20000; i++) {
+        rng_state = (unsigned)i * 104729u + 3;
+        gen_response(s, cap, rnd(4), rnd(3) == 0, rnd(4) ? 0 : rnd(18) == 17 ? 99 : rnd(17));
+        if (!diff_one(s, strlen(s), 7)) bad++;
+    }
+    /* every truncation and single-byte edit of a small response */
+    rng_state = 42;
+    char base[4096];
+    snprintf(base, sizeof base,
+             "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":[{\"address\":\"" ADDR "\",\"topics\":[\"" H32
+             "\"],\"data\":\"0x0a0b\",\"blockNumber\":\"0x1f\",\"blockHash\":\"" H32
+             "\",\"blockTimestamp\":\"0x10\",\"transactionHash\":\"" H32
+             "\",\"transactionIndex\":\"0x1\",\"logIndex\":\"0x2\",\"removed\":false,\"x\":[\"a\\n\",{}]}]}");
+    size_t blen = strlen(base);
+    CHECK(diff_one(base, blen, 7));
+    for (size_t cut = 0; cut < blen; cut++)
+        if (!diff_one(base, cut, 7)) bad++;
+    static const char edits[] = "\"\\{}[],:0x9aAfgz -.e+\n\001";
+    for (size_t pos = 0; pos < blen; pos++) {
+        for (size_t k = 0; k < sizeof edits; k++) { /* sizeof: includes a NUL byte edit */
+            memcpy(s, base, blen);
+            s[pos] = edits[k];
+            if (!diff_one(s, blen, 7)) bad++;
+        }
+        memcpy(s, base, pos); /* deletion */
+        memcpy(s + pos, base + pos + 1, blen - pos - 1);
+        if (!diff_one(s, blen - 1, 7)) bad++;
+    }
+    CHECK_EQ_INT(bad, 0);
+    /* both verdicts occur often enough to mean something */
+    CHECK(diff_accepted > 3000 && diff_cases - diff_accepted > 3000);
+    fprintf(stderr, "  %zu cases, %zu accepted by cJSON, %zu by the scanner\n", diff_cases, diff_accepted,
+            diff_scanned);
+    free(s);
+}
+
 int main(void) {
     RUN(valid_result);
     RUN(invalid_envelopes);
@@ -379,5 +582,6 @@ int main(void) {
     RUN(block_header_and_receipt);
     RUN(batch_out_of_order);
     RUN(large_log_array_linear);
+    RUN(logs_scan_differential);
     TEST_EXIT();
 }
