@@ -80,17 +80,9 @@ static int flush_wrap(void *ud, store *s, bool discard) {
 }
 
 static void fill_fc(const lamda_config *cfg, bool node, follower_config *fc) {
-    memset(fc, 0, sizeof *fc);
-    fc->name = node ? "node-registry" : "job-manager";
-    fc->rpc_urls = node ? &cfg->opbnb_rpc : &cfg->bsc_rpc;
-    memcpy(fc->contract, node ? cfg->node_reputation : cfg->job_manager, 20);
-    fc->topic0 = node ? node_events_topics(&fc->ntopic0) : job_events_topics(&fc->ntopic0);
-    fc->start_block = node ? cfg->node_reputation_start_block : cfg->job_manager_start_block;
-    fc->confirmations = node ? cfg->opbnb_confirmations : cfg->bsc_confirmations;
-    fc->poll_interval_ms = cfg->poll_interval_ms;
-    fc->max_range = cfg->getlogs_max_range;
-    fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
-    fc->database_url = cfg->database_url;
+    if (node) node_events_follower_config(cfg, fc);
+    else job_events_follower_config(cfg, fc);
+    fc->ws_url = NULL;
 }
 
 static int run_apply(const lamda_config *cfg, bool node, uint64_t last) {

@@ -59,15 +59,6 @@ static void rebuild_nodes_committed(void *ud, store *s, uint64_t block, int64_t 
     if (block_time > 0) store_provider_sweep_offline(s, block_time - c->offline_after_s, &changed);
 }
 
-static void base_config(follower_config *fc, const lamda_config *cfg, const char *url) {
-    memset(fc, 0, sizeof *fc);
-    fc->poll_interval_ms = cfg->poll_interval_ms;
-    fc->max_range = cfg->getlogs_max_range;
-    fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
-    fc->database_url = url;
-    fc->stop_when_caught_up = true;
-}
-
 /* A rebuild starts from nothing: a database that already follows a contract is refused, so a
  * production database is never rebuilt over by mistake. */
 static int refuse_used(const char *url) {
@@ -120,27 +111,21 @@ int rebuild_run(const lamda_config *cfg_in, const char *database_url) {
     }
     time_t t0 = time(NULL);
     follower_config fc;
-    base_config(&fc, &cfg, url);
+    node_events_follower_config(&cfg, &fc);
     fc.name = "rebuild-node-reputation";
-    fc.rpc_urls = &cfg.opbnb_rpc;
-    fc.expected_chain_id = cfg.opbnb_chain_id;
-    memcpy(fc.contract, cfg.node_reputation, 20);
-    fc.topic0 = node_events_topics(&fc.ntopic0);
-    fc.start_block = cfg.node_reputation_start_block;
-    fc.confirmations = cfg.opbnb_confirmations;
+    fc.ws_url = NULL;
+    fc.database_url = url;
+    fc.stop_when_caught_up = true;
     fc.handler = (follower_handler){
         .ud = &c, .apply = node_events_apply, .reset = node_events_reset, .committed = rebuild_nodes_committed};
     int rc = follower_run(&fc);
 
     if (rc == 0) {
-        base_config(&fc, &cfg, url);
+        job_events_follower_config(&cfg, &fc);
         fc.name = "rebuild-job-manager";
-        fc.rpc_urls = &cfg.bsc_rpc;
-        fc.expected_chain_id = cfg.bsc_chain_id;
-        memcpy(fc.contract, cfg.job_manager, 20);
-        fc.topic0 = job_events_topics(&fc.ntopic0);
-        fc.start_block = cfg.job_manager_start_block;
-        fc.confirmations = cfg.bsc_confirmations;
+        fc.ws_url = NULL;
+        fc.database_url = url;
+        fc.stop_when_caught_up = true;
         fc.handler = (follower_handler){.ud = &c, .apply = rebuild_job_apply, .reset = rebuild_job_reset};
         rc = follower_run(&fc);
     }
