@@ -6,10 +6,10 @@
  * and stop there. Off-chain inputs (job specs, agent reports) are not on chain, so a rebuilt
  * database has none; what the services derive from them (outbox messages) is not produced.
  *
- * Reputation updates: every JobConfirmed creates a pending update row, as in the service.
- * A rebuilt database must not make a reputation-service send those increments again (most
- * were mined long ago), so the rows are recorded as failed with a note; `lamda reputation
- * audit --fix` re-queues exactly the ones the chain is missing. */
+ * Reputation updates: every JobConfirmed creates a pending update row, as in the service, and
+ * they stay pending. The reputation service compares each provider's pending updates with its
+ * on-chain count before sending anything, settles the ones the chain already counts (mined
+ * long ago) and sends only what is still owed — so a rebuilt database never increments twice. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -22,27 +22,15 @@
 #include "services/node_events.h"
 #include "services/service.h"
 
-#define REBUILD_NOTE "rebuilt from the chain; not re-sent (lamda reputation audit --fix re-queues missing ones)"
 
 typedef struct {
     job_events_ctx *jobs;
     int64_t offline_after_s;
-    int64_t parked; /* reputation rows recorded as failed */
 } rebuild_ctx;
 
-/* JobManager: the service's handler, then park the reputation row the confirmation created. */
 static int rebuild_job_apply(void *ud, store *s, const chain_log *l) {
     rebuild_ctx *c = ud;
-    int rc = job_events_apply(c->jobs, s, l);
-    if (rc < 0 || l->replay || l->ntopics < 2 || memcmp(l->topics[0], CONTRACT_TOPIC_JOB_CONFIRMED, 32) != 0)
-        return rc;
-    store_rep r;
-    if (store_rep_get(s, l->topics[1], &r) != STORE_OK || r.state != STORE_REP_PENDING) return rc;
-    r.state = STORE_REP_FAILED;
-    snprintf(r.last_error, sizeof r.last_error, "%s", REBUILD_NOTE);
-    rc = store_rep_update(s, &r);
-    if (rc == STORE_OK) c->parked++;
-    return rc;
+    return job_events_apply(c->jobs, s, l);
 }
 
 static int rebuild_job_reset(void *ud, store *s, const uint8_t key[32]) {
@@ -138,7 +126,6 @@ int rebuild_run(const lamda_config *cfg_in, const char *database_url) {
         fprintf(stderr, "lamda rebuild: failed (see the log above)\n");
         return 1;
     }
-    printf("rebuilt in %llds; %lld reputation update(s) recorded as not to be re-sent\n",
-           (long long)(time(NULL) - t0), (long long)c.parked);
+    printf("rebuilt in %llds\n", (long long)(time(NULL) - t0));
     return 0;
 }

@@ -137,6 +137,68 @@ static void *follow_main(void *arg) {
     return NULL;
 }
 
+/* ---- updates the chain already counts -------------------------------------------------------- */
+
+static int onchain_count(rpc_client *rpc, const uint8_t contract[20], const uint8_t provider[20], uint64_t *out,
+                         rpc_error *re);
+
+typedef struct {
+    uint8_t provider[20];
+    int64_t pending, signed_, mined;
+} covered_row;
+
+typedef struct {
+    covered_row v[256];
+    int n;
+} covered_list;
+
+static int collect_pending(const store_rep_tally *t, void *ud) {
+    covered_list *l = ud;
+    if (t->by_state[STORE_REP_PENDING] == 0 || l->n == (int)(sizeof l->v / sizeof l->v[0])) return 0;
+    covered_row *r = &l->v[l->n++];
+    memcpy(r->provider, t->provider, 20);
+    r->pending = t->by_state[STORE_REP_PENDING];
+    r->signed_ = t->by_state[STORE_REP_SIGNED];
+    r->mined = t->by_state[STORE_REP_MINED];
+    return 0;
+}
+
+/* The chain does not say which job an increment was for, only each provider's count. So a
+ * database younger than the chain's history — a fresh start, a rebuild, a move from SQLite to
+ * PostgreSQL — replays JobConfirmed events whose increments were sent long ago. Before any
+ * send: for each provider with pending updates, at most (pending + signed + mined − on-chain
+ * count) of them are still owed; the oldest pending rows beyond that are settled as mined — the
+ * increment is on chain, from before — with a note and no transaction. In steady state the
+ * on-chain count never exceeds signed + mined, so nothing is settled. Returns 0 when every provider was checked; -1 (send nothing this round)
+ * when the chain could not be asked. */
+static int settle_covered(const lamda_config *cfg, store *s, rpc_client *rpc) {
+    int64_t counts[STORE_REP_STATE_COUNT];
+    if (store_rep_counts(s, counts) != STORE_OK) return -1;
+    if (counts[STORE_REP_PENDING] == 0) return 0;
+    covered_list l = {.n = 0};
+    if (store_rep_tally_each(s, collect_pending, &l) != STORE_OK) return -1;
+    for (int i = 0; i < l.n; i++) {
+        covered_row *r = &l.v[i];
+        uint64_t onchain;
+        rpc_error re;
+        if (onchain_count(rpc, cfg->node_reputation, r->provider, &onchain, &re) != 0) {
+            log_warn("reputation-service: successfulJobsCount failed (%s); not sending this round", re.message);
+            return -1;
+        }
+        int64_t owed = r->pending + r->signed_ + r->mined - (int64_t)(onchain > INT64_MAX ? INT64_MAX : onchain);
+        if (owed >= r->pending) continue;
+        int64_t excess = r->pending - (owed > 0 ? owed : 0), done = 0;
+        char note[STORE_ERROR_MAX], a[ADDRESS_STR_LEN];
+        snprintf(note, sizeof note,
+                 "already counted on chain: successfulJobsCount %llu covers this job (the database is younger"
+                 " than the provider's history)", (unsigned long long)onchain);
+        if (store_rep_settle_covered(s, r->provider, excess, note, &done) != STORE_OK) return -1;
+        log_warn("reputation-service: %lld update(s) for %s already counted on chain (count %llu); not sent",
+                 (long long)done, address_format(r->provider, a), (unsigned long long)onchain);
+    }
+    return 0;
+}
+
 /* ---- the transaction manager loop ---------------------------------------------------------- */
 
 static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
@@ -161,6 +223,8 @@ static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
     if (idle_ms > 1000) idle_ms = 1000;
     long busy_ms = idle_ms < 100 ? idle_ms : 100;
 
+    rpc_client *rpc = rpc_client_new(&cfg->opbnb_rpc, (long)cfg->rpc_timeout_ms);
+    if (!rpc) return 1;
     txmgr *m = NULL;
     bool standby_logged = false;
     long backoff = 200;
@@ -178,6 +242,7 @@ static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
             if (txmgr_open(&tc, s, &m, &transient, err, sizeof err) != 0) {
                 if (!transient) {
                     log_error("reputation-service: %s", err);
+                    rpc_client_free(rpc);
                     store_lease_release(s, LEASE_NAME);
                     return 2;
                 }
@@ -197,11 +262,16 @@ static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
             continue;
         }
         bool busy = false;
+        if (settle_covered(cfg, s, rpc) != 0) {
+            shutdown_sleep_ms(idle_ms);
+            continue;
+        }
         if (txmgr_step(m, &busy) != 0) log_warn("reputation-service: step failed (out of memory?)");
         metrics_refresh(met, s);
         shutdown_sleep_ms(busy ? busy_ms : idle_ms);
     }
     txmgr_free(m);
+    rpc_client_free(rpc);
     store_lease_release(s, LEASE_NAME);
     return 0;
 }

@@ -79,3 +79,22 @@ int store_rep_requeue_failed(store *s, const uint8_t provider[20], int64_t n, in
     db_reset(st);
     return store_rc(s, rc);
 }
+
+int store_rep_settle_covered(store *s, const uint8_t provider[20], int64_t n, const char *note, int64_t *done) {
+    *done = 0;
+    db_stmt *st;
+    int rc = db_prepare(s->db,
+                        "UPDATE reputation_updates SET state = 'mined', last_error = ?, updated_at = ?"
+                        " WHERE job_id IN (SELECT job_id FROM reputation_updates WHERE provider = ?"
+                        " AND state = 'pending' ORDER BY created_at, job_id LIMIT ?)",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_text(st, 1, note);
+    db_bind_int64(st, 2, (int64_t)time(NULL));
+    db_bind_blob(st, 3, provider, 20);
+    db_bind_int64(st, 4, n);
+    rc = db_run(st);
+    *done = db_changes(st);
+    db_reset(st);
+    return store_rc(s, rc);
+}

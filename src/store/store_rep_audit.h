@@ -26,4 +26,8 @@ int store_rep_add_missing(store *s, const uint8_t provider[20], int64_t now, int
  * cleared, so they are sent again. */
 int store_rep_requeue_failed(store *s, const uint8_t provider[20], int64_t n, int64_t *done);
 
+/* The n oldest PENDING rows of provider → MINED with note, no transaction: the chain already
+ * counts them (the increments were sent before this database existed). Never sent. */
+int store_rep_settle_covered(store *s, const uint8_t provider[20], int64_t n, const char *note, int64_t *done);
+
 #endif
