@@ -1,6 +1,7 @@
 #include "chain/follower.h"
 
 #include <inttypes.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -520,6 +521,7 @@ int follower_run(const follower_config *fc) {
     if (fc->ws_url) f.ws = heads_ws_start(fc->ws_url, NULL, NULL);
 
     bool said_standby = false;
+    bool backfilling = false; /* a step returned "more to do" since the last catch-up */
     while (!shutdown_requested()) {
         if (!f.leased) {
             bool got = false;
@@ -548,7 +550,15 @@ int follower_run(const follower_config *fc) {
             continue;
         }
         f.backoff_ms = 0;
+        if (rc == 0) backfilling = true;
         if (rc == 1) {
+            if (backfilling) {
+                /* A backfill's batches left freed memory in the allocator's arenas; give it back
+                 * now that the follower settles to one block at a time. */
+                backfilling = false;
+                log_info("%s: caught up at block %" PRIu64, fc->name, f.next ? f.next - 1 : 0);
+                malloc_trim(0);
+            }
             if (fc->stop_when_caught_up) {
                 log_info("%s: caught up at block %" PRIu64 "; stopping", fc->name, f.next ? f.next - 1 : 0);
                 break;
