@@ -160,6 +160,7 @@ cJSON *api_provider_json(const store_provider *p);
  * also frees w; a failed allocation becomes a 503). */
 void api_ok_begin(api_jw *w, size_t hint);
 void api_ok_send(api_ctx *c, int status, api_jw *w);
+void api_list_end(api_jw *w, int n, int64_t total, int64_t limit, int64_t offset);
 /* Replace c->query by the members of a JSON object (strings, integers, booleans; null =
  * absent); a member not in allowed (NULL-terminated) is a 400. */
 int api_body_as_query(api_ctx *c, const cJSON *body, const char *const *allowed);

@@ -262,6 +262,19 @@ void api_ok_begin(api_jw *w, size_t hint) {
     LIT(w, "{\"success\":true,\"data\":");
 }
 
+/* The tail of every paginated list: `],"count":n,"total":…,"limit":…,"offset":…}`. */
+void api_list_end(api_jw *w, int n, int64_t total, int64_t limit, int64_t offset) {
+    LIT(w, "],\"count\":");
+    api_jw_int(w, n);
+    LIT(w, ",\"total\":");
+    api_jw_int(w, total);
+    LIT(w, ",\"limit\":");
+    api_jw_int(w, limit);
+    LIT(w, ",\"offset\":");
+    api_jw_int(w, offset);
+    LIT(w, "}");
+}
+
 void api_ok_send(api_ctx *c, int status, api_jw *w) {
     LIT(w, "}");
     if (w->oom) {

@@ -70,15 +70,7 @@ static void list(api_ctx *c, const store_job_filter *f) {
         api_job_write(&w, &rows[i]);
     }
     free(rows);
-    API_JW_LIT(&w, "],\"count\":");
-    api_jw_int(&w, n);
-    API_JW_LIT(&w, ",\"total\":");
-    api_jw_int(&w, total);
-    API_JW_LIT(&w, ",\"limit\":");
-    api_jw_int(&w, f->limit);
-    API_JW_LIT(&w, ",\"offset\":");
-    api_jw_int(&w, f->offset);
-    API_JW_LIT(&w, "}");
+    api_list_end(&w, n, total, f->limit, f->offset);
     api_ok_send(c, 200, &w);
 }
 

@@ -27,13 +27,5 @@ int store_job_assign(store *s, const uint8_t job_id[32], const char *image, cons
 }
 
 int store_spec_delete(store *s, const uint8_t job_id[32]) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, "DELETE FROM job_specs WHERE job_id = ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    return n ? STORE_OK : STORE_NOTFOUND;
+    return store_delete_job_keyed(s, "DELETE FROM job_specs WHERE job_id = ?", job_id);
 }

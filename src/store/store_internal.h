@@ -42,6 +42,20 @@ static inline int store_rc(store *s, int rc) {
     }
 }
 
+/* Run a one-parameter DELETE keyed by a job id: STORE_OK when a row went, STORE_NOTFOUND when
+ * none matched. */
+static inline int store_delete_job_keyed(store *s, const char *sql, const uint8_t job_id[32]) {
+    db_stmt *st;
+    int rc = db_prepare(s->db, sql, &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_blob(st, 1, job_id, 32);
+    rc = db_run(st);
+    int64_t n = db_changes(st);
+    db_reset(st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    return n ? STORE_OK : STORE_NOTFOUND;
+}
+
 /* Migrations (store_migrate.c). */
 int store_migrate_db(db *d, char *err, size_t errlen);
 

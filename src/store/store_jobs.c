@@ -174,15 +174,7 @@ int store_job_set_paid(store *s, const uint8_t job_id[32], const char *amount, i
 }
 
 int store_job_delete(store *s, const uint8_t job_id[32]) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, "DELETE FROM jobs WHERE job_id = ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    return n ? STORE_OK : STORE_NOTFOUND;
+    return store_delete_job_keyed(s, "DELETE FROM jobs WHERE job_id = ?", job_id);
 }
 
 static void job_where(const store_job_filter *f, char *w, size_t cap) {
