@@ -10,13 +10,6 @@ source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/chain.sh"
 # Private copies: another engineer's rebuild must not pull a binary away in the middle of a run.
 cp "$LAMDA" "$LAMDADEV" "$ROOT/$BUILD/rpcproxy" "$H_TMP/" && LAMDA=$H_TMP/lamda LAMDADEV=$H_TMP/lamdadev
-# The sqlite3 CLI must wait for the service's write transactions instead of failing "locked".
-db_q() {
-  case "$DATABASE_URL" in
-    sqlite:*) sqlite3 -batch -noheader -cmd ".timeout 5000" "${DATABASE_URL#sqlite:}" "$1" ;;
-    *) "$PG_BIN/psql" -X -A -t -q "$DATABASE_URL" -c "$1" ;;
-  esac
-}
 
 start_anvil BSC 97 || { not_ok "anvil BSC starts"; finish; }
 start_anvil OPBNB 5611 || { not_ok "anvil opBNB starts"; finish; }

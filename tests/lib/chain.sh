@@ -23,7 +23,8 @@ jm_call() { "$LAMDADEV" call --rpc "$BSC_RPC" --to "$JM" "$@"; }
 
 db_q() {
   case "$DATABASE_URL" in
-    sqlite:*) sqlite3 -batch -noheader "${DATABASE_URL#sqlite:}" "$1" ;;
+    # .timeout: wait for a service's write transaction instead of failing "database is locked"
+    sqlite:*) sqlite3 -batch -noheader -cmd ".timeout 5000" "${DATABASE_URL#sqlite:}" "$1" ;;
     *) "$PG_BIN/psql" -X -A -t -q "$DATABASE_URL" -c "$1" ;;
   esac
 }
