@@ -9,8 +9,12 @@ SAN     ?= 0
 BUILD   ?= $(if $(filter 1,$(SAN)),build/asan,build)
 CC      ?= cc
 
+# Read when this file is parsed. On a fresh machine the packages are not there yet, so the
+# targets a user types (test, run, …) run scripts/bootstrap.sh first and then build in a
+# sub-make (see `build` below), which parses this file again and so sees the new packages.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_OK     := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo 1)
 
 # H2O_USE_LIBUV=0 selects h2o's own evloop (libh2o-evloop), see DESIGN.md §5.
 CFLAGS  ?= -O2 -g
@@ -30,7 +34,7 @@ TOOL_BIN  := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all lamda tools test unit-test integration-test asan test-asan bootstrap devnet devnet-down \
+.PHONY: all build pkgcheck lamda tools test unit-test integration-test asan test-asan bootstrap devnet devnet-down \
         run demo start start-node-registry start-job-dispatcher start-reputation-service \
         start-api-gateway bench fuzz chaos clean format
 
@@ -39,7 +43,11 @@ all: $(BUILD)/lamda $(TOOL_BIN) $(TEST_BIN)
 lamda: $(BUILD)/lamda
 tools: $(TOOL_BIN)
 
-$(BUILD)/obj/%.o: %.c
+# Without the libraries every compile would fail on a missing header; say what to do instead.
+pkgcheck:
+	@$(if $(PKG_OK),true,echo "lamda: libraries missing ($(PKGS)); run 'make build' or scripts/bootstrap.sh" >&2; exit 1)
+
+$(BUILD)/obj/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -64,45 +72,56 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/liblamda.a
 bootstrap:
 	@scripts/bootstrap.sh
 
-# The whole suite: unit tests, then integration tests against real services.
-test: bootstrap all
-	@BUILD=$(BUILD) tests/run.sh
+# Install what is missing, then build everything. The build is a sub-make so that it parses
+# this file after bootstrap: one `make test` or `make run` works on a machine that had none of
+# the packages (tests/integration/test_first_contact.sh proves it).
+build:
+	@scripts/bootstrap.sh
+	@$(MAKE) --no-print-directory all
 
-unit-test: all
+# The whole suite: unit tests, then integration tests against real services. TESTS narrows
+# it, as tests/run.sh's arguments: `make test TESTS="integration dispatch"`.
+test: build
+	@BUILD=$(BUILD) tests/run.sh $(TESTS)
+
+unit-test: build
 	@BUILD=$(BUILD) tests/run.sh unit
 
-integration-test: bootstrap all
+integration-test: build
 	@BUILD=$(BUILD) tests/run.sh integration
 
 asan:
+	@scripts/bootstrap.sh
 	@$(MAKE) --no-print-directory SAN=1 all
 
-test-asan: bootstrap
+test-asan:
+	@scripts/bootstrap.sh
 	@$(MAKE) --no-print-directory SAN=1 test
 
-devnet: bootstrap all
+devnet: build
 	@scripts/devnet.sh up
 
 devnet-down:
 	@scripts/devnet.sh down
 
-run: bootstrap all
+run: build
 	@scripts/run.sh
 
-demo: all
+demo: build
 	@scripts/demo.sh
 
 start: run
-start-node-registry start-job-dispatcher start-reputation-service start-api-gateway: all
+start-node-registry start-job-dispatcher start-reputation-service start-api-gateway: build
 	@scripts/start-service.sh $(patsubst start-%,%,$@)
 
-bench: bootstrap all $(BENCH_BIN)
+bench: build
+	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	@scripts/bench.sh
 
-fuzz:
+fuzz: build
 	@scripts/fuzz.sh
 
-chaos: bootstrap all
+chaos: build
 	@scripts/chaos.sh
 
 format:

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The devnet contracts (contracts/*.sol), compiled with the pinned solc-js, have exactly the ABI
-# of the deployed contracts (shared/contracts/*.abi.json): same functions, events, errors,
+# of the deployed contracts (contracts/abi/*.abi.json, the project's reference copies): same functions, events, errors,
 # parameter names/types/internalTypes, indexed flags and mutability. The comparator itself is
 # checked too: a changed ABI must be reported, not waved through.
 source "$(dirname "$0")/../lib/harness.sh"
-REF=${LAMDA_SHARED_CONTRACTS:-$ROOT/../shared/contracts}
+REF=$ROOT/contracts/abi
 OUT=$H_TMP/contracts
 
 check "contracts compile with solc-js" node "$ROOT/scripts/compile-contracts.js" "$OUT" >/dev/null
@@ -13,9 +13,9 @@ for n in JobManager NodeReputation; do
     const a = require(process.argv[1]);
     process.exit(/^0x[0-9a-f]{200,}$/.test(a.bytecode) && Array.isArray(a.abi) ? 0 : 1)' "$OUT/$n.json"
   if diff=$(node "$ROOT/scripts/compare-abi.js" "$OUT/$n.json" "$REF/$n.abi.json" 2>&1); then
-    ok "$n ABI identical to shared/contracts/$n.abi.json"
+    ok "$n ABI identical to contracts/abi/$n.abi.json"
   else
-    not_ok "$n ABI identical to shared/contracts/$n.abi.json" "$(echo "$diff" | tr '\n' ';')"
+    not_ok "$n ABI identical to contracts/abi/$n.abi.json" "$(echo "$diff" | tr '\n' ';')"
   fi
 done
 

@@ -441,7 +441,7 @@ static const struct {
 #define NKNOWN (sizeof KNOWN / sizeof KNOWN[0])
 
 TEST(contract_constants_match_abi_json) {
-    const char *files[] = {"../shared/contracts/JobManager.abi.json", "../shared/contracts/NodeReputation.abi.json"};
+    const char *files[] = {"contracts/abi/JobManager.abi.json", "contracts/abi/NodeReputation.abi.json"};
     int found[NKNOWN] = {0};
     for (size_t f = 0; f < 2; f++) {
         cJSON *abi = load_json(files[f]);
