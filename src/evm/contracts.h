@@ -1,5 +1,5 @@
 /* contracts — selectors and event topics of the two deployed contracts (NodeReputation and
- * JobManager, ABIs in ../shared/contracts/). Each constant is keccak256 of the matching
+ * JobManager, reference ABIs in contracts/abi/). Each constant is keccak256 of the matching
  * CONTRACT_SIG_* string; tests/unit/test_abi.c rebuilds every signature from the ABI JSON and
  * checks both, so a changed ABI fails the build's tests rather than the chain calls.
  *

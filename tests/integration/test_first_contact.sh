@@ -22,7 +22,7 @@ fi
 
 CLONE=$H_TMP/fresh/lamda
 git clone -q "$ROOT" "$CLONE" || { not_ok "git clone of the repository"; finish; }
-check "nothing beside the clone" test ! -e "$CLONE/../shared"
+check "nothing beside the clone" test ! -e "$CLONE/$beside"
 
 # The npm devnet tools: reuse this checkout's install (same lock file) instead of fetching
 # them again, so the test stays on loopback. bootstrap.sh checks the lock's hash and keeps it.
