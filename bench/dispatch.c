@@ -25,7 +25,7 @@
 #include "evm/abi.h"
 #include "evm/address.h"
 #include "evm/contracts.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 
 static double now_ms(void) {
     struct timespec t;

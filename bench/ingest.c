@@ -22,7 +22,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/shutdown.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 #include "services/job_events.h"
 #include "services/node_events.h"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "evm/heads_ws.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 
 static bool same_logs(const rpc_log *a, const rpc_log *b, size_t n) {
     for (size_t i = 0; i < n; i++) {

@@ -27,7 +27,7 @@
 #include "evm/eip191.h"
 #include "evm/keccak.h"
 #include "evm/rlp.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 #include "evm/secp.h"
 #include "evm/tx.h"
 

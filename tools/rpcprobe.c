@@ -20,7 +20,7 @@
 #include "core/hex.h"
 #include "evm/address.h"
 #include "evm/heads_ws.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 
 static double now_ms(void) {
     struct timespec ts;

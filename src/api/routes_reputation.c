@@ -16,7 +16,7 @@
 #include "evm/abi.h"
 #include "evm/address.h"
 #include "evm/contracts.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 
 #define CACHE_SLOTS 1024
 #define CACHE_MS 5000

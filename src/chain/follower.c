@@ -13,7 +13,7 @@
 #include "core/metrics.h"
 #include "core/shutdown.h"
 #include "evm/heads_ws.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 
 /* How far back a reorg search may walk before it gives up and re-derives everything from
  * start_block: far deeper than any reorg either chain has seen. */

@@ -14,7 +14,7 @@
 #include "core/log.h"
 #include "evm/abi.h"
 #include "evm/address.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 #include "evm/secp.h"
 #include "evm/tx.h"
 

@@ -13,7 +13,7 @@
 #include <libwebsockets.h>
 
 #include "core/log.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 
 #define SUB_REQ_ID 1
 #define MAX_MESSAGE (1u << 20) /* a header notification is ~1-2 KB; anything near this is hostile */

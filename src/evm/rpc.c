@@ -47,9 +47,7 @@ void rpc_options_default(rpc_options *o) {
     o->max_response = (size_t)256 << 20;
 }
 
-static void err_set(rpc_error *err, rpc_error_kind kind, int http, long code, const char *fmt,
-                    ...) __attribute__((format(printf, 5, 6)));
-static void err_set(rpc_error *err, rpc_error_kind kind, int http, long code, const char *fmt,
+void rpc_error_set(rpc_error *err, rpc_error_kind kind, int http, long code, const char *fmt,
                     ...) {
     if (!err) return;
     err->kind = kind;
@@ -63,7 +61,7 @@ static void err_set(rpc_error *err, rpc_error_kind kind, int http, long code, co
     va_end(ap);
 }
 
-static void err_clear(rpc_error *err) {
+void rpc_error_clear(rpc_error *err) {
     if (!err) return;
     err->kind = RPC_OK;
     err->http_status = 0;
@@ -164,7 +162,7 @@ void rpc_classify(long code, const char *message, const cJSON *data, int http_st
         kind = RPC_RANGE;
     else if (http_status >= 500 || code == -32603 /* internal error, often a sick backend */)
         kind = RPC_TRANSIENT;
-    err_set(err, kind, http_status, code, "%s", message);
+    rpc_error_set(err, kind, http_status, code, "%s", message);
     if (kind == RPC_REVERT) take_revert_data(data, err);
 }
 
@@ -199,7 +197,7 @@ static bool id_value(const cJSON *id, long *out) {
 /* Validate one response object. On success detaches "result" into *result. */
 static int check_object(cJSON *obj, int http, long *id_out, cJSON **result, rpc_error *err) {
     if (!cJSON_IsObject(obj)) {
-        err_set(err, RPC_TRANSIENT, http, 0, "malformed response: not a JSON object");
+        rpc_error_set(err, RPC_TRANSIENT, http, 0, "malformed response: not a JSON object");
         return -1;
     }
     cJSON *ver = NULL, *id = NULL, *res = NULL, *error = NULL;
@@ -212,7 +210,7 @@ static int check_object(cJSON *obj, int http, long *id_out, cJSON **result, rpc_
         else if (strcmp(f->string, "error") == 0) error = f, nerr++;
     }
     if (!cJSON_IsString(ver) || !ver->valuestring || strcmp(ver->valuestring, "2.0") != 0) {
-        err_set(err, RPC_TRANSIENT, http, 0, "malformed response: jsonrpc is not \"2.0\"");
+        rpc_error_set(err, RPC_TRANSIENT, http, 0, "malformed response: jsonrpc is not \"2.0\"");
         return -1;
     }
     /* A JSON-RPC error without a usable id (parse error on the server) is still an answer. */
@@ -220,18 +218,18 @@ static int check_object(cJSON *obj, int http, long *id_out, cJSON **result, rpc_
         if (nerr == 1 && nres == 0 && cJSON_IsNull(id)) {
             *id_out = -1;
         } else {
-            err_set(err, RPC_TRANSIENT, http, 0, "malformed response: missing or invalid id");
+            rpc_error_set(err, RPC_TRANSIENT, http, 0, "malformed response: missing or invalid id");
             return -1;
         }
     }
     if (nres + nerr != 1) {
-        err_set(err, RPC_TRANSIENT, http, 0,
+        rpc_error_set(err, RPC_TRANSIENT, http, 0,
                 "malformed response: needs exactly one of result and error");
         return -1;
     }
     if (error) {
         if (!cJSON_IsObject(error)) {
-            err_set(err, RPC_TRANSIENT, http, 0, "malformed response: error is not an object");
+            rpc_error_set(err, RPC_TRANSIENT, http, 0, "malformed response: error is not an object");
             return -1;
         }
         cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
@@ -253,16 +251,16 @@ static cJSON *parse_json(const char *body, size_t len) {
     return cJSON_ParseWithLengthOpts(body, len, NULL, 0);
 }
 
-static int parse_response_http(const char *body, size_t len, long id, int http, cJSON **result,
-                               rpc_error *err) {
+int rpc_parse_response_http(const char *body, size_t len, long id, int http, cJSON **result,
+                            rpc_error *err) {
     *result = NULL;
     cJSON *root = parse_json(body, len);
     if (!root) {
-        if (http == 413) err_set(err, RPC_RANGE, http, 0, "HTTP 413: request/response too large");
+        if (http == 413) rpc_error_set(err, RPC_RANGE, http, 0, "HTTP 413: request/response too large");
         else if (http == 429 || http >= 500 || http == 408)
-            err_set(err, RPC_TRANSIENT, http, 0, "HTTP %d", http);
+            rpc_error_set(err, RPC_TRANSIENT, http, 0, "HTTP %d", http);
         else
-            err_set(err, RPC_TRANSIENT, http, 0, "malformed response (HTTP %d, %zu bytes)", http,
+            rpc_error_set(err, RPC_TRANSIENT, http, 0, "malformed response (HTTP %d, %zu bytes)", http,
                     len);
         return -1;
     }
@@ -270,42 +268,42 @@ static int parse_response_http(const char *body, size_t len, long id, int http, 
     int rc = check_object(root, http, &got, result, err);
     if (rc != 0 && got != LONG_MIN && got != -1 && got != id) {
         /* an error answer to some other request is not an answer to ours */
-        err_set(err, RPC_TRANSIENT, http, 0, "malformed response: error for id %ld, expected %ld",
+        rpc_error_set(err, RPC_TRANSIENT, http, 0, "malformed response: error for id %ld, expected %ld",
                 got, id);
     }
     if (rc == 0 && got != id) {
         cJSON_Delete(*result);
         *result = NULL;
-        err_set(err, RPC_TRANSIENT, http, 0, "malformed response: id %ld, expected %ld", got, id);
+        rpc_error_set(err, RPC_TRANSIENT, http, 0, "malformed response: id %ld, expected %ld", got, id);
         rc = -1;
     }
     if (rc == 0 && http != 200 && http != 0) {
         /* A result with an error status is not trustworthy. */
         cJSON_Delete(*result);
         *result = NULL;
-        if (http == 413) err_set(err, RPC_RANGE, http, 0, "HTTP 413");
-        else err_set(err, RPC_TRANSIENT, http, 0, "HTTP %d with a result", http);
+        if (http == 413) rpc_error_set(err, RPC_RANGE, http, 0, "HTTP 413");
+        else rpc_error_set(err, RPC_TRANSIENT, http, 0, "HTTP %d with a result", http);
         rc = -1;
     }
     cJSON_Delete(root);
-    if (rc == 0) err_clear(err);
+    if (rc == 0) rpc_error_clear(err);
     return rc;
 }
 
 int rpc_parse_response(const char *body, size_t len, long id, cJSON **result, rpc_error *err) {
-    return parse_response_http(body, len, id, 0, result, err);
+    return rpc_parse_response_http(body, len, id, 0, result, err);
 }
 
 static int parse_batch_http(const char *body, size_t len, long first_id, rpc_batch_item *items,
                             size_t n, int http, rpc_error *err) {
     for (size_t i = 0; i < n; i++) {
         items[i].result = NULL;
-        err_set(&items[i].err, RPC_TRANSIENT, http, 0, "missing from batch response");
+        rpc_error_set(&items[i].err, RPC_TRANSIENT, http, 0, "missing from batch response");
     }
     cJSON *root = parse_json(body, len);
     if (!root) {
-        if (http == 413) err_set(err, RPC_RANGE, http, 0, "HTTP 413: batch too large");
-        else err_set(err, RPC_TRANSIENT, http, 0, "malformed batch response (HTTP %d)", http);
+        if (http == 413) rpc_error_set(err, RPC_RANGE, http, 0, "HTTP 413: batch too large");
+        else rpc_error_set(err, RPC_TRANSIENT, http, 0, "malformed batch response (HTTP %d)", http);
         return -1;
     }
     if (cJSON_IsObject(root)) {
@@ -314,14 +312,14 @@ static int parse_batch_http(const char *body, size_t len, long first_id, rpc_bat
         long got = 0;
         if (check_object(root, http, &got, &dummy, err) == 0) {
             cJSON_Delete(dummy);
-            err_set(err, RPC_TRANSIENT, http, 0, "malformed batch response: single result");
+            rpc_error_set(err, RPC_TRANSIENT, http, 0, "malformed batch response: single result");
         }
         cJSON_Delete(root);
         return -1;
     }
     if (!cJSON_IsArray(root) || (http != 200 && http != 0)) {
         cJSON_Delete(root);
-        err_set(err, RPC_TRANSIENT, http, 0, "malformed batch response (HTTP %d)", http);
+        rpc_error_set(err, RPC_TRANSIENT, http, 0, "malformed batch response (HTTP %d)", http);
         return -1;
     }
     for (cJSON *e = root->child; e; e = e->next) {
@@ -341,13 +339,13 @@ static int parse_batch_http(const char *body, size_t len, long first_id, rpc_bat
         }
         if (rc == 0) {
             it->result = res;
-            err_clear(&it->err);
+            rpc_error_clear(&it->err);
         } else {
             it->err = one;
         }
     }
     cJSON_Delete(root);
-    err_clear(err);
+    rpc_error_clear(err);
     return 0;
 }
 
@@ -413,6 +411,27 @@ int rpc_parse_fixed(const cJSON *v, uint8_t *out, size_t n) {
     size_t len = strnlen(s, 2 * n + 3);
     if (len != 2 + 2 * n) return -1;
     return hex_decode_exact(s, len, out, n);
+}
+
+int rpc_parse_bytes(const cJSON *v, uint8_t **out, size_t *outlen) {
+    *out = NULL;
+    *outlen = 0;
+    if (!cJSON_IsString(v) || !v->valuestring) return -1;
+    const char *s = v->valuestring;
+    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return -1;
+    size_t slen = strlen(s);
+    if (slen % 2) return -1;
+    size_t n = (slen - 2) / 2;
+    if (n == 0) return 0;
+    uint8_t *p = malloc(n);
+    if (!p) return -1;
+    if (hex_decode_exact(s, slen, p, n) != 0) {
+        free(p);
+        return -1;
+    }
+    *out = p;
+    *outlen = n;
+    return 0;
 }
 
 /* ---- client -------------------------------------------------------------------------------- */
@@ -523,11 +542,11 @@ static int http_post(rpc_client *c, const char *body, size_t len, buf *out, int 
     *http = (int)status;
     if (rc == CURLE_OK) return 0;
     if (out->too_big) {
-        err_set(err, RPC_RANGE, *http, 0, "response size exceeded %zu bytes", c->opt.max_response);
+        rpc_error_set(err, RPC_RANGE, *http, 0, "response size exceeded %zu bytes", c->opt.max_response);
     } else if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
-        err_set(err, RPC_FATAL, 0, 0, "bad RPC URL: %s", curl_easy_strerror(rc));
+        rpc_error_set(err, RPC_FATAL, 0, 0, "bad RPC URL: %s", curl_easy_strerror(rc));
     } else {
-        err_set(err, RPC_TRANSIENT, *http, 0, "%s", curl_easy_strerror(rc));
+        rpc_error_set(err, RPC_TRANSIENT, *http, 0, "%s", curl_easy_strerror(rc));
     }
     return -1;
 }
@@ -569,14 +588,8 @@ static int exchange(rpc_client *c, const char *method, const char *body, size_t 
     return rc;
 }
 
-typedef struct {
-    long id;
-    cJSON **result;
-} call_ctx;
-
-static int parse_call(const char *body, size_t len, int http, void *ctx, rpc_error *err) {
-    call_ctx *cc = ctx;
-    return parse_response_http(body, len, cc->id, http, cc->result, err);
+static int parse_call(const char *body, size_t len, long id, int http, void *ctx, rpc_error *err) {
+    return rpc_parse_response_http(body, len, id, http, (cJSON **)ctx, err);
 }
 
 /* A growable request text. */
@@ -618,99 +631,40 @@ static int append_request(sbuf *b, long id, const char *method, const char *para
     return 0;
 }
 
-int rpc_call(rpc_client *c, const char *method, const char *params_json, cJSON **result,
-             rpc_error *err) {
+typedef struct {
+    long id;
+    rpc_body_parser parse;
+    void *ctx;
+} parsed_ctx;
+
+static int parse_with_id(const char *body, size_t len, int http, void *ctx, rpc_error *err) {
+    parsed_ctx *pc = ctx;
+    return pc->parse(body, len, pc->id, http, pc->ctx, err);
+}
+
+int rpc_call_parsed(rpc_client *c, const char *method, const char *params_json,
+                    rpc_body_parser parse, void *ctx, rpc_error *err) {
     rpc_error local;
     if (!err) err = &local;
-    *result = NULL;
-    err_clear(err);
+    rpc_error_clear(err);
     sbuf b = {0};
     long id = c->next_id++;
     if (c->next_id > 1000000000L) c->next_id = 1;
     if (append_request(&b, id, method, params_json) != 0) {
         free(b.p);
-        err_set(err, RPC_FATAL, 0, 0, "cannot build request for %s", method ? method : "(null)");
+        rpc_error_set(err, RPC_FATAL, 0, 0, "cannot build request for %s", method ? method : "(null)");
         return -1;
     }
-    call_ctx cc = {id, result};
-    int rc = exchange(c, method, b.p, b.len, parse_call, &cc, err);
+    parsed_ctx pc = {id, parse, ctx};
+    int rc = exchange(c, method, b.p, b.len, parse_with_id, &pc, err);
     free(b.p);
     return rc;
 }
 
-/* ---- eth_getLogs: scan first, cJSON when the scan declines ---------------------------------- */
-
-static int parse_logs_http(const char *body, size_t len, long id, int http, rpc_log **out,
-                           size_t *n, rpc_error *err) {
-    *out = NULL;
-    *n = 0;
-    /* a result with a non-200 status is refused below; let that path say so */
-    if ((http == 200 || http == 0) && rpc_scan_logs_response(body, len, id, out, n) == 0) {
-        err_clear(err);
-        return 0;
-    }
-    cJSON *r = NULL;
-    if (parse_response_http(body, len, id, http, &r, err) != 0) return -1;
-    int rc = rpc_parse_logs(r, out, n);
-    cJSON_Delete(r);
-    if (rc != 0) {
-        err_set(err, RPC_TRANSIENT, 0, 0, "malformed response: bad eth_getLogs result");
-        return -2;
-    }
-    return 0;
-}
-
-int rpc_parse_logs_response(const char *body, size_t len, long id, rpc_log **out, size_t *n,
-                            rpc_error *err) {
-    return parse_logs_http(body, len, id, 0, out, n, err);
-}
-
-typedef struct {
-    long id;
-    rpc_log **out;
-    size_t *n;
-    bool bad_result;
-} logs_ctx;
-
-static int parse_logs_call(const char *body, size_t len, int http, void *ctx, rpc_error *err) {
-    logs_ctx *lc = ctx;
-    rpc_logs_free(*lc->out, *lc->n); /* an earlier attempt's logs (none so far: the loop stops on success) */
-    int rc = parse_logs_http(body, len, lc->id, http, lc->out, lc->n, err);
-    lc->bad_result = rc == -2;
-    return rc == -2 ? 0 : rc; /* a bad result ends the retry loop, as after rpc_call */
-}
-
-int rpc_call_logs(rpc_client *c, const char *params_json, rpc_log **out, size_t *n,
-                  rpc_error *err) {
-    rpc_error local;
-    if (!err) err = &local;
-    *out = NULL;
-    *n = 0;
-    err_clear(err);
-    sbuf b = {0};
-    long id = c->next_id++;
-    if (c->next_id > 1000000000L) c->next_id = 1;
-    if (append_request(&b, id, "eth_getLogs", params_json) != 0) {
-        free(b.p);
-        err_set(err, RPC_FATAL, 0, 0, "cannot build request for eth_getLogs");
-        return -1;
-    }
-    logs_ctx lc = {id, out, n, false};
-    int rc = exchange(c, "eth_getLogs", b.p, b.len, parse_logs_call, &lc, err);
-    free(b.p);
-    if (rc == 0 && lc.bad_result) {
-        rpc_logs_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        err_set(err, RPC_TRANSIENT, 0, 0, "malformed response: bad eth_getLogs result");
-        return -2;
-    }
-    if (rc != 0) {
-        rpc_logs_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+int rpc_call(rpc_client *c, const char *method, const char *params_json, cJSON **result,
+             rpc_error *err) {
+    *result = NULL;
+    return rpc_call_parsed(c, method, params_json, parse_call, result, err);
 }
 
 typedef struct {
@@ -727,10 +681,10 @@ static int parse_batch(const char *body, size_t len, int http, void *ctx, rpc_er
 int rpc_batch(rpc_client *c, rpc_batch_item *items, size_t n, rpc_error *err) {
     rpc_error local;
     if (!err) err = &local;
-    err_clear(err);
+    rpc_error_clear(err);
     if (n == 0) return 0;
     if (n > 100000) {
-        err_set(err, RPC_FATAL, 0, 0, "batch too large");
+        rpc_error_set(err, RPC_FATAL, 0, 0, "batch too large");
         return -1;
     }
     sbuf b = {0};
@@ -751,6 +705,6 @@ int rpc_batch(rpc_client *c, rpc_batch_item *items, size_t n, rpc_error *err) {
     return rc;
 build_fail:
     free(b.p);
-    err_set(err, RPC_FATAL, 0, 0, "cannot build batch request");
+    rpc_error_set(err, RPC_FATAL, 0, 0, "cannot build batch request");
     return -1;
 }

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evm/rpc.h"
+#include "evm/rpc_logs.h"
 
 #define SCAN_DEPTH 64 /* deeper unknown values: decline (cJSON allows 1000) */
 

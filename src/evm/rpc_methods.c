@@ -1,13 +1,11 @@
 /* rpc_methods — typed Ethereum JSON-RPC methods over rpc_call, and the strict parsers of
- * their results. rpc_parse_logs is the reference eth_getLogs parser (and the fallback of the
- * one-pass scanner in rpc_logs_scan.c, which rpc_get_logs uses): one pass over each log's
- * fields, arrays walked with ->next (never cJSON_GetArrayItem in a loop). */
+ * their results. eth_getLogs decoding (and the parser of receipts' logs) is in rpc_logs.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/hex.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 
 static int malformed(rpc_error *err, const char *method) {
     if (err) {
@@ -49,28 +47,6 @@ static int call_u256(rpc_client *c, const char *method, const char *params, uint
     int rc = rpc_parse_u256(r, out);
     cJSON_Delete(r);
     return rc == 0 ? 0 : malformed(err, method);
-}
-
-/* Variable-length DATA ("0x" + even hex) into a malloc'd buffer. */
-static int parse_bytes(const cJSON *v, uint8_t **out, size_t *outlen) {
-    *out = NULL;
-    *outlen = 0;
-    if (!cJSON_IsString(v) || !v->valuestring) return -1;
-    const char *s = v->valuestring;
-    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return -1;
-    size_t slen = strlen(s);
-    if (slen % 2) return -1;
-    size_t n = (slen - 2) / 2;
-    if (n == 0) return 0;
-    uint8_t *p = malloc(n);
-    if (!p) return -1;
-    if (hex_decode_exact(s, slen, p, n) != 0) {
-        free(p);
-        return -1;
-    }
-    *out = p;
-    *outlen = n;
-    return 0;
 }
 
 /* A call object {"from","to","data","value"} as JSON text; caller frees. */
@@ -153,7 +129,7 @@ int rpc_eth_call(rpc_client *c, const uint8_t *from, const uint8_t to[20], const
     int rc = rpc_call(c, "eth_call", params, &r, err);
     free(params);
     if (rc != 0) return -1;
-    rc = parse_bytes(r, out, outlen);
+    rc = rpc_parse_bytes(r, out, outlen);
     cJSON_Delete(r);
     return rc == 0 ? 0 : malformed(err, "eth_call");
 }
@@ -213,101 +189,6 @@ int rpc_get_block_header(rpc_client *c, uint64_t block, rpc_block_header *out, b
     }
     cJSON_Delete(r);
     return rc == 0 ? 0 : malformed(err, "eth_getBlockByNumber");
-}
-
-/* ---- logs ---------------------------------------------------------------------------------- */
-
-void rpc_logs_free(rpc_log *logs, size_t n) {
-    if (!logs) return;
-    for (size_t i = 0; i < n; i++) free(logs[i].data);
-    free(logs);
-}
-
-enum {
-    L_ADDR = 1 << 0, L_TOPICS = 1 << 1, L_DATA = 1 << 2, L_BN = 1 << 3, L_BH = 1 << 4,
-    L_TH = 1 << 5, L_TI = 1 << 6, L_LI = 1 << 7, L_ALL = (1 << 8) - 1
-};
-
-static int parse_log(const cJSON *v, rpc_log *l) {
-    if (!cJSON_IsObject(v)) return -1;
-    unsigned seen = 0;
-    for (const cJSON *f = v->child; f; f = f->next) {
-        const char *k = f->string;
-        if (!k) continue;
-        unsigned bit = 0;
-        int rc = 0;
-        /* dispatch on the first letter first: cheap, and most keys differ there */
-        switch (k[0]) {
-        case 'a':
-            if (strcmp(k, "address") == 0) bit = L_ADDR, rc = rpc_parse_fixed(f, l->address, 20);
-            break;
-        case 't':
-            if (strcmp(k, "topics") == 0) {
-                bit = L_TOPICS;
-                if (!cJSON_IsArray(f)) return -1;
-                unsigned nt = 0;
-                for (const cJSON *t = f->child; t; t = t->next) {
-                    if (nt == 4 || rpc_parse_fixed(t, l->topics[nt], 32) != 0) return -1;
-                    nt++;
-                }
-                l->ntopics = (uint8_t)nt;
-            } else if (strcmp(k, "transactionHash") == 0) {
-                bit = L_TH, rc = rpc_parse_fixed(f, l->tx_hash, 32);
-            } else if (strcmp(k, "transactionIndex") == 0) {
-                bit = L_TI, rc = rpc_parse_u64(f, &l->tx_index);
-            }
-            break;
-        case 'd':
-            if (strcmp(k, "data") == 0) {
-                free(l->data); /* a duplicate key replaces, never leaks */
-                l->data = NULL;
-                bit = L_DATA, rc = parse_bytes(f, &l->data, &l->data_len);
-            }
-            break;
-        case 'b':
-            if (strcmp(k, "blockNumber") == 0) bit = L_BN, rc = rpc_parse_u64(f, &l->block_number);
-            else if (strcmp(k, "blockHash") == 0) bit = L_BH, rc = rpc_parse_fixed(f, l->block_hash, 32);
-            else if (strcmp(k, "blockTimestamp") == 0 && !cJSON_IsNull(f)) {
-                rc = rpc_parse_u64(f, &l->block_time);
-                l->has_block_time = rc == 0;
-            }
-            break;
-        case 'l':
-            if (strcmp(k, "logIndex") == 0) bit = L_LI, rc = rpc_parse_u64(f, &l->log_index);
-            break;
-        case 'r':
-            if (strcmp(k, "removed") == 0) {
-                if (!cJSON_IsBool(f)) return -1;
-                l->removed = cJSON_IsTrue(f);
-            }
-            break;
-        default: break;
-        }
-        if (rc != 0) return -1;
-        seen |= bit;
-    }
-    return seen == L_ALL ? 0 : -1;
-}
-
-int rpc_parse_logs(const cJSON *arr, rpc_log **out, size_t *n) {
-    *out = NULL;
-    *n = 0;
-    if (!cJSON_IsArray(arr)) return -1;
-    size_t count = 0;
-    for (const cJSON *e = arr->child; e; e = e->next) count++;
-    if (count == 0) return 0;
-    rpc_log *logs = calloc(count, sizeof *logs);
-    if (!logs) return -1;
-    size_t i = 0;
-    for (const cJSON *e = arr->child; e; e = e->next, i++) {
-        if (parse_log(e, &logs[i]) != 0) {
-            rpc_logs_free(logs, i + 1);
-            return -1;
-        }
-    }
-    *out = logs;
-    *n = count;
-    return 0;
 }
 
 int rpc_get_logs(rpc_client *c, uint64_t from, uint64_t to, const uint8_t (*addrs)[20],

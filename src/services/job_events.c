@@ -9,7 +9,7 @@
 #include "core/u256.h"
 #include "evm/abi.h"
 #include "evm/contracts.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 #include "services/job_dispatch.h"
 
 /* Created jobs waiting for job_dispatch_created in deferred mode; flushed at this many. */

@@ -22,7 +22,7 @@
 #include "evm/abi.h"
 #include "evm/address.h"
 #include "evm/contracts.h"
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 #include "evm/secp.h"
 #include "services/job_events.h"
 #include "services/service.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evm/rpc.h"
+#include "evm/rpc_methods.h"
 #include "test.h"
 
 static int parse(const char *body, long id, cJSON **res, rpc_error *e) {
