@@ -16,7 +16,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 PKG_OK     := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo 1)
 
-# H2O_USE_LIBUV=0 selects h2o's own evloop (libh2o-evloop), see DESIGN.md §5.
+# H2O_USE_LIBUV=0 selects h2o's own evloop (libh2o-evloop), see docs/design.md §5.
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -Wall -Wextra -Werror -Isrc $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# chaos.sh — `make chaos`: DESIGN.md §3 under faults. The whole system (api-gateway,
+# chaos.sh — `make chaos`: docs/design.md §3 under faults. The whole system (api-gateway,
 # node-registry, job-dispatcher and reputation-service as four processes on PostgreSQL,
 # nats-server, two anvil chains) runs a generated workload of CHAOS_JOBS jobs through the full
 # lifecycle — providers register and heartbeat, the renter posts a signed spec and creates the

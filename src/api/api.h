@@ -1,6 +1,6 @@
 /* api — the REST API gateway (`lamda api-gateway`): libh2o-evloop, one event loop and one
  * SO_REUSEPORT listening socket per thread (API_THREADS), each thread with its own database
- * connection. Routes, envelope and hardening: docs/api.md and docs/api-auth.md; the route
+ * connection. Routes, envelope and hardening: the README's API section and docs/api-auth.md; the route
  * table itself is served as OpenAPI 3 at GET /api/openapi.json.
  *
  * This header is the surface other services use: the entry point, readiness hooks, and the

@@ -3,7 +3,7 @@
  *
  * No job logic lives here; the dispatcher's outbox publisher is built on bus_publish_dedup.
  *
- * Exactly-once dispatch (DESIGN.md §3) rests on two facts this module arranges:
+ * Exactly-once dispatch (docs/design.md §3) rests on two facts this module arranges:
  *   - jobs are stored on the internal subjects "lamda.dispatch.<addr>", published with a
  *     Nats-Msg-Id, so the stream keeps one copy per id within its duplicate window;
  *   - the stream re-publishes each *stored* message to "jobs.dispatch.<addr>", where the node

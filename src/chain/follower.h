@@ -1,5 +1,5 @@
 /* follower — turns one contract's logs on one chain into database changes, with no event lost
- * and none applied twice (DESIGN.md §3).
+ * and none applied twice (docs/design.md §3).
  *
  * The invariant every part of this module keeps: a batch's effects, its ledger rows and the
  * cursor advance commit in ONE transaction. The cursor is the last block whose logs are fully

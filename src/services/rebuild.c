@@ -1,6 +1,6 @@
 /* rebuild — `lamda rebuild [DATABASE_URL]`: derive a fresh database from the chain alone.
  *
- * DESIGN.md §3 calls the database "a derived, rebuildable view"; this is the proof and the
+ * docs/design.md §3 says the database can be rebuilt from the chains; this is the proof and the
  * operator's recovery tool. Both followers run exactly as the services run them (same
  * handlers, same transactions, same ledger) from their start blocks up to the confirmed head,
  * and stop there. Off-chain inputs (job specs, agent reports) are not on chain, so a rebuilt

@@ -5,7 +5,7 @@
  * store per thread. Each function runs one statement (one round trip on PostgreSQL); grouping
  * several calls into one atomic unit of work is the caller's job, with store_begin/commit:
  * a follower applies a batch's effects, its ledger rows and its cursor advance in ONE
- * transaction, so they commit or roll back together (DESIGN.md §3).
+ * transaction, so they commit or roll back together (docs/design.md §3).
  *
  * Return codes: STORE_OK, STORE_NOTFOUND, STORE_DUP (the row already exists; nothing changed),
  * or a negative error. STORE_CONN means the connection was lost: the open transaction is gone,

@@ -18,4 +18,8 @@ sed -i '1i #include "core/log.h"' "$H_TMP/loop/core/hex.h"
 sed -i '1i #include "core/hex.h"' "$H_TMP/loop/core/log.h"
 out=$("$CHECK" "$H_TMP/loop" 2>&1)
 check "a loop between two files of one folder is refused" grep -q 'include loop' <<<"$out"
+# Comments and scripts point at the project's docs; every one they name must exist.
+missing=$(cd "$ROOT" && git ls-files -z src scripts tests tools bench fuzz Makefile | xargs -0 grep -hoE 'docs/[A-Za-z0-9_-]+\.md' |
+  sort -u | while read -r d; do [ -e "$d" ] || echo "$d"; done | tr '\n' ' ')
+check_eq "every docs/*.md that the code names exists" "$missing" ""
 finish
