@@ -179,14 +179,14 @@ static int sq_bind_rc(db_stmt *st, int rc) {
     return DB_ERR;
 }
 
-int db_bind_int64(db_stmt *st, int idx, int64_t v) {
+static int bind_int64(db_stmt *st, int idx, int64_t v) {
     if (st->d->kind == DB_SQLITE) return sq_bind_rc(st, sqlite3_bind_int64(st->sq, idx, v));
     char buf[24];
     int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
     return pg_param(st, idx, buf, (size_t)n, 0);
 }
 
-int db_bind_text(db_stmt *st, int idx, const char *v) {
+static int bind_text(db_stmt *st, int idx, const char *v) {
     if (st->d->kind == DB_SQLITE) {
         if (!v) return sq_bind_rc(st, sqlite3_bind_null(st->sq, idx));
         return sq_bind_rc(st, sqlite3_bind_text(st->sq, idx, v, -1, SQLITE_TRANSIENT));
@@ -194,7 +194,7 @@ int db_bind_text(db_stmt *st, int idx, const char *v) {
     return pg_param(st, idx, v, v ? strlen(v) : 0, 0);
 }
 
-int db_bind_blob(db_stmt *st, int idx, const void *p, size_t n) {
+static int bind_blob(db_stmt *st, int idx, const void *p, size_t n) {
     if (st->d->kind == DB_SQLITE) {
         if (!p) return sq_bind_rc(st, sqlite3_bind_null(st->sq, idx));
         return sq_bind_rc(st, sqlite3_bind_blob64(st->sq, idx, p, n, SQLITE_TRANSIENT));
@@ -204,14 +204,28 @@ int db_bind_blob(db_stmt *st, int idx, const void *p, size_t n) {
     return pg_param(st, idx, p, n, 1);
 }
 
-int db_bind_null(db_stmt *st, int idx) {
+static int bind_null(db_stmt *st, int idx) {
     if (st->d->kind == DB_SQLITE) return sq_bind_rc(st, sqlite3_bind_null(st->sq, idx));
     return pg_param(st, idx, NULL, 0, 0);
 }
 
+/* A failed bind is remembered until db_reset and returned by the next db_step/db_run, which
+ * then do not execute: callers need not check every bind, and a statement never runs with a
+ * parameter silently left NULL (libpq would send it as NULL). */
+static int bound(db_stmt *st, int rc) {
+    if (rc != DB_OK && st->bind_err == DB_OK) st->bind_err = rc;
+    return rc;
+}
+
+int db_bind_int64(db_stmt *st, int idx, int64_t v) { return bound(st, bind_int64(st, idx, v)); }
+int db_bind_text(db_stmt *st, int idx, const char *v) { return bound(st, bind_text(st, idx, v)); }
+int db_bind_blob(db_stmt *st, int idx, const void *p, size_t n) { return bound(st, bind_blob(st, idx, p, n)); }
+int db_bind_null(db_stmt *st, int idx) { return bound(st, bind_null(st, idx)); }
+
 /* ---- stepping and columns ----------------------------------------------------------------- */
 
 int db_step(db_stmt *st) {
+    if (st->bind_err != DB_OK) return st->bind_err;
     if (st->d->kind == DB_SQLITE) return dbsq_step(st);
     if (st->d->piped && !st->executed) {
         int rc = dbpg_drain(st->d); /* a read: the queued writes come first */
@@ -222,6 +236,7 @@ int db_step(db_stmt *st) {
 
 int db_run(db_stmt *st) {
     int rc;
+    if (st->bind_err != DB_OK) return st->bind_err;
     if (st->d->kind == DB_POSTGRES && st->d->pipeline_ok && !st->executed) return dbpg_send(st);
     while ((rc = db_step(st)) == DB_ROW) {
     }
@@ -234,6 +249,7 @@ void db_reset(db_stmt *st) {
     if (st->d->kind == DB_SQLITE) dbsq_reset(st);
     else dbpg_reset(st);
     st->executed = false;
+    st->bind_err = DB_OK;
 }
 
 bool db_col_is_null(db_stmt *st, int col) {

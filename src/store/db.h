@@ -61,7 +61,8 @@ int db_prepare(db *d, const char *sql, db_stmt **out);
 int db_prepare_lit(db *d, const char *sql, db_stmt **out);
 
 /* Parameters are numbered from 1. Text and blob values are copied. A NULL text or blob pointer
- * binds SQL NULL. */
+ * binds SQL NULL. A failed bind (index out of range, no memory) is sticky: the next db_step or
+ * db_run returns its error without executing, until db_reset. */
 int db_bind_int64(db_stmt *st, int idx, int64_t v);
 int db_bind_text(db_stmt *st, int idx, const char *v);
 int db_bind_blob(db_stmt *st, int idx, const void *p, size_t n);

@@ -16,6 +16,7 @@ struct db_stmt {
     uint64_t hash;
     db_stmt *next;  /* hash chain */
     bool executed;  /* db_step ran the statement since the last reset */
+    int bind_err;   /* the first failed bind since the last reset (sticky), DB_OK when none */
     int64_t changes;
 
     /* SQLite */

@@ -730,6 +730,24 @@ TEST(driver_placeholders_and_nulls) {
     CHECK(db_col_is_null(st, 2));
     CHECK_EQ_INT(db_step(st), DB_DONE);
     db_reset(st);
+    /* A failed bind is sticky: the statement does not run with the parameter left NULL. */
+    CHECK_EQ_INT(db_exec(d, "CREATE TABLE bindt (a TEXT, b TEXT)"), DB_OK);
+    CHECK_EQ_INT(db_prepare(d, "INSERT INTO bindt (a, b) VALUES (?, ?)", &st), DB_OK);
+    CHECK_EQ_INT(db_bind_text(st, 1, "x"), DB_OK);
+    CHECK(db_bind_text(st, 3, "out of range") != DB_OK);
+    CHECK_EQ_INT(db_bind_text(st, 2, "y"), DB_OK);
+    CHECK_EQ_INT(db_run(st), DB_ERR);
+    db_reset(st);
+    CHECK_EQ_INT(db_prepare(d, "SELECT count(*) FROM bindt", &st), DB_OK);
+    CHECK_EQ_INT(db_step(st), DB_ROW);
+    CHECK_EQ_INT((int)db_col_int64(st, 0), 0);
+    db_reset(st);
+    CHECK_EQ_INT(db_prepare(d, "INSERT INTO bindt (a, b) VALUES (?, ?)", &st), DB_OK); /* reset clears it */
+    db_bind_text(st, 1, "x");
+    db_bind_text(st, 2, "y");
+    CHECK_EQ_INT(db_run(st), DB_OK);
+    db_reset(st);
+    CHECK_EQ_INT(db_exec(d, "DROP TABLE bindt"), DB_OK);
     CHECK_EQ_INT(db_prepare(d, "SELECT nosuchcolumn FROM jobs", &st), d && db_backend(d) == DB_SQLITE ? DB_ERR : DB_OK);
     if (db_backend(d) == DB_POSTGRES) {
         CHECK_EQ_INT(db_step(st), DB_ERR);
