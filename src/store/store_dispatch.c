@@ -14,18 +14,10 @@ int store_job_assign(store *s, const uint8_t job_id[32], const char *image, cons
     db_bind_int64(st, 3, ts);
     db_bind_int64(st, 4, ts);
     db_bind_blob(st, 5, job_id, 32);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    if (n) return STORE_OK;
+    if ((rc = store_run_write(s, st, STORE_NOTFOUND)) != STORE_NOTFOUND) return rc;
     store_job j;
     rc = store_job_get(s, job_id, &j);
     if (rc != STORE_OK) return rc;
     snprintf(s->errmsg, sizeof s->errmsg, "job is %s, not created", store_job_status_name(j.status));
     return STORE_INVALID;
-}
-
-int store_spec_delete(store *s, const uint8_t job_id[32]) {
-    return store_delete_job_keyed(s, "DELETE FROM job_specs WHERE job_id = ?", job_id);
 }

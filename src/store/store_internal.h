@@ -42,6 +42,17 @@ static inline int store_rc(store *s, int rc) {
     }
 }
 
+/* Run a bound write and reset it: STORE_OK when it changed a row, `if_none` (STORE_DUP for an
+ * insert that met its conflict clause, STORE_NOTFOUND for an update/delete that matched
+ * nothing) when it changed none, or the store code of the failure. */
+static inline int store_run_write(store *s, db_stmt *st, int if_none) {
+    int rc = db_run(st);
+    int64_t n = db_changes(st);
+    db_reset(st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    return n ? STORE_OK : if_none;
+}
+
 /* Run a one-parameter DELETE keyed by a job id: STORE_OK when a row went, STORE_NOTFOUND when
  * none matched. */
 static inline int store_delete_job_keyed(store *s, const char *sql, const uint8_t job_id[32]) {
@@ -49,11 +60,7 @@ static inline int store_delete_job_keyed(store *s, const char *sql, const uint8_
     int rc = db_prepare(s->db, sql, &st);
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_blob(st, 1, job_id, 32);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    return n ? STORE_OK : STORE_NOTFOUND;
+    return store_run_write(s, st, STORE_NOTFOUND);
 }
 
 /* Migrations (store_migrate.c). */

@@ -86,11 +86,7 @@ int store_job_insert(store *s, const store_job *j) {
     bind_time_or_null(st, 17, j->paid_at);
     bind_text_or_null(st, 18, j->paid_amount);
     db_bind_int64(st, 19, j->updated_at ? j->updated_at : j->created_at);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    return n ? STORE_OK : STORE_DUP;
+    return store_run_write(s, st, STORE_DUP);
 }
 
 int store_job_get(store *s, const uint8_t job_id[32], store_job *out) {
@@ -149,11 +145,7 @@ static int transition(store *s, const uint8_t job_id[32], job_status to, int64_t
     if (amount) db_bind_text(st, i++, amount);
     db_bind_int64(st, i++, ts);
     db_bind_blob(st, i, job_id, 32);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    if (n) return STORE_OK;
+    if ((rc = store_run_write(s, st, STORE_NOTFOUND)) != STORE_NOTFOUND) return rc;
     rc = job_exists(s, job_id);
     if (rc == STORE_OK) {
         snprintf(s->errmsg, sizeof s->errmsg, "job transition to %s not allowed from its state",

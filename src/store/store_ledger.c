@@ -28,11 +28,7 @@ int store_ledger_insert(store *s, const store_log *l) {
     db_bind_blob(st, 9, l->topics, (size_t)l->ntopics * 32);
     db_bind_blob(st, 10, l->data ? l->data : (const uint8_t *)"", l->data_len);
     db_bind_int64(st, 11, l->block_time);
-    rc = db_run(st);
-    int64_t changed = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    return changed ? STORE_OK : STORE_DUP;
+    return store_run_write(s, st, STORE_DUP);
 }
 
 int store_ledger_count(store *s, uint64_t chain_id, const uint8_t contract[20], int64_t *count) {

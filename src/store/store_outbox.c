@@ -18,11 +18,7 @@ int store_outbox_add(store *s, const uint8_t job_id[32], const char *subject, co
     db_bind_text(st, 2, subject);
     db_bind_blob(st, 3, payload ? payload : (const uint8_t *)"", len);
     db_bind_int64(st, 4, now);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    return n ? STORE_OK : STORE_DUP;
+    return store_run_write(s, st, STORE_DUP);
 }
 
 int store_outbox_pending(store *s, int limit, store_outbox_row *rows, int *n) {
@@ -77,11 +73,7 @@ static int update_by_id(store *s, const char *sql, int64_t id, const int64_t *no
     int i = 1;
     if (now) db_bind_int64(st, i++, *now);
     db_bind_int64(st, i, id);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    return n ? STORE_OK : STORE_NOTFOUND;
+    return store_run_write(s, st, STORE_NOTFOUND);
 }
 
 int store_outbox_mark_sent(store *s, int64_t id, int64_t now) {

@@ -109,11 +109,7 @@ int store_provider_delete(store *s, const uint8_t addr[20]) {
     int rc = db_prepare(s->db, "DELETE FROM providers WHERE address = ?", &st);
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_blob(st, 1, addr, 20);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    return n ? STORE_OK : STORE_NOTFOUND;
+    return store_run_write(s, st, STORE_NOTFOUND);
 }
 
 int store_provider_sweep_offline(store *s, int64_t cutoff_ts, int *changed) {

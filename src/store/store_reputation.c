@@ -1,8 +1,7 @@
 /* store_reputation — one incrementJobs per confirmed job, ever. The row is created with the
  * job's confirmation (job_id is the primary key, so a replayed JobConfirmed cannot make a
  * second one); the signer persists nonce and raw tx (state signed) BEFORE broadcasting, so a
- * restart re-broadcasts the same transaction instead of signing a new one. Also the admin
- * wallet's next nonce per chain. */
+ * restart re-broadcasts the same transaction instead of signing a new one. */
 #include <time.h>
 
 #include "store/store_internal.h"
@@ -66,11 +65,7 @@ int store_rep_add(store *s, const uint8_t job_id[32], const uint8_t provider[20]
     db_bind_int64(st, 3, confirmed_at);
     db_bind_int64(st, 4, now);
     db_bind_int64(st, 5, now);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    return n ? STORE_OK : STORE_DUP;
+    return store_run_write(s, st, STORE_DUP);
 }
 
 int store_rep_get(store *s, const uint8_t job_id[32], store_rep *out) {
@@ -120,11 +115,7 @@ int store_rep_update(store *s, const store_rep *r) {
     else db_bind_null(st, 8);
     db_bind_int64(st, 9, (int64_t)time(NULL));
     db_bind_blob(st, 10, r->job_id, 32);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    return n ? STORE_OK : STORE_NOTFOUND;
+    return store_run_write(s, st, STORE_NOTFOUND);
 }
 
 int store_rep_counts(store *s, int64_t counts[STORE_REP_STATE_COUNT]) {
@@ -136,33 +127,6 @@ int store_rep_counts(store *s, int64_t counts[STORE_REP_STATE_COUNT]) {
         store_rep_state k;
         if (store_rep_state_parse(db_col_text(st, 0), &k) == 0) counts[k] = db_col_int64(st, 1);
     }
-    db_reset(st);
-    return store_rc(s, rc);
-}
-
-int store_nonce_get(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_t *next) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, "SELECT next_nonce FROM wallet_nonces WHERE chain_id = ? AND address = ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, (int64_t)chain_id);
-    db_bind_blob(st, 2, addr, 20);
-    rc = db_step(st);
-    if (rc == DB_ROW) *next = (uint64_t)db_col_int64(st, 0);
-    db_reset(st);
-    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
-}
-
-int store_nonce_set(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_t next) {
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "INSERT INTO wallet_nonces (chain_id, address, next_nonce) VALUES (?, ?, ?)"
-                        " ON CONFLICT (chain_id, address) DO UPDATE SET next_nonce = excluded.next_nonce",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, (int64_t)chain_id);
-    db_bind_blob(st, 2, addr, 20);
-    db_bind_int64(st, 3, (int64_t)next);
-    rc = db_run(st);
     db_reset(st);
     return store_rc(s, rc);
 }

@@ -47,11 +47,7 @@ int store_spec_put(store *s, const uint8_t job_id[32], const char *image, const 
     db_bind_blob(st, 4, signer, 20);
     db_bind_blob(st, 5, sig_len ? sig : NULL, sig_len);
     db_bind_int64(st, 6, now);
-    rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    if (n) return STORE_OK;
+    if ((rc = store_run_write(s, st, STORE_NOTFOUND)) != STORE_NOTFOUND) return rc;
     store_spec have;
     if ((rc = store_spec_get(s, job_id, &have)) != STORE_OK) return rc;
     bool same = !strcmp(have.docker_image, image) && !strcmp(have.input_cid, cid) &&
@@ -97,4 +93,8 @@ int store_spec_get_many(store *s, const uint8_t (*job_ids)[32], size_t n,
         if (rc != DB_DONE) return store_rc(s, rc);
     }
     return STORE_OK;
+}
+
+int store_spec_delete(store *s, const uint8_t job_id[32]) {
+    return store_delete_job_keyed(s, "DELETE FROM job_specs WHERE job_id = ?", job_id);
 }
