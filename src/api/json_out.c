@@ -204,8 +204,12 @@ void api_provider_write(api_jw *w, const store_provider *p) {
 
 void api_job_write(api_jw *w, const store_job *j) {
     char id[67], a[ADDRESS_STR_LEN];
-    LIT(w, "{\"job_id\":");
-    api_jw_str(w, hex_encode(j->job_id, 32, id));
+    /* "id" is the original backend's name for the job id, kept beside ours for its clients. */
+    hex_encode(j->job_id, 32, id);
+    LIT(w, "{\"id\":");
+    api_jw_str(w, id);
+    LIT(w, ",\"job_id\":");
+    api_jw_str(w, id);
     LIT(w, ",\"renter_address\":");
     api_jw_str(w, address_format(j->renter, a));
     LIT(w, ",\"provider_address\":");

@@ -2,7 +2,8 @@
  *
  * Patterns are literal segments and `{name}` segments. When several routes match a path, the
  * one with the fewest parameters wins, so `/api/v1/nodes/stats` beats `/api/v1/nodes/{address}`
- * whatever the table order. Matching is on h2o's normalised path (no "." / ".." segments). */
+ * whatever the table order. Matching is on h2o's normalised path (no "." / ".." segments);
+ * one trailing '/' is ignored. */
 #include <stdio.h>
 #include <string.h>
 
@@ -130,6 +131,9 @@ api_match_result api_router_match(const char *method, size_t mlen, const char *p
     if (plen == 0 || path[0] != '/') return API_MATCH_NOT_FOUND;
     size_t i = 1;
     if (plen == 1) return API_MATCH_NOT_FOUND; /* "/" serves nothing */
+    /* One trailing '/' names the same resource, as the original backend (Fiber, non-strict
+     * routing) answered it: clients written against it may send /api/v1/nodes/. */
+    if (path[plen - 1] == '/') plen--;
     while (i <= plen) {
         size_t j = i;
         while (j < plen && path[j] != '/') j++;

@@ -136,9 +136,15 @@ static void job_stats(api_ctx *c) {
     }
     cJSON *d = cJSON_CreateObject();
     cJSON_AddNumberToObject(d, "total_jobs", (double)sum.total);
+    /* The original backend's names; pending is every job not yet picked up by its agent. */
+    cJSON_AddNumberToObject(d, "completed_jobs", (double)sum.by_status[JOB_COMPLETED]);
+    cJSON_AddNumberToObject(d, "failed_jobs", (double)sum.by_status[JOB_FAILED]);
+    cJSON_AddNumberToObject(d, "running_jobs", (double)sum.by_status[JOB_RUNNING]);
+    cJSON_AddNumberToObject(d, "pending_jobs", (double)(sum.by_status[JOB_CREATED] + sum.by_status[JOB_ASSIGNED]));
     cJSON *by = cJSON_AddObjectToObject(d, "by_status");
     for (int i = 0; i < JOB_STATUS_COUNT; i++)
         cJSON_AddNumberToObject(by, store_job_status_name((job_status)i), (double)sum.by_status[i]);
+    cJSON_AddItemToObject(d, "status_breakdown", cJSON_Duplicate(by, 1));
     api_ok(c, 200, d);
 }
 

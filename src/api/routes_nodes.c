@@ -142,6 +142,12 @@ static void node_get(api_ctx *c) {
     }
 }
 
+static int add_gpu_count(void *ud, const char *model, int64_t n) {
+    return cJSON_AddNumberToObject((cJSON *)ud, model, (double)n) ? 0 : STORE_ERR;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
 static void node_stats(api_ctx *c) {
     store *s = api_store(c, true);
     if (!s) return;
@@ -158,6 +164,30 @@ static void node_stats(api_ctx *c) {
     cJSON_AddNumberToObject(d, "registered_nodes", (double)sum.registered);
     cJSON_AddNumberToObject(d, "total_vram", (double)sum.total_vram);
     cJSON_AddNumberToObject(d, "total_jobs_completed", (double)sum.total_jobs_completed);
+    /* The original backend's names for the same facts. */
+    cJSON_AddNumberToObject(d, "total_jobs", (double)sum.total_jobs_completed);
+    cJSON_AddNumberToObject(d, "avg_reputation", sum.total ? (double)sum.reputation_sum / (double)sum.total : 0.0);
+    cJSON *counts = cJSON_AddObjectToObject(d, "gpu_model_counts");
+    rc = store_provider_gpu_counts(s, add_gpu_count, counts);
+    if (rc != STORE_OK) {
+        cJSON_Delete(d);
+        api_store_error(c, rc);
+        return;
+    }
+    /* Models sorted bytewise here, not by the database, whose collation differs per backend. */
+    int n = cJSON_GetArraySize(counts);
+    const char **names = n ? malloc((size_t)n * sizeof *names) : NULL;
+    if (n && !names) {
+        cJSON_Delete(d);
+        api_error(c, 500, "out of memory");
+        return;
+    }
+    int k = 0;
+    for (const cJSON *e = counts->child; e; e = e->next) names[k++] = e->string;
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    cJSON *models = cJSON_AddArrayToObject(d, "gpu_models");
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(models, cJSON_CreateString(names[i]));
+    free(names);
     api_ok(c, 200, d);
 }
 

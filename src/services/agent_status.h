@@ -32,7 +32,9 @@ int agent_status_parse(const uint8_t *p, size_t len, agent_report *out, char *er
  * agent, invalid transition); a negative store code on a database failure. */
 int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, size_t errlen);
 
-/* RFC 3339 date-time ("2026-11-29T22:30:47Z", fractions and offsets allowed) → unix seconds. */
+/* RFC 3339 date-time → unix seconds (fractions dropped): "2026-11-29T22:30:47Z", and Go's
+ * time.RFC3339Nano as the published agent writes it ("…T13:37:32.215190849+05:30", up to nine
+ * fraction digits, trailing zeros trimmed). The date must exist; second 60 is refused. */
 int agent_status_parse_time(const char *s, int64_t *out);
 
 #endif

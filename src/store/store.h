@@ -146,7 +146,7 @@ typedef struct {
 } store_provider_filter;
 
 typedef struct {
-    int64_t total, online, registered, total_vram, total_jobs_completed;
+    int64_t total, online, registered, total_vram, total_jobs_completed, reputation_sum;
 } store_provider_summary;
 
 /* NodeRegistered: upsert specs, registered = online = 1, last_seen = max(last_seen, block_time).
@@ -166,6 +166,9 @@ int store_provider_get(store *s, const uint8_t addr[20], store_provider *out);
 int store_provider_list(store *s, const store_provider_filter *f, store_provider *out, int cap,
                         int *n, int64_t *total);
 int store_provider_stats(store *s, store_provider_summary *out);
+/* Each GPU model that some provider declared (empty models left out) with its provider count,
+ * in no particular order; cb returning non-zero stops the walk and is returned. */
+int store_provider_gpu_counts(store *s, int (*cb)(void *ud, const char *model, int64_t n), void *ud);
 
 /* ---- jobs ---------------------------------------------------------------------------------------- */
 

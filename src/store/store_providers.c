@@ -197,7 +197,8 @@ int store_provider_stats(store *s, store_provider_summary *out) {
     db_stmt *st;
     int rc = db_prepare(s->db,
                         "SELECT count(*), COALESCE(SUM(is_online), 0), COALESCE(SUM(is_registered), 0),"
-                        " COALESCE(SUM(vram), 0), COALESCE(SUM(total_jobs_completed), 0) FROM providers",
+                        " COALESCE(SUM(vram), 0), COALESCE(SUM(total_jobs_completed), 0),"
+                        " COALESCE(SUM(reputation_score), 0) FROM providers",
                         &st);
     if (rc != DB_OK) return store_rc(s, rc);
     rc = db_step(st);
@@ -207,7 +208,19 @@ int store_provider_stats(store *s, store_provider_summary *out) {
         out->registered = db_col_int64(st, 2);
         out->total_vram = db_col_int64(st, 3);
         out->total_jobs_completed = db_col_int64(st, 4);
+        out->reputation_sum = db_col_int64(st, 5);
     }
     db_reset(st);
+    return store_rc(s, rc);
+}
+
+int store_provider_gpu_counts(store *s, int (*cb)(void *ud, const char *model, int64_t n), void *ud) {
+    db_stmt *st;
+    int rc = db_prepare(s->db, "SELECT gpu_model, count(*) FROM providers WHERE gpu_model <> '' GROUP BY gpu_model", &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    int stop = 0;
+    while (!stop && (rc = db_step(st)) == DB_ROW) stop = cb(ud, db_col_text(st, 0), db_col_int64(st, 1));
+    db_reset(st);
+    if (stop) return stop;
     return store_rc(s, rc);
 }

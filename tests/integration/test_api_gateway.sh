@@ -34,8 +34,8 @@ expect() { # name method path code [curl args...]
 
 # --- ops
 expect "GET /health 200" GET /health 200
-check_eq "health envelope" "$(jq_ 'd["success"], d["data"]["status"]')" "True
-ok"
+check_eq "health is the original's bare object" "$(cat "$H_TMP/b")" '{"status":"healthy","service":"api-gateway"}'
+check "health is JSON" grep -qi '^content-type: application/json' "$H_TMP/h"
 expect "GET /ready 200 with database" GET /ready 200
 check_eq "ready lists database ok" "$(jq_ 'd["data"]["checks"]["database"]["ok"]')" "True"
 expect "GET /metrics 200" GET /metrics 200
@@ -93,6 +93,11 @@ A100
 expect "GET /api/v1/nodes/{address} checksummed" GET "/api/v1/nodes/$P1" 200
 expect "GET /api/v1/nodes/stats" GET /api/v1/nodes/stats 200
 check_eq "node stats" "$(jq_ 'd["data"]["total_nodes"]')" "20"
+# the original backend's fields: 20 providers with job counts 0..19, half A100, half RTX 4090
+check_eq "node stats, original's fields" "$(jq_ 'd["data"]["total_jobs"], d["data"]["avg_reputation"], d["data"]["gpu_models"], d["data"]["gpu_model_counts"]')" "190
+9.5
+['A100', 'RTX 4090']
+{'A100': 10, 'RTX 4090': 10}"
 expect "POST /api/nodes/query" POST /api/nodes/query 200 -H 'content-type: application/json' -d '{"min_vram":40960,"limit":3}'
 check_eq "query body filters and limits" "$(jq_ 'd["data"]["count"], d["data"]["total"]')" "3
 12"
@@ -126,9 +131,16 @@ created
 $P1
 2026-01-01T00:00:00Z"
 expect "GET /api/v1/jobs/{id}" GET "/api/v1/jobs/$J1" 200
+check_eq "a job carries the original's id (first) beside job_id" "$(jq_ 'list(d["data"])[0], d["data"]["id"] == d["data"]["job_id"] == "'$J1'"')" "id
+True"
 expect "GET /api/v1/jobs/stats" GET /api/v1/jobs/stats 200
 check_eq "job stats" "$(jq_ 'd["data"]["total_jobs"], d["data"]["by_status"]["created"]')" "50
 50"
+check_eq "job stats, original's fields" "$(jq_ 'd["data"]["pending_jobs"], d["data"]["running_jobs"], d["data"]["completed_jobs"], d["data"]["failed_jobs"], d["data"]["status_breakdown"] == d["data"]["by_status"]')" "50
+0
+0
+0
+True"
 expect "GET /api/v1/jobs/renter/{address}" GET "/api/v1/jobs/renter/0xAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA?limit=5" 200
 check_eq "renter jobs page" "$(jq_ 'd["data"]["count"], d["data"]["total"]')" "5
 50"
@@ -191,7 +203,11 @@ expect "reputation bad address 400" GET /api/reputation/xyz 400
 # --- generic refusals
 expect "unknown path 404" GET /api/nope 404
 expect "root 404" GET / 404
-expect "trailing slash 404" GET /api/nodes/ 404
+expect "trailing slash answers as without it" GET /api/v1/nodes/ 200
+check_eq "trailing slash: same page" "$(jq_ 'd["data"]["total"]')" "20"
+expect "trailing slash on a parameter route" GET "/api/v1/nodes/$P1/" 200
+expect "trailing slash on /health" GET /health/ 200
+expect "two trailing slashes 404" GET /api/v1/nodes// 404
 expect "wrong method 405" DELETE /api/jobs 405
 check "405 has Allow" grep -qi '^allow: GET, POST, OPTIONS' "$H_TMP/h"
 expect "PATCH 405" PATCH "/api/jobs/$J1" 405

@@ -1,0 +1,132 @@
+/* agent_status: the published Go agent's exact messages. Its timestamps are Go's
+ * time.RFC3339Nano (nine fraction digits at most, trailing zeros trimmed, a numeric offset or
+ * Z); the instants below were worked out by hand from the offsets. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "services/agent_status.h"
+#include "test.h"
+
+static int64_t t(const char *s) {
+    int64_t v = -1;
+    return agent_status_parse_time(s, &v) == 0 ? v : -1;
+}
+
+/* 2026-12-02T08:07:32Z */
+#define T0 1796198852
+
+TEST(go_rfc3339nano_offsets_are_the_right_utc_instant) {
+    CHECK_EQ_INT(t("2026-12-02T08:07:32Z"), T0);
+    CHECK_EQ_INT(t("2026-12-02T13:37:32.215190849+05:30"), T0);
+    CHECK_EQ_INT(t("2026-12-02T04:37:32.215190849-03:30"), T0);
+    CHECK_EQ_INT(t("2026-12-02T08:07:32.5Z"), T0);           /* trimmed fraction */
+    CHECK_EQ_INT(t("2026-12-02T08:07:32.000000001Z"), T0);
+    CHECK_EQ_INT(t("2026-12-01T23:07:32-09:00"), T0);       /* the offset crosses midnight */
+    CHECK_EQ_INT(t("2026-12-02T08:07:32+00:00"), T0);
+    CHECK_EQ_INT(t("2028-02-29T00:00:00Z"), 1835395200);    /* a leap day */
+}
+
+TEST(impossible_times_are_refused) {
+    CHECK_EQ_INT(t("2026-02-31T00:00:00Z"), -1);
+    CHECK_EQ_INT(t("2026-02-29T00:00:00Z"), -1); /* 2026 is not a leap year */
+    CHECK_EQ_INT(t("2026-04-31T00:00:00Z"), -1);
+    CHECK_EQ_INT(t("2026-12-02T08:07:60Z"), -1);
+    CHECK_EQ_INT(t("2026-12-02T24:00:00Z"), -1);
+    CHECK_EQ_INT(t("2026-12-02T08:07:32"), -1);   /* no offset */
+    CHECK_EQ_INT(t("2026-12-02T08:07:32.Z"), -1); /* empty fraction */
+    CHECK_EQ_INT(t("2026-12-02T08:07:32+0530"), -1);
+    CHECK_EQ_INT(t("2026-12-02T08:07:32Zjunk"), -1);
+}
+
+static int parse(const char *msg, agent_report *r, char *err) {
+    return agent_status_parse((const uint8_t *)msg, strlen(msg), r, err, 128);
+}
+
+#define AGENT "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+#define JOB "0x00000000000000000000000000000000000000000000000000000000000000a1"
+
+TEST(the_published_agents_messages) {
+    agent_report r;
+    char err[128];
+    /* processing, with the Go timestamp and the empty output_cid Go's zero value gives */
+    CHECK_EQ_INT(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"processing\","
+                       "\"output_cid\":\"\",\"timestamp\":\"2026-12-02T13:37:32.215190849+05:30\"}", &r, err), 0);
+    CHECK_EQ_INT(r.to, JOB_RUNNING);
+    CHECK_EQ_INT(r.ts, T0);
+    CHECK_EQ_INT(r.job_id[31], 0xa1);
+    /* failed without output_cid at all: accepted, with the default reason */
+    CHECK_EQ_INT(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"failed\","
+                       "\"timestamp\":\"2026-12-02T04:37:32.215190849-03:30\"}", &r, err), 0);
+    CHECK_EQ_INT(r.to, JOB_FAILED);
+    CHECK_EQ_INT(r.ts, T0);
+    CHECK(r.error[0] != 0);
+    /* failed with an error text: kept */
+    CHECK_EQ_INT(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"failed\","
+                       "\"error\":\"image pull failed\",\"timestamp\":\"2026-12-02T08:07:32Z\"}", &r, err), 0);
+    CHECK_EQ_STR(r.error, "image pull failed");
+    /* completed carries its output CID */
+    CHECK_EQ_INT(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"completed\","
+                       "\"output_cid\":\"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG\","
+                       "\"timestamp\":\"2026-12-02T08:07:32.5Z\"}", &r, err), 0);
+    CHECK_EQ_INT(r.to, JOB_COMPLETED);
+    CHECK_EQ_STR(r.output_cid, "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG");
+    /* completed without one is refused; so is an impossible date */
+    CHECK(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"completed\","
+                "\"timestamp\":\"2026-12-02T08:07:32Z\"}", &r, err) != 0);
+    CHECK(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"processing\","
+                "\"timestamp\":\"2026-02-31T08:07:32Z\"}", &r, err) != 0);
+}
+
+/* Applied against a fresh SQLite store: the Go timestamp lands as the right instant, a report
+ * from another address changes nothing, and failed without output_cid fails the job. */
+TEST(reports_applied_to_a_store) {
+    char dir[] = "/tmp/lamda-agent-XXXXXX", url[64], err[256];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(url, sizeof url, "sqlite:%s/t.db", dir);
+    store *s = NULL;
+    CHECK_EQ_INT(store_open(url, &s, err, sizeof err), STORE_OK);
+    if (!s) return;
+    store_job j;
+    memset(&j, 0, sizeof j);
+    j.job_id[31] = 0xa1;
+    memset(j.renter, 0xaa, 20);
+    agent_report r;
+    CHECK_EQ_INT(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"processing\","
+                       "\"timestamp\":\"2026-12-02T13:37:32.215190849+05:30\"}", &r, err), 0);
+    memcpy(j.provider, r.agent, 20);
+    snprintf(j.payment, sizeof j.payment, "1000");
+    j.status = JOB_ASSIGNED;
+    j.created_at = j.assigned_at = T0 - 60;
+    CHECK_EQ_INT(store_job_insert(s, &j), STORE_OK);
+
+    agent_report other = r;
+    other.agent[0] ^= 1;
+    CHECK(agent_status_apply(s, &other, T0 + 10, err, sizeof err) != 0);
+    CHECK_EQ_INT(agent_status_apply(s, &r, T0 + 10, err, sizeof err), 0);
+    store_job got;
+    CHECK_EQ_INT(store_job_get(s, j.job_id, &got), STORE_OK);
+    CHECK_EQ_INT(got.status, JOB_RUNNING);
+    CHECK_EQ_INT(got.running_at, T0);
+
+    CHECK_EQ_INT(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"failed\","
+                       "\"timestamp\":\"2026-12-02T04:38:32.1-03:30\"}", &r, err), 0);
+    CHECK_EQ_INT(agent_status_apply(s, &r, T0 + 100, err, sizeof err), 0);
+    CHECK_EQ_INT(store_job_get(s, j.job_id, &got), STORE_OK);
+    CHECK_EQ_INT(got.status, JOB_FAILED);
+    CHECK_EQ_INT(got.failed_at, T0 + 60);
+    CHECK_EQ_STR(got.output_cid, "");
+    store_close(s);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "  could not clean %s\n", dir);
+}
+
+int main(void) {
+    RUN(go_rfc3339nano_offsets_are_the_right_utc_instant);
+    RUN(impossible_times_are_refused);
+    RUN(the_published_agents_messages);
+    RUN(reports_applied_to_a_store);
+    TEST_EXIT();
+}
