@@ -42,62 +42,55 @@ static long peak_rss_kb(void) {
     return kb;
 }
 
+/* The services' own follower (node_events_follower / job_events_follower), with its handler
+ * wrapped only to count what each batch committed and to stop at the last block. */
 typedef struct {
     uint64_t last;
     size_t logs;
     double t_end;
-    void *inner;
-    int (*apply)(void *, store *, const chain_log *);
+    follower_handler inner;
 } run_state;
 
 static int apply_wrap(void *ud, store *s, const chain_log *l) {
     run_state *r = ud;
-    return r->apply(r->inner, s, l);
+    return r->inner.apply(r->inner.ud, s, l);
+}
+
+static int reset_wrap(void *ud, store *s, const uint8_t key[32]) {
+    run_state *r = ud;
+    return r->inner.reset(r->inner.ud, s, key);
+}
+
+static int flush_wrap(void *ud, store *s, bool discard) {
+    run_state *r = ud;
+    return r->inner.flush ? r->inner.flush(r->inner.ud, s, discard) : STORE_OK;
 }
 
 static void on_committed(void *ud, store *s, uint64_t block, int64_t block_time, size_t nlogs) {
     run_state *r = ud;
     r->logs += nlogs;
-    /* the node registry's offline sweep runs after each batch as in the service */
-    if (r->apply == node_events_apply) {
-        int changed = 0;
-        store_provider_sweep_offline(s, block_time - 900, &changed);
-    }
+    if (r->inner.committed) r->inner.committed(r->inner.ud, s, block, block_time, nlogs);
     if (block >= r->last && r->t_end == 0) {
         r->t_end = now_s();
         shutdown_request();
     }
 }
 
-static int reset_wrap(void *ud, store *s, const uint8_t key[32]) {
-    run_state *r = ud;
-    return r->apply == node_events_apply ? node_events_reset(r->inner, s, key) : job_events_reset(r->inner, s, key);
-}
-
-static int flush_wrap(void *ud, store *s, bool discard) {
-    run_state *r = ud;
-    return r->apply == node_events_apply ? STORE_OK : job_events_flush(r->inner, s, discard);
-}
-
-static void fill_fc(const lamda_config *cfg, bool node, follower_config *fc) {
-    if (node) node_events_follower_config(cfg, fc);
-    else job_events_follower_config(cfg, fc);
+static int fill_fc(const lamda_config *cfg, bool node, node_events_state *ns, job_events_ctx **jc,
+                   follower_config *fc) {
+    *jc = NULL;
+    if (node) node_events_follower(cfg, false, ns, fc);
+    else if (job_events_follower(cfg, false, fc, jc) != 0) return -1;
     fc->ws_url = NULL;
+    return 0;
 }
 
 static int run_apply(const lamda_config *cfg, bool node, uint64_t last) {
     follower_config fc;
-    fill_fc(cfg, node, &fc);
-    run_state r = {.last = last};
-    job_events_ctx *jc = NULL;
-    if (node) {
-        r.apply = node_events_apply;
-    } else {
-        if (!(jc = job_events_ctx_new(cfg))) return 1;
-        job_events_defer_dispatch(jc); /* as job_events_follow runs it */
-        r.apply = job_events_apply;
-        r.inner = jc;
-    }
+    node_events_state ns;
+    job_events_ctx *jc;
+    if (fill_fc(cfg, node, &ns, &jc, &fc) != 0) return 1;
+    run_state r = {.last = last, .inner = fc.handler};
     fc.handler = (follower_handler){.ud = &r, .apply = apply_wrap, .reset = reset_wrap, .flush = flush_wrap, .committed = on_committed};
     double t0 = now_s();
     int rc = follower_run(&fc);
@@ -123,7 +116,10 @@ static uint64_t next_range(uint64_t range, uint64_t max) { return range * 2 > ma
 
 static int run_fetch(const lamda_config *cfg, bool node, uint64_t last) {
     follower_config fc;
-    fill_fc(cfg, node, &fc);
+    node_events_state ns;
+    job_events_ctx *jc;
+    if (fill_fc(cfg, node, &ns, &jc, &fc) != 0) return 1;
+    job_events_ctx_free(jc); /* only the contract, topics and ranges are used here */
     /* raw: the bytes over HTTP, nothing decoded */
     CURL *h = curl_easy_init();
     struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");

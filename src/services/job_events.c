@@ -196,7 +196,7 @@ int job_events_reset(void *ud, store *s, const uint8_t key[32]) {
     return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
-void job_events_follower_config(const lamda_config *cfg, follower_config *fc) {
+static void job_events_follower_config(const lamda_config *cfg, follower_config *fc) {
     memset(fc, 0, sizeof *fc);
     fc->name = "job-manager";
     fc->rpc_urls = &cfg->bsc_rpc;
@@ -212,18 +212,28 @@ void job_events_follower_config(const lamda_config *cfg, follower_config *fc) {
     fc->database_url = cfg->database_url;
 }
 
+int job_events_follower(const lamda_config *cfg, bool rebuild, follower_config *fc, job_events_ctx **out) {
+    job_events_ctx *ctx = job_events_ctx_new(cfg);
+    if (!ctx) return -1;
+    job_events_follower_config(cfg, fc);
+    fc->name = rebuild ? "rebuild-job-manager" : "job-manager";
+    if (rebuild) fc->ws_url = NULL;
+    fc->stop_when_caught_up = rebuild;
+    job_events_defer_dispatch(ctx);
+    fc->handler = (follower_handler){
+        .ud = ctx, .apply = job_events_apply, .reset = job_events_reset, .flush = job_events_flush};
+    *out = ctx;
+    return 0;
+}
+
 int job_events_follow(const lamda_config *cfg) {
     if (!cfg->have_job_manager) {
         log_error("JOB_MANAGER_CONTRACT_ADDRESS is not set");
         return 2;
     }
-    job_events_ctx *ctx = job_events_ctx_new(cfg);
-    if (!ctx) return 1;
+    job_events_ctx *ctx;
     follower_config fc;
-    job_events_follower_config(cfg, &fc);
-    job_events_defer_dispatch(ctx);
-    fc.handler = (follower_handler){
-        .ud = ctx, .apply = job_events_apply, .reset = job_events_reset, .flush = job_events_flush};
+    if (job_events_follower(cfg, false, &fc, &ctx) != 0) return 1;
     int rc = follower_run(&fc);
     job_events_ctx_free(ctx);
     return rc;

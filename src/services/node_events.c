@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/hex.h"
 #include "core/log.h"
@@ -86,11 +87,33 @@ int node_events_reset(void *ud, store *s, const uint8_t key[32]) {
     return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
-void node_events_follower_config(const lamda_config *cfg, follower_config *fc) {
+/* Chain time, not the wall clock: a stalled chain or a backfill must not mark everyone
+ * offline, and a replayed history must give the same answer. */
+static void sweep_offline(void *ud, store *s, int64_t chain_time) {
+    node_events_state *st = ud;
+    time_t now = time(NULL);
+    if (chain_time <= 0 || (!st->every_batch && now == st->last_sweep)) return;
+    st->last_sweep = now;
+    int changed = 0;
+    if (store_provider_sweep_offline(s, chain_time - st->offline_after_s, &changed) == STORE_OK && changed > 0)
+        log_info("node-registry: %d provider(s) went offline (no heartbeat for %llds of chain time)", changed,
+                 (long long)st->offline_after_s);
+}
+
+static void after_batch(void *ud, store *s, uint64_t block, int64_t block_time, size_t nlogs) {
+    (void)block;
+    (void)nlogs;
+    sweep_offline(ud, s, block_time);
+}
+
+void node_events_follower(const lamda_config *cfg, bool rebuild, node_events_state *st, follower_config *fc) {
     memset(fc, 0, sizeof *fc);
-    fc->name = "node-registry";
+    memset(st, 0, sizeof *st);
+    st->offline_after_s = (int64_t)(cfg->provider_offline_after_ms / 1000);
+    st->every_batch = rebuild;
+    fc->name = rebuild ? "rebuild-node-reputation" : "node-registry";
     fc->rpc_urls = &cfg->opbnb_rpc;
-    fc->ws_url = cfg->opbnb_ws_url;
+    fc->ws_url = rebuild ? NULL : cfg->opbnb_ws_url;
     fc->expected_chain_id = cfg->opbnb_chain_id;
     memcpy(fc->contract, cfg->node_reputation, 20);
     fc->topic0 = node_events_topics(&fc->ntopic0);
@@ -100,4 +123,7 @@ void node_events_follower_config(const lamda_config *cfg, follower_config *fc) {
     fc->max_range = cfg->getlogs_max_range;
     fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
     fc->database_url = cfg->database_url;
+    fc->stop_when_caught_up = rebuild;
+    fc->handler = (follower_handler){
+        .ud = st, .apply = node_events_apply, .reset = node_events_reset, .committed = after_batch, .idle = sweep_offline};
 }

@@ -3,16 +3,28 @@
 #ifndef LAMDA_NODE_EVENTS_H
 #define LAMDA_NODE_EVENTS_H
 
+#include <stdbool.h>
+#include <time.h>
+
 #include "chain/follower.h"
 #include "core/config.h"
 
 /* The topic0 values the node registry follows (static storage), and their count in *n. */
 const uint8_t (*node_events_topics(size_t *n))[32];
 
-/* A follower configuration for NodeReputation on opBNB from the settings: chain, contract,
- * topics, start block, confirmations and the common follower settings. The caller sets the
- * handler (and may rename it). */
-void node_events_follower_config(const lamda_config *cfg, follower_config *fc);
+/* The offline rule's state: providers whose last heartbeat is older than
+ * PROVIDER_OFFLINE_AFTER in chain time go offline, checked after each batch and while idle. */
+typedef struct {
+    int64_t offline_after_s;
+    time_t last_sweep;
+    bool every_batch; /* a rebuild: sweep after every batch, not at most once a second */
+} node_events_state;
+
+/* The NodeReputation follower exactly as every user runs it (node-registry, lamda rebuild,
+ * benchmarks): chain, contract, topics, start block, confirmations, the common settings, and
+ * the handler with the offline sweep. st must outlive follower_run. rebuild: stop when caught
+ * up, poll instead of WebSocket heads, sweep after every batch. */
+void node_events_follower(const lamda_config *cfg, bool rebuild, node_events_state *st, follower_config *fc);
 
 /* follower_handler.apply: NodeRegistered → upsert specs; NodeHeartbeat → last seen, online;
  * JobCountIncremented → job count and reputation (the chain is authoritative). A log that does

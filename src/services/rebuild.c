@@ -23,30 +23,6 @@
 #include "services/service.h"
 
 
-typedef struct {
-    job_events_ctx *jobs;
-    int64_t offline_after_s;
-} rebuild_ctx;
-
-static int rebuild_job_apply(void *ud, store *s, const chain_log *l) {
-    rebuild_ctx *c = ud;
-    return job_events_apply(c->jobs, s, l);
-}
-
-static int rebuild_job_reset(void *ud, store *s, const uint8_t key[32]) {
-    rebuild_ctx *c = ud;
-    return job_events_reset(c->jobs, s, key);
-}
-
-/* The node registry's offline rule, in chain time, after each batch (as the service does). */
-static void rebuild_nodes_committed(void *ud, store *s, uint64_t block, int64_t block_time, size_t nlogs) {
-    (void)block;
-    (void)nlogs;
-    rebuild_ctx *c = ud;
-    int changed = 0;
-    if (block_time > 0) store_provider_sweep_offline(s, block_time - c->offline_after_s, &changed);
-}
-
 /* A rebuild starts from nothing: a database that already follows a contract is refused, so a
  * production database is never rebuilt over by mistake. */
 static int refuse_used(const char *url) {
@@ -87,37 +63,27 @@ int rebuild_run(const lamda_config *cfg_in, const char *database_url) {
         return 2;
     }
     if (refuse_used(url) != 0) return 2;
-    /* No dispatch from a rebuild: the jobId-from-CID mode would otherwise queue every job. */
+    /* The services' own follower constructors, with the rebuild flag: stop at the confirmed
+     * head, poll, and dispatch nothing (the jobId-from-CID mode would otherwise queue every
+     * job). Nothing else may differ, or the rebuilt tables would not be the services' tables. */
     lamda_config cfg = *cfg_in;
     cfg.job_id_from_cid = false;
-
-    rebuild_ctx c = {.offline_after_s = (int64_t)(cfg.provider_offline_after_ms / 1000)};
-    c.jobs = job_events_ctx_new(&cfg);
-    if (!c.jobs) {
-        fprintf(stderr, "lamda rebuild: cannot create the BSC RPC client\n");
-        return 2;
-    }
+    cfg.database_url = (char *)url; /* borrowed: this shallow copy is never freed */
     time_t t0 = time(NULL);
+    node_events_state nodes;
     follower_config fc;
-    node_events_follower_config(&cfg, &fc);
-    fc.name = "rebuild-node-reputation";
-    fc.ws_url = NULL;
-    fc.database_url = url;
-    fc.stop_when_caught_up = true;
-    fc.handler = (follower_handler){
-        .ud = &c, .apply = node_events_apply, .reset = node_events_reset, .committed = rebuild_nodes_committed};
+    node_events_follower(&cfg, true, &nodes, &fc);
     int rc = follower_run(&fc);
 
+    job_events_ctx *jobs = NULL;
     if (rc == 0) {
-        job_events_follower_config(&cfg, &fc);
-        fc.name = "rebuild-job-manager";
-        fc.ws_url = NULL;
-        fc.database_url = url;
-        fc.stop_when_caught_up = true;
-        fc.handler = (follower_handler){.ud = &c, .apply = rebuild_job_apply, .reset = rebuild_job_reset};
+        if (job_events_follower(&cfg, true, &fc, &jobs) != 0) {
+            fprintf(stderr, "lamda rebuild: cannot create the BSC RPC client\n");
+            return 2;
+        }
         rc = follower_run(&fc);
     }
-    job_events_ctx_free(c.jobs);
+    job_events_ctx_free(jobs);
     if (rc == 0 && shutdown_requested()) {
         fprintf(stderr, "lamda rebuild: interrupted; the database is partial (the followers resume from it)\n");
         return 1;
