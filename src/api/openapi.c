@@ -88,13 +88,27 @@ static int add_response(cJSON *responses, int code, const char *name) {
     return 0;
 }
 
+/* A second media type for responses[code] (added before). */
+static int add_media(cJSON *responses, int code, const char *name) {
+    char key[8];
+    snprintf(key, sizeof key, "%d", code);
+    const api_schema *s = api_schema_find(name);
+    cJSON *content = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(responses, key), "content");
+    if (!s || !s->media || !content) return -1;
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(content, s->media), "schema", ref_to(name));
+    return 0;
+}
+
 static int add_responses(cJSON *op, const api_route *r) {
     cJSON *resp = cJSON_AddObjectToObject(op, "responses");
     int rc = add_response(resp, 200, r->response);
     rc |= add_response(resp, 400, "Error");
     if (strchr(r->pattern, '{')) rc |= add_response(resp, 404, "Error");
     if (r->flags & API_F_JSON_BODY) {
+        /* h2o refuses a declared Content-Length over the limit itself, in plain text; a
+         * chunked body is measured by the API, which answers in JSON. */
         rc |= add_response(resp, 413, "Error");
+        rc |= add_media(resp, 413, "PlainError");
         rc |= add_response(resp, 415, "Error");
     }
     if (!(r->flags & API_F_NO_RATELIMIT)) rc |= add_response(resp, 429, "Error");

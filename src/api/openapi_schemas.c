@@ -226,6 +226,8 @@ const api_schema api_schemas[] = {
     {"Error", JSON, NULL,
      S({"type": "object", "additionalProperties": false, "required": ["success", "error"],
         "properties": {"success": {"const": false}, "error": {"type": "string"}}})},
+    {"PlainError", "text/plain; charset=utf-8", NULL,
+     S({"type": "string", "description": "a refusal by the HTTP server itself, before the API sees the request (a body over API_MAX_BODY)"})},
     {"NotReady", JSON, NULL,
      S({"type": "object", "additionalProperties": false, "required": ["success", "error", "data"],
         "properties": {"success": {"const": false}, "error": {"type": "string"},
