@@ -37,13 +37,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   # free ports, so the default one is left as the package set it up.
 fi
 
-# npm devnet tools, pinned by tools/npm/package-lock.json. Reinstalled only when the lock
+# npm dev tools (anvil, solc; redocly, ajv, openapi-typescript and tsc for the OpenAPI
+# tests), pinned by tools/npm/package-lock.json. Reinstalled only when the lock
 # file's content changed (a hash kept beside the install), not its mtime: git rewrites mtimes,
 # and `npm ci` empties node_modules while it runs, under any test using anvil at that moment.
 lock_sum=$(sha256sum tools/npm/package-lock.json | cut -d' ' -f1)
 if [ ! -x tools/npm/node_modules/.bin/anvil ] || [ ! -e tools/npm/node_modules/solc/package.json ] ||
    [ "$(cat tools/npm/node_modules/.lamda-lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
-  echo "bootstrap: installing devnet tools (anvil, solc) from npm" >&2
+  echo "bootstrap: installing dev tools (anvil, solc, OpenAPI checks) from npm" >&2
   (cd tools/npm && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   echo "$lock_sum" >tools/npm/node_modules/.lamda-lock-sha256
 fi

@@ -49,7 +49,28 @@ typedef struct {
     const char *tag;
     unsigned flags;
     api_param params[10]; /* terminated by a zero entry */
+    /* The OpenAPI contract (openapi.c): schema names from api_schemas. request: the JSON body
+     * (NULL: none). response: the success body. codes: statuses beyond the ones every route
+     * of its kind may answer (400, 500, 503; 404 with a path parameter; 413/415 with a body;
+     * 429 unless unlimited), space-separated; a 2xx one has the response schema, "503=Name"
+     * names its own, others the Error schema. */
+    const char *request;
+    const char *response;
+    const char *codes;
 } api_route;
+
+/* One body schema of the OpenAPI document (openapi_schemas.c). media: the content type when
+ * it is a whole response body (NULL: a part only). data: when set, the schema is the success
+ * envelope {"success":true,"data":<data>} and json is NULL; else json is the schema text. */
+typedef struct {
+    const char *name;
+    const char *media;
+    const char *data;
+    const char *json;
+} api_schema;
+
+extern const api_schema api_schemas[]; /* terminated by {NULL} */
+const api_schema *api_schema_find(const char *name);
 
 /* Each routes_*.c file exports its table, terminated by {NULL}. */
 extern const api_route api_routes_ops[];

@@ -355,17 +355,17 @@ static void job_spec_post(api_ctx *c) {
     Q_PAGE
 
 const api_route api_routes_jobs[] = {
-    {"GET", "/api/jobs", jobs_list, "List jobs (sorted by created_at desc)", "jobs", 0, {Q_JOB_FILTERS}},
-    {"POST", "/api/jobs", job_spec_post, "Submit a job spec {jobId, dockerImage, inputFileCID, signature} signed by the renter", "jobs", API_F_JSON_BODY, {{0}}},
-    {"GET", "/api/jobs/{id}", job_get, "One job", "jobs", 0, {P_ID}},
-    {"POST", "/api/jobs/query", jobs_query, "Query jobs with a JSON filter {renter_address, provider_address, status, limit, offset}", "jobs", API_F_JSON_BODY, {{0}}},
-    {"PUT", "/api/jobs/{id}/status", job_status_put, "Update a job's status (admin bearer token or provider EIP-191 signature, see docs/api-auth.md)", "jobs", API_F_AUTH | API_F_JSON_BODY, {P_ID}},
-    {"GET", "/api/v1/jobs", jobs_list, "List jobs (sorted by created_at desc)", "jobs", 0, {Q_JOB_FILTERS}},
-    {"GET", "/api/v1/jobs/stats", job_stats, "Job statistics by status", "jobs", 0, {{0}}},
-    {"GET", "/api/v1/jobs/{id}", job_get, "One job", "jobs", 0, {P_ID}},
+    {"GET", "/api/jobs", jobs_list, "List jobs (sorted by created_at desc)", "jobs", 0, {Q_JOB_FILTERS}, NULL, "JobListResponse", NULL},
+    {"POST", "/api/jobs", job_spec_post, "Submit a job spec {jobId, dockerImage, inputFileCID, signature} signed by the renter", "jobs", API_F_JSON_BODY, {{0}}, "JobSpec", "JobSpecResponse", "202 401 403 409"},
+    {"GET", "/api/jobs/{id}", job_get, "One job", "jobs", 0, {P_ID}, NULL, "JobResponse", NULL},
+    {"POST", "/api/jobs/query", jobs_query, "Query jobs with a JSON filter {renter_address, provider_address, status, limit, offset}", "jobs", API_F_JSON_BODY, {{0}}, "JobQuery", "JobListResponse", NULL},
+    {"PUT", "/api/jobs/{id}/status", job_status_put, "Update a job's status (admin bearer token or provider EIP-191 signature, see docs/api-auth.md)", "jobs", API_F_AUTH | API_F_JSON_BODY, {P_ID}, "StatusUpdate", "JobResponse", "401 403 409"},
+    {"GET", "/api/v1/jobs", jobs_list, "List jobs (sorted by created_at desc)", "jobs", 0, {Q_JOB_FILTERS}, NULL, "JobListResponse", NULL},
+    {"GET", "/api/v1/jobs/stats", job_stats, "Job statistics by status", "jobs", 0, {{0}}, NULL, "JobStatsResponse", NULL},
+    {"GET", "/api/v1/jobs/{id}", job_get, "One job", "jobs", 0, {P_ID}, NULL, "JobResponse", NULL},
     {"GET", "/api/v1/jobs/renter/{address}", jobs_by_renter, "Jobs of a renter", "jobs", 0,
-     {P_ADDR("address", "renter address"), {"status", "query", "string", "status filter"}, Q_PAGE}},
+     {P_ADDR("address", "renter address"), {"status", "query", "string", "status filter"}, Q_PAGE}, NULL, "JobListResponse", NULL},
     {"GET", "/api/v1/jobs/provider/{address}", jobs_by_provider, "Jobs of a provider", "jobs", 0,
-     {P_ADDR("address", "provider address"), {"status", "query", "string", "status filter"}, Q_PAGE}},
-    {NULL, NULL, NULL, NULL, NULL, 0, {{0}}},
+     {P_ADDR("address", "provider address"), {"status", "query", "string", "status filter"}, Q_PAGE}, NULL, "JobListResponse", NULL},
+    {NULL, NULL, NULL, NULL, NULL, 0, {{0}}, NULL, NULL, NULL},
 };

@@ -201,11 +201,11 @@ static void node_stats(api_ctx *c) {
     {"offset", "query", "integer", "rows to skip"}
 
 const api_route api_routes_nodes[] = {
-    {"GET", "/api/nodes", nodes_active, "List online nodes (sorted by reputation_score desc)", "nodes", 0, {Q_NODE_FILTERS}},
-    {"GET", "/api/nodes/{address}", node_get, "One node", "nodes", 0, {P_ADDR}},
-    {"POST", "/api/nodes/query", nodes_query, "Query nodes with a JSON filter {min_vram, gpu_model, min_reputation_score, online, limit, offset}", "nodes", API_F_JSON_BODY, {{0}}},
-    {"GET", "/api/v1/nodes", nodes_all, "List nodes (sorted by reputation_score desc)", "nodes", 0, {Q_NODE_FILTERS}},
-    {"GET", "/api/v1/nodes/stats", node_stats, "Node statistics", "nodes", 0, {{0}}},
-    {"GET", "/api/v1/nodes/{address}", node_get, "One node", "nodes", 0, {P_ADDR}},
-    {NULL, NULL, NULL, NULL, NULL, 0, {{0}}},
+    {"GET", "/api/nodes", nodes_active, "List online nodes (sorted by reputation_score desc)", "nodes", 0, {Q_NODE_FILTERS}, NULL, "NodeListResponse", NULL},
+    {"GET", "/api/nodes/{address}", node_get, "One node", "nodes", 0, {P_ADDR}, NULL, "ProviderResponse", NULL},
+    {"POST", "/api/nodes/query", nodes_query, "Query nodes with a JSON filter {min_vram, gpu_model, min_reputation_score, online, limit, offset}", "nodes", API_F_JSON_BODY, {{0}}, "NodeQuery", "NodeListResponse", NULL},
+    {"GET", "/api/v1/nodes", nodes_all, "List nodes (sorted by reputation_score desc)", "nodes", 0, {Q_NODE_FILTERS}, NULL, "NodeListResponse", NULL},
+    {"GET", "/api/v1/nodes/stats", node_stats, "Node statistics", "nodes", 0, {{0}}, NULL, "NodeStatsResponse", NULL},
+    {"GET", "/api/v1/nodes/{address}", node_get, "One node", "nodes", 0, {P_ADDR}, NULL, "ProviderResponse", NULL},
+    {NULL, NULL, NULL, NULL, NULL, 0, {{0}}, NULL, NULL, NULL},
 };

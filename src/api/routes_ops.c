@@ -116,9 +116,9 @@ static void openapi(api_ctx *c) {
 }
 
 const api_route api_routes_ops[] = {
-    {"GET", "/health", health, "Liveness: the process serves HTTP (no database access)", "ops", API_F_NO_RATELIMIT, {{0}}},
-    {"GET", "/ready", ready, "Readiness: database reachable and every registered check passing; 503 with details otherwise", "ops", API_F_NO_RATELIMIT, {{0}}},
-    {"GET", "/metrics", metrics, "Prometheus metrics (text format 0.0.4)", "ops", API_F_NO_RATELIMIT, {{0}}},
-    {"GET", "/api/openapi.json", openapi, "This OpenAPI 3 document, generated from the route table", "ops", 0, {{0}}},
-    {NULL, NULL, NULL, NULL, NULL, 0, {{0}}},
+    {"GET", "/health", health, "Liveness: the process serves HTTP (no database access)", "ops", API_F_NO_RATELIMIT, {{0}}, NULL, "Health", NULL},
+    {"GET", "/ready", ready, "Readiness: database reachable and every registered check passing; 503 with details otherwise", "ops", API_F_NO_RATELIMIT, {{0}}, NULL, "ReadyResponse", "503=NotReady"},
+    {"GET", "/metrics", metrics, "Prometheus metrics (text format 0.0.4)", "ops", API_F_NO_RATELIMIT, {{0}}, NULL, "Metrics", NULL},
+    {"GET", "/api/openapi.json", openapi, "This OpenAPI 3 document, generated from the route table", "ops", 0, {{0}}, NULL, "OpenApiDocument", NULL},
+    {NULL, NULL, NULL, NULL, NULL, 0, {{0}}, NULL, NULL, NULL},
 };

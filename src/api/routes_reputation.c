@@ -227,10 +227,10 @@ static void reputation_jobs(api_ctx *c) {
 const api_route api_routes_reputation[] = {
     {"GET", "/api/reputation/{address}", reputation_get,
      "Provider reputation: on-chain getProviderInfo merged with database stats (cached 5 s; stale:true when the chain is unreachable)",
-     "reputation", 0, {{"address", "path", "string", "provider address"}}},
+     "reputation", 0, {{"address", "path", "string", "provider address"}}, NULL, "ReputationResponse", NULL},
     {"GET", "/api/reputation/{address}/jobs", reputation_jobs, "Completed-jobs count of a provider", "reputation", 0,
-     {{"address", "path", "string", "provider address"}}},
-    {NULL, NULL, NULL, NULL, NULL, 0, {{0}}},
+     {{"address", "path", "string", "provider address"}}, NULL, "ReputationJobsResponse", NULL},
+    {NULL, NULL, NULL, NULL, NULL, 0, {{0}}, NULL, NULL, NULL},
 };
 
 void api_reputation_thread_exit(void) {

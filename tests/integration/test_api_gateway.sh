@@ -23,8 +23,18 @@ track $API_PID
 wait_port "$PORT" || { not_ok "api-gateway listens"; cat "$H_TMP/api.log"; finish; }
 U=http://127.0.0.1:$PORT
 
-# req METHOD PATH [curl args...] → status code; body in $H_TMP/b, headers in $H_TMP/h
-req() { local m=$1 p=$2; shift 2; curl -s -m 10 -X "$m" -o "$H_TMP/b" -D "$H_TMP/h" -w '%{http_code}' "$@" "$U$p"; }
+# req METHOD PATH [curl args...] → status code; body in $H_TMP/b, headers in $H_TMP/h. Every
+# response is also recorded in $REC and validated against the OpenAPI document at the end.
+REC=$H_TMP/responses
+mkdir -p "$REC" && : >"$REC/index"
+req() {
+  local m=$1 p=$2 out n; shift 2
+  out=$(curl -s -m 10 -X "$m" -o "$H_TMP/b" -D "$H_TMP/h" -w '%{http_code} %{content_type}' "$@" "$U$p")
+  n=$(wc -l <"$REC/index")
+  cp "$H_TMP/b" "$REC/$n.body" 2>/dev/null || : >"$REC/$n.body"
+  echo "$n $m $p $out" >>"$REC/index"
+  echo "${out%% *}"
+}
 jq_() { python3 -c "import json,sys; d=json.load(open('$H_TMP/b')); print(*[$1], sep=chr(10))" 2>/dev/null; }
 expect() { # name method path code [curl args...]
   local n=$1 m=$2 p=$3 want=$4; shift 4
@@ -154,6 +164,13 @@ expect "malformed job id 400" GET /api/jobs/0x1234 400
 expect "non-hex job id 400" GET "/api/jobs/0x$(printf 'z%.0s' {1..64})" 400
 expect "bad status filter 400" GET "/api/jobs?status=bogus" 400
 expect "bad provider_address 400" GET "/api/jobs?provider_address=0xnothex" 400
+# A spec for a job not (yet) on chain, signed by the renter-to-be: accepted for later (202).
+J3=0x$(printf 'c%.0s' {1..64})
+SPEC_SIG=$("$SEED" --sign "$KEY1" "$(printf 'lamda:job-spec\njob:%s\nimage:%s\ninput:%s' "$J3" alpine:3 QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG)")
+expect "POST /api/jobs signed spec for an unknown job 202" POST /api/jobs 202 -H 'content-type: application/json' \
+  -d "{\"jobId\":\"$J3\",\"dockerImage\":\"alpine:3\",\"inputFileCID\":\"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG\",\"signature\":\"$SPEC_SIG\"}"
+check_eq "spec accepted, signer is the renter" "$(jq_ 'd["data"]["jobKnown"], d["data"]["signer"]')" "False
+$P1"
 expect "POST /api/jobs with a malformed jobId 400" POST /api/jobs 400 -H 'content-type: application/json' -d '{"jobId":"0x01"}'
 
 # --- PUT /api/jobs/{id}/status
@@ -228,6 +245,13 @@ check "other origin gets no CORS header" bash -c "! grep -qi '^access-control-al
 check "access log line" grep -q '"msg":"http GET /api/v1/nodes 200 ' "$H_TMP/api.log"
 check "no bearer token in the log" bash -c "! grep -q '$TOKEN' '$H_TMP/api.log'"
 check "no query string in the log" bash -c "! grep -q 'limit=1001' '$H_TMP/api.log'"
+
+# --- the contract: every response above against the OpenAPI document (ajv, tests/lib)
+if [ -e "$ROOT/tools/npm/node_modules/ajv/package.json" ]; then
+  node "$ROOT/tests/lib/openapi_check.js" "$H_TMP/openapi.json" "$REC" || H_FAILED=1
+else
+  not_ok "responses match the OpenAPI document" "tools/npm/node_modules has no ajv: run scripts/bootstrap.sh"
+fi
 
 # --- clean stop
 kill -TERM $API_PID
