@@ -38,7 +38,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
         run demo start start-node-registry start-job-dispatcher start-reputation-service \
         start-api-gateway bench fuzz chaos clean format
 
-all: $(BUILD)/lamda $(TOOL_BIN) $(TEST_BIN)
+all: $(BUILD)/lamda $(TOOL_BIN) $(TEST_BIN) $(BENCH_BIN)
 
 lamda: $(BUILD)/lamda
 tools: $(TOOL_BIN)
