@@ -10,6 +10,7 @@
 
 #include "api/internal.h"
 #include "core/hex.h"
+#include "core/json_text.h"
 #include "evm/address.h"
 
 void api_header(api_ctx *c, const char *name, const char *value) {
@@ -164,6 +165,10 @@ cJSON *api_body_json(api_ctx *c) {
     h2o_iovec_t e = c->req->entity;
     if (!e.base || e.len == 0) {
         api_error(c, 400, "a JSON object body is required");
+        return NULL;
+    }
+    if (json_text_has_nul(e.base, e.len)) {
+        api_error(c, 400, "a NUL character in the body");
         return NULL;
     }
     const char *end = NULL;

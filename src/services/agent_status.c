@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/hex.h"
+#include "core/json_text.h"
 #include "evm/address.h"
 #include "ipfs/cid.h"
 
@@ -67,6 +68,10 @@ int agent_status_parse(const uint8_t *p, size_t len, agent_report *out, char *er
     memset(out, 0, sizeof *out);
     if (len > AGENT_STATUS_MAX_BYTES) {
         snprintf(err, errlen, "message of %zu bytes exceeds %d", len, AGENT_STATUS_MAX_BYTES);
+        return -1;
+    }
+    if (json_text_has_nul((const char *)p, len)) {
+        snprintf(err, errlen, "a NUL character in the message");
         return -1;
     }
     cJSON *o = cJSON_ParseWithLength((const char *)p, len);

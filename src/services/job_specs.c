@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "core/hex.h"
+#include "core/json_text.h"
 #include "core/log.h"
 #include "evm/address.h"
 #include "evm/eip191.h"
@@ -118,6 +119,7 @@ int job_spec_submit(store *s, const char *body, size_t len, char *err, size_t er
                     cJSON **data) {
     *data = NULL;
     if (!s) return fail(503, http_status, err, errlen, "database unavailable");
+    if (json_text_has_nul(body, len)) return fail(400, http_status, err, errlen, "a NUL character in the body");
     cJSON *o = cJSON_ParseWithLength(body, len);
     if (!o || !cJSON_IsObject(o)) {
         cJSON_Delete(o);

@@ -172,6 +172,13 @@ expect "POST /api/jobs signed spec for an unknown job 202" POST /api/jobs 202 -H
 check_eq "spec accepted, signer is the renter" "$(jq_ 'd["data"]["jobKnown"], d["data"]["signer"]')" "False
 $P1"
 expect "POST /api/jobs with a malformed jobId 400" POST /api/jobs 400 -H 'content-type: application/json' -d '{"jobId":"0x01"}'
+# A NUL inside a string would cut it short in C: the signature over "CID" must not admit "CID\u0000junk".
+J4=0x$(printf 'd%.0s' {1..64})
+SIG4=$("$SEED" --sign "$KEY1" "$(printf 'lamda:job-spec\njob:%s\nimage:%s\ninput:%s' "$J4" alpine:3 QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG)")
+expect "POST /api/jobs with a NUL in inputFileCID 400" POST /api/jobs 400 -H 'content-type: application/json' \
+  -d "{\"jobId\":\"$J4\",\"dockerImage\":\"alpine:3\",\"inputFileCID\":\"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG\\u0000junk\",\"signature\":\"$SIG4\"}"
+check "and says why" grep -q 'NUL' "$H_TMP/b"
+expect "POST /api/jobs/query with a NUL 400" POST /api/jobs/query 400 -H 'content-type: application/json' -d '{"status":"created\u0000x"}'
 
 # --- PUT /api/jobs/{id}/status
 J2=0x$(printf '0%.0s' {1..63})2

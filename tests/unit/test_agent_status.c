@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/json_text.h"
 #include "services/agent_status.h"
 #include "test.h"
 
@@ -79,6 +80,19 @@ TEST(the_published_agents_messages) {
                 "\"timestamp\":\"2026-02-31T08:07:32Z\"}", &r, err) != 0);
 }
 
+TEST(nul_characters_are_refused) {
+    CHECK(json_text_has_nul("{\"a\":\"x\\u0000y\"}", 15));
+    CHECK(json_text_has_nul("{\"a\":\"x\0y\"}", 11)); /* a raw 0 byte */
+    CHECK(!json_text_has_nul("{\"a\":\"x\\\\u0000y\"}", 16)); /* an escaped backslash, then text */
+    CHECK(!json_text_has_nul("{\"a\":\"\\u0001\\\"u0000\"}", 19));
+    CHECK(!json_text_has_nul("{\"a\":\"x\\u00001\"}", 12)); /* cut before the escape completes */
+    agent_report r;
+    char err[128];
+    CHECK(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"completed\","
+                "\"output_cid\":\"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG\\u0000<script>\"}", &r, err) != 0);
+    CHECK(strstr(err, "NUL") != NULL);
+}
+
 /* Applied against a fresh SQLite store: the Go timestamp lands as the right instant, a report
  * from another address changes nothing, and failed without output_cid fails the job. */
 TEST(reports_applied_to_a_store) {
@@ -127,6 +141,7 @@ int main(void) {
     RUN(go_rfc3339nano_offsets_are_the_right_utc_instant);
     RUN(impossible_times_are_refused);
     RUN(the_published_agents_messages);
+    RUN(nul_characters_are_refused);
     RUN(reports_applied_to_a_store);
     TEST_EXIT();
 }
