@@ -136,7 +136,8 @@ static char *answer_jobs(store *s, const cJSON *q) {
 
 char *bus_query_answer(store *s, bus_query_kind kind, const uint8_t *req, size_t len) {
     if (len > QUERY_MAX_BYTES) return error_json("query too large");
-    if (json_text_has_nul((const char *)req, len)) return error_json("a NUL character in the query");
+    const char *bad = json_text_problem((const char *)req, len);
+    if (bad) return error_json(bad);
     cJSON *q = len ? cJSON_ParseWithLength((const char *)req, len) : cJSON_CreateObject();
     if (!q || !cJSON_IsObject(q)) {
         cJSON_Delete(q);

@@ -14,6 +14,7 @@
 
 #include "api/internal.h"
 #include "core/hex.h"
+#include "core/utf8.h"
 #include "evm/address.h"
 
 void api_jw_init(api_jw *w, size_t hint) {
@@ -63,6 +64,20 @@ void api_jw_str(api_jw *w, const char *s) {
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x80) {
+            /* Only valid UTF-8 goes out; a byte that starts none (a row stored before input
+             * was checked) is written as U+FFFD. */
+            size_t k = utf8_seq_len(s + i, n - i);
+            if (k) {
+                memcpy(o, s + i, k);
+                o += k;
+                i += k - 1;
+            } else {
+                memcpy(o, "\\ufffd", 6);
+                o += 6;
+            }
+            continue;
+        }
         if (ch >= 0x20 && ch != '"' && ch != '\\') {
             *o++ = (char)ch;
             continue;

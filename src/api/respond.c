@@ -167,8 +167,9 @@ cJSON *api_body_json(api_ctx *c) {
         api_error(c, 400, "a JSON object body is required");
         return NULL;
     }
-    if (json_text_has_nul(e.base, e.len)) {
-        api_error(c, 400, "a NUL character in the body");
+    const char *bad = json_text_problem(e.base, e.len);
+    if (bad) {
+        api_error(c, 400, "malformed JSON body: %s", bad);
         return NULL;
     }
     const char *end = NULL;

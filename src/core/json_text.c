@@ -1,5 +1,7 @@
 #include "core/json_text.h"
 
+#include "core/utf8.h"
+
 bool json_text_has_nul(const char *p, size_t len) {
     bool in_string = false;
     for (size_t i = 0; i < len; i++) {
@@ -21,4 +23,10 @@ bool json_text_has_nul(const char *p, size_t len) {
         }
     }
     return false;
+}
+
+const char *json_text_problem(const char *p, size_t len) {
+    if (json_text_has_nul(p, len)) return "a NUL character";
+    if (!utf8_valid(p, len)) return "invalid UTF-8";
+    return NULL;
 }

@@ -9,6 +9,7 @@
 
 #include "core/hex.h"
 #include "core/json_text.h"
+#include "core/utf8.h"
 #include "evm/address.h"
 #include "ipfs/cid.h"
 
@@ -70,8 +71,9 @@ int agent_status_parse(const uint8_t *p, size_t len, agent_report *out, char *er
         snprintf(err, errlen, "message of %zu bytes exceeds %d", len, AGENT_STATUS_MAX_BYTES);
         return -1;
     }
-    if (json_text_has_nul((const char *)p, len)) {
-        snprintf(err, errlen, "a NUL character in the message");
+    const char *bad = json_text_problem((const char *)p, len);
+    if (bad) {
+        snprintf(err, errlen, "%s in the message", bad);
         return -1;
     }
     cJSON *o = cJSON_ParseWithLength((const char *)p, len);
@@ -110,7 +112,10 @@ int agent_status_parse(const uint8_t *p, size_t len, agent_report *out, char *er
         }
         snprintf(out->output_cid, sizeof out->output_cid, "%s", ocid);
     }
-    if (out->to == JOB_FAILED) snprintf(out->error, sizeof out->error, "%s", e && *e ? e : "agent reported failure");
+    if (out->to == JOB_FAILED) {
+        const char *why = e && *e ? e : "agent reported failure";
+        utf8_copy(out->error, sizeof out->error, why, strlen(why)); /* cut between characters */
+    }
     if (ts && agent_status_parse_time(ts, &out->ts) != 0) {
         snprintf(err, errlen, "timestamp is not RFC 3339");
         goto out;

@@ -119,7 +119,8 @@ int job_spec_submit(store *s, const char *body, size_t len, char *err, size_t er
                     cJSON **data) {
     *data = NULL;
     if (!s) return fail(503, http_status, err, errlen, "database unavailable");
-    if (json_text_has_nul(body, len)) return fail(400, http_status, err, errlen, "a NUL character in the body");
+    const char *bad = json_text_problem(body, len);
+    if (bad) return fail(400, http_status, err, errlen, bad);
     cJSON *o = cJSON_ParseWithLength(body, len);
     if (!o || !cJSON_IsObject(o)) {
         cJSON_Delete(o);

@@ -2,6 +2,7 @@
  * heartbeats, job counts) plus the offline sweep. Every write is one upsert statement. */
 #include <time.h>
 
+#include "core/utf8.h"
 #include "store/store_internal.h"
 
 #define PROVIDER_COLS                                                                          \
@@ -24,21 +25,12 @@ static void read_provider(db_stmt *st, store_provider *p) {
     p->updated_at = db_col_int64(st, 10);
 }
 
-/* Cut s to at most cap-1 bytes without splitting a UTF-8 sequence. */
-static void copy_utf8(char *out, size_t cap, const char *s) {
-    size_t n = strlen(s);
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
-    }
-    memcpy(out, s, n);
-    out[n] = 0;
-}
-
 int store_provider_register(store *s, const uint8_t addr[20], const char *gpu_model, uint64_t vram,
                             int64_t block_time, uint64_t block_number) {
     char model[STORE_GPU_MODEL_MAX];
-    copy_utf8(model, sizeof model, gpu_model ? gpu_model : "");
+    /* The chain's string is any bytes: PostgreSQL refuses invalid UTF-8 in text (the batch
+     * would fail for ever), and JSON cannot carry it; cut it between characters. */
+    utf8_copy(model, sizeof model, gpu_model ? gpu_model : "", gpu_model ? strlen(gpu_model) : 0);
     db_stmt *st;
     int rc = db_prepare_lit(
         s->db,

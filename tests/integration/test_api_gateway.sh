@@ -178,6 +178,9 @@ SIG4=$("$SEED" --sign "$KEY1" "$(printf 'lamda:job-spec\njob:%s\nimage:%s\ninput
 expect "POST /api/jobs with a NUL in inputFileCID 400" POST /api/jobs 400 -H 'content-type: application/json' \
   -d "{\"jobId\":\"$J4\",\"dockerImage\":\"alpine:3\",\"inputFileCID\":\"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG\\u0000junk\",\"signature\":\"$SIG4\"}"
 check "and says why" grep -q 'NUL' "$H_TMP/b"
+expect "POST /api/jobs/query with invalid UTF-8 400" POST /api/jobs/query 400 -H 'content-type: application/json' --data-binary $'{"status":"\xff\xfe"}'
+check "and says why" grep -q 'UTF-8' "$H_TMP/b"
+expect "POST /api/jobs with invalid UTF-8 400" POST /api/jobs 400 -H 'content-type: application/json' --data-binary $'{"jobId":"\xc0\xaf"}'
 expect "POST /api/jobs/query with a NUL 400" POST /api/jobs/query 400 -H 'content-type: application/json' -d '{"status":"created\u0000x"}'
 
 # --- PUT /api/jobs/{id}/status

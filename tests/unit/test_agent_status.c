@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/json_text.h"
+#include "core/utf8.h"
 #include "services/agent_status.h"
 #include "test.h"
 
@@ -93,6 +94,28 @@ TEST(nul_characters_are_refused) {
     CHECK(strstr(err, "NUL") != NULL);
 }
 
+TEST(utf8_is_checked_and_cut_between_characters) {
+    agent_report r;
+    char err[128], msg[1024], why[400];
+    /* raw invalid bytes are refused, not stored */
+    CHECK(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"failed\","
+                "\"error\":\"bad \xff\xfe bytes\"}", &r, err) != 0);
+    CHECK(strstr(err, "UTF-8") != NULL);
+    /* a long error of two-byte characters after two ASCII bytes: a cut at byte 255 would split
+     * a character; it is cut before it instead */
+    size_t k = 0;
+    for (int i = 0; i < 150; i++) why[k++] = '\xc3', why[k++] = '\xa9';
+    why[k++] = 'x';
+    why[k] = 0;
+    snprintf(msg, sizeof msg, "{\"agent_address\":\"%s\",\"job_id\":\"%s\",\"status\":\"failed\",\"error\":\"xy%s\"}",
+             AGENT, JOB, why);
+    CHECK_EQ_INT(parse(msg, &r, err), 0);
+    size_t n = strlen(r.error);
+    CHECK(n < STORE_ERROR_MAX);
+    CHECK(n >= STORE_ERROR_MAX - 3);
+    CHECK(utf8_valid(r.error, n));
+}
+
 /* Applied against a fresh SQLite store: the Go timestamp lands as the right instant, a report
  * from another address changes nothing, and failed without output_cid fails the job. */
 TEST(reports_applied_to_a_store) {
@@ -142,6 +165,7 @@ int main(void) {
     RUN(impossible_times_are_refused);
     RUN(the_published_agents_messages);
     RUN(nul_characters_are_refused);
+    RUN(utf8_is_checked_and_cut_between_characters);
     RUN(reports_applied_to_a_store);
     TEST_EXIT();
 }

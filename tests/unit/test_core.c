@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "evm/address.h"
 #include "evm/keccak.h"
+#include "core/utf8.h"
 #include "test.h"
 
 static void keccak_hex(const void *p, size_t n, char out[67]) {
@@ -175,8 +176,37 @@ TEST(log_redacts_secrets) {
     CHECK(strstr(buf, "\"level\":\"info\"") != NULL);
 }
 
+/* Cases from the Unicode standard's Table 3-7 (well-formed byte sequences) and the classic
+ * decoder stress tests: overlongs, surrogates, the edges of each range, truncation. */
+TEST(utf8_strict) {
+    struct {
+        const char *s;
+        bool ok;
+    } v[] = {
+        {"plain", true}, {"caf\xc3\xa9", true}, {"\xe2\x82\xac", true}, {"\xf0\x9f\x98\x80", true},
+        {"\xc2\x80", true}, {"\xdf\xbf", true}, {"\xe0\xa0\x80", true}, {"\xef\xbf\xbf", true},
+        {"\xf0\x90\x80\x80", true}, {"\xf4\x8f\xbf\xbf", true}, {"\xed\x9f\xbf", true},
+        {"\xc0\xaf", false}, {"\xc1\xbf", false}, {"\xe0\x80\xaf", false}, {"\xf0\x80\x80\xaf", false},
+        {"\xed\xa0\x80", false}, {"\xed\xbf\xbf", false}, {"\xf4\x90\x80\x80", false}, {"\xf5\x80\x80\x80", false},
+        {"\xff", false}, {"\xfe", false}, {"\x80", false}, {"\xc3", false}, {"\xe2\x82", false},
+        {"\xf0\x9f\x98", false}, {"a\xc3(", false},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        if (utf8_valid(v[i].s, strlen(v[i].s)) != v[i].ok) fprintf(stderr, "  case %zu\n", i);
+        CHECK(utf8_valid(v[i].s, strlen(v[i].s)) == v[i].ok);
+    }
+    char out[8];
+    utf8_copy(out, sizeof out, "ab\xff" "c", 4); /* an invalid byte becomes U+FFFD */
+    CHECK_EQ_STR(out, "ab\xef\xbf\xbd" "c");
+    utf8_copy(out, 6, "abc\xc3\xa9", 5); /* fits: 5 bytes + NUL */
+    CHECK_EQ_STR(out, "abc\xc3\xa9");
+    utf8_copy(out, 5, "abc\xc3\xa9", 5); /* é does not fit whole: cut before it */
+    CHECK_EQ_STR(out, "abc");
+}
+
 int main(void) {
     RUN(keccak_vectors);
+    RUN(utf8_strict);
     RUN(eip55_examples);
     RUN(hex_codec);
     RUN(durations_and_numbers);

@@ -10,6 +10,7 @@
 
 #include "store/db.h"
 #include "store/store.h"
+#include "core/utf8.h"
 #include "test.h"
 
 static char g_dir[64];
@@ -759,6 +760,26 @@ TEST(driver_placeholders_and_nulls) {
     CHECK_EQ_INT(db_open("mysql://x", &d, err, sizeof err), DB_ERR);
 }
 
+/* A chain string is any bytes: stored as valid UTF-8 (PostgreSQL would refuse the row, and the
+ * follower's batch with it, for ever), invalid bytes as U+FFFD, cut between characters. */
+TEST(provider_strings_are_stored_as_utf8) {
+    store *s = fresh_store();
+    uint8_t a[20] = {0x11};
+    CHECK_EQ_INT(store_provider_register(s, a, "RTX\xff\xfe 4090 caf\xc3\xa9", 8192, 1000, 1), STORE_OK);
+    store_provider p;
+    CHECK_EQ_INT(store_provider_get(s, a, &p), STORE_OK);
+    CHECK_EQ_STR(p.gpu_model, "RTX\xef\xbf\xbd\xef\xbf\xbd 4090 caf\xc3\xa9");
+    char longm[300];
+    for (int i = 0; i < 299; i++) longm[i] = i % 2 ? '\xa9' : '\xc3';
+    longm[299] = 0;
+    a[0] = 0x12;
+    CHECK_EQ_INT(store_provider_register(s, a, longm, 8192, 1000, 2), STORE_OK);
+    CHECK_EQ_INT(store_provider_get(s, a, &p), STORE_OK);
+    CHECK(utf8_valid(p.gpu_model, strlen(p.gpu_model)));
+    CHECK(strlen(p.gpu_model) > 0);
+    store_close(s);
+}
+
 #define RUN_ON(name)                                                                             \
     do {                                                                                         \
         g_on_pg = false;                                                                         \
@@ -799,6 +820,7 @@ int main(void) {
     RUN_ON(reputation_and_nonces);
     RUN_ON(lease_exclusive);
     RUN_ON(driver_placeholders_and_nulls);
+    RUN_ON(provider_strings_are_stored_as_utf8);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
     if (system(cmd) != 0) fprintf(stderr, "  could not clean %s\n", g_dir);
