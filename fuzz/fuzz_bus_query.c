@@ -1,6 +1,7 @@
 /* Fuzz NATS query bodies (nodes.query, jobs.query): bus_query_answer on an in-memory SQLite
  * store opened once (a few providers and jobs in it, so filters have rows to walk).
- * Properties: no crash, no leak; every answer is JSON text with "error" or a count. */
+ * Properties: no crash, no leak; every answer is valid UTF-8 JSON text with "error" or a count,
+ * also when a stored row holds invalid bytes (a row written before input was checked). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "api/bus_query.h"
+#include "core/utf8.h"
 #include "store/store.h"
 
 static store *g_store;
@@ -26,6 +28,7 @@ static void seed(store *s) {
         j.status = JOB_CREATED;
         j.created_block = 20 + i;
         j.created_at = j.updated_at = 1700000100 + i;
+        if (i == 3) strcpy(j.error_message, "bad \xff\xfe \xc3");
         store_job_insert(s, &j);
     }
 }
@@ -39,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int k = 0; k < 2; k++) {
         char *ans = bus_query_answer(g_store, k ? BUS_QUERY_JOBS : BUS_QUERY_NODES, data, size);
         if (!ans) continue; /* out of memory */
+        if (!utf8_valid(ans, strlen(ans))) abort();
         cJSON *o = cJSON_Parse(ans);
         if (!o) abort();
         if (!cJSON_GetObjectItemCaseSensitive(o, "error") && !cJSON_GetObjectItemCaseSensitive(o, "count")) abort();
