@@ -11,6 +11,7 @@
 #include "api/internal.h"
 #include "core/hex.h"
 #include "core/json_text.h"
+#include "core/utf8.h"
 #include "evm/address.h"
 
 void api_header(api_ctx *c, const char *name, const char *value) {
@@ -88,15 +89,14 @@ void api_error_data(api_ctx *c, int status, cJSON *data, const char *msg) {
 }
 
 void api_error(api_ctx *c, int status, const char *fmt, ...) {
-    char msg[256];
+    char raw[256], msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
-    /* Messages may echo client input: keep the JSON valid whatever the bytes (cJSON escapes
-     * control characters; invalid UTF-8 is replaced so strict clients can parse it). */
-    for (char *p = msg; *p; p++)
-        if ((unsigned char)*p >= 0x80) *p = '?';
+    /* Messages may echo client input, and vsnprintf may cut a character: keep the JSON valid
+     * UTF-8 whatever the bytes (cJSON escapes control characters but passes other bytes). */
+    utf8_copy(msg, sizeof msg, raw, strlen(raw));
     api_error_data(c, status, NULL, msg);
 }
 
