@@ -104,6 +104,16 @@ const char *api_query(api_ctx *c, const char *key);
 /* Per-route metrics. */
 void api_router_observe(int index, const char *method, int status, double seconds);
 
+/* ---- HTTP framing (framing.c) ---------------------------------------------------------------- */
+
+/* The limit to give h2o: above API_MAX_BODY so the handler answers oversized bodies itself. */
+size_t api_framing_h2o_limit(uint64_t max_body);
+/* NULL when the request's framing is unambiguous; else why not (answer 400). Marks an HTTP/1.1
+ * connection to close after the response. */
+const char *api_framing_check(h2o_req_t *req);
+/* Rewrite h2o's own 413 (bodies beyond even its limit) into the JSON error envelope. */
+void api_framing_register(h2o_pathconf_t *pc, uint64_t max_body);
+
 /* ---- responses (respond.c) ------------------------------------------------------------------ */
 
 /* {"success":true,"data":data}; takes ownership of data (NULL → null). */
