@@ -222,7 +222,7 @@ void api_cors_preflight(api_ctx *c, const api_cors *cors, const char *allow);
 typedef struct api_replay api_replay;
 api_replay *api_replay_new(size_t capacity);
 void api_replay_free(api_replay *r);
-/* Remember a signature hash until expires_s; false when it was already used (a replay). */
+/* Remember a hash of (signer, message) until expires_s; false when it was already used (a replay). */
 bool api_replay_check_and_add(api_replay *r, const uint8_t hash[32], int64_t now_s, int64_t expires_s);
 /* Constant-time equality of a and b (lengths may differ; time depends on len(b) only). */
 bool api_ct_equal(const char *a, size_t alen, const char *b, size_t blen);
