@@ -1,5 +1,6 @@
 /* lamda — the one binary: every service, `all`, migrations and operator tools. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,35 @@ static void usage(FILE *f) {
                "  help                 this text\n"
                "\nConfiguration comes from the environment and ./.env (see env.example).\n");
 }
+
+/* `lamda <command> --help`: the usage of that command alone, on stdout. */
+static int command_help(const char *cmd, const service_def *svc) {
+    if (svc) {
+        printf("usage: lamda %s\n\n  %s.\n  Runs until SIGTERM or SIGINT.\n", svc->name, svc->help);
+    } else if (!strcmp(cmd, "all")) {
+        printf("usage: lamda all\n\n  every service in one process, until SIGTERM or SIGINT.\n");
+    } else if (!strcmp(cmd, "config")) {
+        printf("usage: lamda config [--example]\n\n"
+               "  Validate the configuration (environment, then ./.env or $LAMDA_DOTENV) and print\n"
+               "  the effective value of every setting, secrets redacted; exit 2 with the first\n"
+               "  invalid setting otherwise.\n"
+               "  --example  print an env.example with every setting, its default and help.\n");
+    } else if (!strcmp(cmd, "migrate")) {
+        printf("usage: lamda migrate\n\n  apply the database migrations to DATABASE_URL and exit.\n");
+    } else if (!strcmp(cmd, "reputation")) {
+        printf("usage: lamda reputation audit [--fix]\n\n"
+               "  compare confirmed jobs in the database with on-chain job counts per provider;\n"
+               "  --fix queues the missing increments.\n");
+    } else if (!strcmp(cmd, "rebuild")) {
+        printf("usage: lamda rebuild [DATABASE_URL]\n\n"
+               "  build a fresh database from the chain alone, then exit.\n");
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help"); }
 
 static const service_def *find_service(const char *name) {
     for (const service_def *s = lamda_services; s->name; s++)
@@ -90,11 +120,20 @@ int main(int argc, char **argv) {
         printf("lamda %s\n", LAMDA_VERSION);
         return 0;
     }
-    if (!strcmp(cmd, "config") && argc > 2 && !strcmp(argv[2], "--example")) {
-        config_print_example(1);
-        return 0;
-    }
     const service_def *svc = find_service(cmd);
+    if (argc > 2 && is_help(argv[2])) {
+        if (command_help(cmd, svc) == 0) return 0;
+        fprintf(stderr, "lamda: unknown command \"%s\" (try lamda help)\n", cmd);
+        return 2;
+    }
+    if (!strcmp(cmd, "config") && argc > 2) {
+        if (argc == 3 && !strcmp(argv[2], "--example")) {
+            config_print_example(1);
+            return 0;
+        }
+        fprintf(stderr, "usage: lamda config [--example]\n");
+        return 2;
+    }
     int audit = !strcmp(cmd, "reputation") && argc > 2 && !strcmp(argv[2], "audit");
     if (!strcmp(cmd, "reputation") && (!audit || (argc > 3 && strcmp(argv[3], "--fix")) || argc > 4)) {
         fprintf(stderr, "usage: lamda reputation audit [--fix]\n");

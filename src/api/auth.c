@@ -1,8 +1,8 @@
 /* auth — credentials for mutations: the admin bearer token (constant-time compare) and
  * EIP-191 signatures over a canonical message (docs/api-auth.md), with a replay cache.
  *
- * The replay cache remembers the keccak hash of every accepted signature until its timestamp
- * leaves the acceptance window; after that the timestamp check alone refuses it. It is
+ * The replay cache remembers the keccak hash of every accepted (signer, message) until its
+ * timestamp leaves the acceptance window; after that the timestamp check alone refuses it. It is
  * process-wide (all threads), guarded by one mutex (it guards `e` and `n`). */
 #include <inttypes.h>
 #include <pthread.h>

@@ -3,8 +3,9 @@
  * the sockets. Every request goes through on_req: limits, routing, CORS, the handler, then
  * the access-log line and the route metrics.
  *
- * h2o itself parses HTTP, enforces API_MAX_BODY on declared and chunked bodies (413), the
- * request timeout, and answers malformed requests with 400 before we see them. */
+ * h2o itself parses HTTP, enforces the request timeout, a body limit somewhat above
+ * API_MAX_BODY, and answers malformed requests with 400 before we see them; framing.c covers
+ * what h2o lets through (ambiguous framing) or answers in its own format (its 413). */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -166,6 +167,13 @@ static void dispatch(api_ctx *c) {
     const char *method = req->method.base;
     size_t mlen = req->method.len;
     bool options = mlen == 7 && memcmp(method, "OPTIONS", 7) == 0;
+
+    /* Before anything else: a request whose end is ambiguous is answered on no route. */
+    const char *framing = api_framing_check(req);
+    if (framing) {
+        api_error(c, 400, "ambiguous request framing: %s", framing);
+        return;
+    }
 
     /* Match first (OPTIONS needs the Allow list of the path). */
     int idx = -1;
@@ -380,7 +388,7 @@ int api_gateway_run(const lamda_config *cfg) {
     if (!srv) return 1;
     srv->cfg = cfg;
     h2o_config_init(&srv->conf);
-    srv->conf.max_request_entity_size = cfg->api_max_body;
+    srv->conf.max_request_entity_size = api_framing_h2o_limit(cfg->api_max_body);
     if (cfg->api_request_timeout_ms) {
         srv->conf.http1.req_timeout = cfg->api_request_timeout_ms;
         srv->conf.http2.idle_timeout = cfg->api_request_timeout_ms;
@@ -392,6 +400,8 @@ int api_gateway_run(const lamda_config *cfg) {
     api_handler_t *h = (api_handler_t *)h2o_create_handler(pc, sizeof *h);
     h->super.on_req = on_req;
     h->srv = srv;
+    api_framing_register(pc, cfg->api_max_body);
+    api_framing_register(&host->fallback_path, cfg->api_max_body);
 
     srv->cors = api_cors_new(cfg->api_cors_origins);
     srv->rl = api_ratelimit_new(cfg->api_rate_limit);

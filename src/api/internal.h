@@ -125,6 +125,16 @@ const char *api_query(api_ctx *c, const char *key);
 /* Per-route metrics. */
 void api_router_observe(int index, const char *method, int status, double seconds);
 
+/* ---- HTTP framing (framing.c) ---------------------------------------------------------------- */
+
+/* The limit to give h2o: above API_MAX_BODY so the handler answers oversized bodies itself. */
+size_t api_framing_h2o_limit(uint64_t max_body);
+/* NULL when the request's framing is unambiguous; else why not (answer 400). Marks an HTTP/1.1
+ * connection to close after the response. */
+const char *api_framing_check(h2o_req_t *req);
+/* Rewrite h2o's own 413 (bodies beyond even its limit) into the JSON error envelope. */
+void api_framing_register(h2o_pathconf_t *pc, uint64_t max_body);
+
 /* ---- responses (respond.c) ------------------------------------------------------------------ */
 
 /* {"success":true,"data":data}; takes ownership of data (NULL → null). */
@@ -233,7 +243,7 @@ void api_cors_preflight(api_ctx *c, const api_cors *cors, const char *allow);
 typedef struct api_replay api_replay;
 api_replay *api_replay_new(size_t capacity);
 void api_replay_free(api_replay *r);
-/* Remember a signature hash until expires_s; false when it was already used (a replay). */
+/* Remember a hash of (signer, message) until expires_s; false when it was already used (a replay). */
 bool api_replay_check_and_add(api_replay *r, const uint8_t hash[32], int64_t now_s, int64_t expires_s);
 /* Constant-time equality of a and b (lengths may differ; time depends on len(b) only). */
 bool api_ct_equal(const char *a, size_t alen, const char *b, size_t blen);

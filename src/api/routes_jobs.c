@@ -227,9 +227,15 @@ static int authenticate(api_ctx *c, const cJSON *body, const uint8_t id[32], con
         api_error(c, 403, "signature is not by the job's provider");
         return -1;
     }
-    /* r || s identify a signature; v may be given as 0/1 or 27/28, so leave it out. */
+    /* Key the replay cache on what was authorised — (signer, message) — not on the signature
+     * bytes, which have more than one encoding (v as 0/1 or 27/28; high s is refused above,
+     * but the key must not depend on such rules). */
     uint8_t h[32];
-    keccak256(sig, 64, h);
+    keccak_ctx kc;
+    keccak256_init(&kc);
+    keccak256_update(&kc, signer, 20);
+    keccak256_update(&kc, msg, (size_t)mlen);
+    keccak256_final(&kc, h);
     if (!api_replay_check_and_add(api_server_replay(c), h, now, ts + window)) {
         api_error(c, 403, "signature already used");
         return -1;

@@ -15,8 +15,9 @@
 
 typedef enum {
     K_STRING,   /* any non-empty text */
-    K_URL,      /* scheme://… */
-    K_URLS,     /* comma-separated URLs, failover order */
+    K_NATS_URL, /* nats:// or tls:// (the schemes libnats speaks) */
+    K_WS_URL,   /* ws:// or wss:// */
+    K_RPC_URLS, /* comma-separated http(s):// URLs, failover order */
     K_DBURL,    /* postgres://, postgresql:// or sqlite:PATH */
     K_ADDRESS,  /* 0x + 40 hex, EIP-55 checked when mixed-case */
     K_U64,
@@ -45,15 +46,15 @@ static const setting settings[] = {
     {"LOG_LEVEL", K_LEVEL, "info", F(log_level), 0, 0, "debug, info, warn or error"},
     {"DATA_DIR", K_STRING, "./data", F(data_dir), 0, 0, "where the embedded SQLite database lives by default"},
     {"DATABASE_URL", K_DBURL, NULL, F(database_url), 0, 0, "postgres://user:pass@host/db, or sqlite:PATH; unset = sqlite:$DATA_DIR/lamda.db"},
-    {"NATS_URL", K_URL, "nats://127.0.0.1:4222", F(nats_url), 0, 0, "NATS server (JetStream enabled)"},
+    {"NATS_URL", K_NATS_URL, "nats://127.0.0.1:4222", F(nats_url), 0, 0, "NATS server (JetStream enabled)"},
     {"NATS_STREAM", K_STRING, "LAMDA_DISPATCH", F(nats_stream), 0, 0, "JetStream stream holding dispatched jobs"},
     {"NATS_DUPLICATE_WINDOW", K_DURATION, "6h", F(nats_duplicate_window_ms), 0, 0, "JetStream de-duplication window (must outlast any outage)"},
     {"NATS_RECONNECT_GRACE", K_DURATION, "3s", F(nats_reconnect_grace_ms), 0, 0, "after a NATS reconnect, wait this long before dispatching so agents resubscribe first"},
-    {"BSC_RPC_URL", K_URLS, "http://127.0.0.1:8545", F(bsc_rpc), 0, 0, "BSC JSON-RPC URLs, comma-separated, tried in order"},
-    {"BSC_WS_URL", K_URL, NULL, F(bsc_ws_url), 0, 0, "optional BSC WebSocket URL for newHeads"},
+    {"BSC_RPC_URL", K_RPC_URLS, "http://127.0.0.1:8545", F(bsc_rpc), 0, 0, "BSC JSON-RPC URLs, comma-separated, tried in order"},
+    {"BSC_WS_URL", K_WS_URL, NULL, F(bsc_ws_url), 0, 0, "optional BSC WebSocket URL for newHeads"},
     {"BSC_CHAIN_ID", K_U64, "0", F(bsc_chain_id), 0, 0, "expected BSC chain id; 0 accepts what the RPC reports"},
-    {"OPBNB_RPC_URL", K_URLS, "http://127.0.0.1:8546", F(opbnb_rpc), 0, 0, "opBNB JSON-RPC URLs, comma-separated, tried in order"},
-    {"OPBNB_WS_URL", K_URL, NULL, F(opbnb_ws_url), 0, 0, "optional opBNB WebSocket URL for newHeads"},
+    {"OPBNB_RPC_URL", K_RPC_URLS, "http://127.0.0.1:8546", F(opbnb_rpc), 0, 0, "opBNB JSON-RPC URLs, comma-separated, tried in order"},
+    {"OPBNB_WS_URL", K_WS_URL, NULL, F(opbnb_ws_url), 0, 0, "optional opBNB WebSocket URL for newHeads"},
     {"OPBNB_CHAIN_ID", K_U64, "0", F(opbnb_chain_id), 0, 0, "expected opBNB chain id; 0 accepts what the RPC reports"},
     {"JOB_MANAGER_CONTRACT_ADDRESS", K_ADDRESS, NULL, F(job_manager), F(have_job_manager), 0, "JobManager on BSC"},
     {"JOB_MANAGER_START_BLOCK", K_U64, "0", F(job_manager_start_block), 0, 0, "first block to scan when no cursor exists (the deployment block)"},
@@ -143,6 +144,41 @@ static int valid_url(const char *s) {
     return 1;
 }
 
+/* The schemes each URL kind's consumer speaks, space-separated. A URL with another scheme
+ * would only fail at run time, where it is retried forever, so it is refused at start. */
+static const char *url_schemes(setting_kind k) {
+    switch (k) {
+    case K_NATS_URL: return "nats tls";
+    case K_WS_URL: return "ws wss";
+    case K_RPC_URLS: return "http https";
+    default: return NULL;
+    }
+}
+
+/* 1 if url's scheme (before "://") is one its kind accepts; url is already
+ * known to be valid_url. Otherwise err names the setting, the scheme given and those expected
+ * — never the rest of the URL, which may carry credentials. */
+static int scheme_ok(const setting *s, const char *url, char *err, size_t errlen) {
+    const char *schemes = url_schemes(s->kind);
+    size_t n = (size_t)(strstr(url, "://") - url);
+    for (const char *p = schemes; p && *p;) {
+        size_t l = strcspn(p, " ");
+        if (l == n && strncmp(p, url, n) == 0) return 1; /* exact case: heads_ws compares so */
+        p += l;
+        while (*p == ' ') p++;
+    }
+    char want[64] = "";
+    size_t w = 0;
+    for (const char *p = schemes; p && *p && w < sizeof want - 16;) {
+        size_t l = strcspn(p, " ");
+        w += (size_t)snprintf(want + w, sizeof want - w, "%s%.*s://", w ? " or " : "", (int)l, p);
+        p += l;
+        while (*p == ' ') p++;
+    }
+    snprintf(err, errlen, "%s: unsupported scheme \"%.*s://\" (expected %s)", s->name, (int)(n > 16 ? 16 : n), url, want);
+    return 0;
+}
+
 static int parse_privkey(const char *text, uint8_t out[32]) {
     char buf[80];
     size_t n = strlen(text);
@@ -197,16 +233,20 @@ static int set_value(lamda_config *cfg, const setting *s, const char *v, char *e
     switch (s->kind) {
     case K_STRING:
     case K_LEVEL:
-    case K_URL:
+    case K_NATS_URL:
+    case K_WS_URL:
     case K_DBURL: {
+        bool url = s->kind == K_NATS_URL || s->kind == K_WS_URL;
         if (!*v) {
             snprintf(err, errlen, "%s: must not be empty", s->name);
             return -1;
         }
-        if (s->kind == K_URL && !valid_url(v)) {
-            snprintf(err, errlen, "%s: not a URL (expected scheme://host[:port]): \"%s\"", s->name, v);
+        if (url && !valid_url(v)) {
+            /* not echoed: a URL may carry a password */
+            snprintf(err, errlen, "%s: not a URL (expected scheme://host[:port])", s->name);
             return -1;
         }
+        if (url && !scheme_ok(s, v, err, errlen)) return -1;
         if (s->kind == K_DBURL && strncmp(v, "postgres://", 11) && strncmp(v, "postgresql://", 13) &&
             strncmp(v, "sqlite:", 7)) {
             snprintf(err, errlen, "%s: expected postgres://…, postgresql://… or sqlite:PATH", s->name);
@@ -226,7 +266,7 @@ static int set_value(lamda_config *cfg, const setting *s, const char *v, char *e
         *dst = strdup(v);
         return *dst ? 0 : -1;
     }
-    case K_URLS: {
+    case K_RPC_URLS: {
         config_url_list *l = field;
         free_url_list(l);
         char *copy = strdup(v), *save = NULL;
@@ -236,7 +276,11 @@ static int set_value(lamda_config *cfg, const setting *s, const char *v, char *e
             char *end = tok + strlen(tok);
             while (end > tok && isspace((unsigned char)end[-1])) *--end = '\0';
             if (!valid_url(tok)) {
-                snprintf(err, errlen, "%s: not a URL: \"%s\"", s->name, tok);
+                snprintf(err, errlen, "%s: not a URL (expected scheme://host[:port])", s->name);
+                free(copy);
+                return -1;
+            }
+            if (!scheme_ok(s, tok, err, errlen)) {
                 free(copy);
                 return -1;
             }
@@ -435,8 +479,9 @@ void config_free(lamda_config *cfg) {
     for (size_t i = 0; i < NSETTINGS; i++) {
         const setting *s = &settings[i];
         void *field = (char *)cfg + s->off;
-        if (s->kind == K_URLS) free_url_list(field);
-        else if (s->kind == K_STRING || s->kind == K_URL || s->kind == K_DBURL || s->kind == K_LEVEL) {
+        if (s->kind == K_RPC_URLS) free_url_list(field);
+        else if (s->kind == K_STRING || s->kind == K_NATS_URL || s->kind == K_WS_URL || s->kind == K_DBURL ||
+                 s->kind == K_LEVEL) {
             free(*(char **)field);
             *(char **)field = NULL;
         }
@@ -462,14 +507,14 @@ void config_print(const lamda_config *cfg, int fd) {
         const void *field = (const char *)cfg + s->off;
         char buf[1024] = "";
         switch (s->kind) {
-        case K_STRING: case K_URL: case K_DBURL: case K_LEVEL: {
+        case K_STRING: case K_NATS_URL: case K_WS_URL: case K_DBURL: case K_LEVEL: {
             const char *v = *(char *const *)field;
             if (!v) strcpy(buf, "(unset)");
             else if (s->secret) strcpy(buf, "[REDACTED]");
             else display_url(v, buf, sizeof buf);
             break;
         }
-        case K_URLS: {
+        case K_RPC_URLS: {
             const config_url_list *l = field;
             size_t pos = 0;
             for (int j = 0; j < l->n && pos < sizeof buf; j++) {

@@ -27,6 +27,10 @@ int eip191_sign(const uint8_t *msg, size_t len, const uint8_t priv[32], uint8_t 
 }
 
 int eip191_recover(const uint8_t *msg, size_t len, const uint8_t sig[65], uint8_t addr[20]) {
+    /* EIP-2: (r, n - s) with the other v is a second valid signature of the same message by
+     * the same key. Every signer (secp_sign, wallets) produces low s, so a high s is refused
+     * rather than letting one signed message have two encodings. */
+    if (!secp_sig_low_s(sig)) return -1;
     uint8_t h[32];
     eip191_hash(msg, len, h);
     return secp_recover_address(h, sig, addr);

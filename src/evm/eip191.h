@@ -10,7 +10,8 @@
 void eip191_hash(const uint8_t *msg, size_t len, uint8_t hash[32]);
 /* 0 or -1 (invalid key). */
 int eip191_sign(const uint8_t *msg, size_t len, const uint8_t priv[32], uint8_t sig[65]);
-/* Signer of (msg, sig). 0 or -1 (malformed or unrecoverable signature). */
+/* Signer of (msg, sig). 0 or -1 (malformed or unrecoverable signature, or s above n/2 —
+ * EIP-2's rule, so that a signature has one encoding only). */
 int eip191_recover(const uint8_t *msg, size_t len, const uint8_t sig[65], uint8_t addr[20]);
 /* 0 if sig is expected's signature of msg, -1 otherwise. */
 int eip191_verify(const uint8_t *msg, size_t len, const uint8_t sig[65], const uint8_t expected[20]);

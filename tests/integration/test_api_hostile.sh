@@ -15,6 +15,54 @@ API_PID=$!
 track $API_PID
 wait_port "$PORT" || { not_ok "api-gateway listens"; finish; }
 
+# Raw HTTP/1.1 over one connection: send $2 (printf escapes), print everything the server
+# sends until it closes ("<closed>") or stays silent for 2 s ("<open>").
+raw_http() {
+  python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin1"))
+s.settimeout(2)
+out = b""
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            out += b"<closed>"
+            break
+        out += d
+except socket.timeout:
+    out += b"<open>"
+print(out.decode("latin1"))
+PY
+}
+# RFC 9112 §6.3: ambiguous framing is refused and the connection closed, so whatever follows
+# the first request (here a smuggled GET) is never answered.
+smuggle='GET /health HTTP/1.1\r\nHost: x\r\n\r\n'
+r=$(raw_http "$PORT" "POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}$smuggle")
+check_eq "two Content-Length headers: 400" "$(head -1 <<<"$r" | tr -d '\r')" "HTTP/1.1 400 Bad Request"
+check_eq "two Content-Length headers: one response, then the connection is closed" \
+  "$(grep -o 'HTTP/1.1 [0-9]' <<<"$r" | wc -l) $(grep -o '<closed>' <<<"$r")" "1 <closed>"
+r=$(raw_http "$PORT" "POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}$smuggle")
+check_eq "a repeated identical Content-Length: 400 and closed" \
+  "$(head -1 <<<"$r" | tr -d '\r') $(grep -o 'HTTP/1.1 [0-9]' <<<"$r" | wc -l) $(grep -o '<closed>' <<<"$r")" "HTTP/1.1 400 Bad Request 1 <closed>"
+r=$(raw_http "$PORT" "POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n$smuggle")
+check_eq "Content-Length with Transfer-Encoding: 400" "$(head -1 <<<"$r" | tr -d '\r')" "HTTP/1.1 400 Bad Request"
+check_eq "Content-Length with Transfer-Encoding: one response, then closed" \
+  "$(grep -o 'HTTP/1.1 [0-9]' <<<"$r" | wc -l) $(grep -o '<closed>' <<<"$r")" "1 <closed>"
+r=$(raw_http "$PORT" "GET /health HTTP/1.1\r\nHost: x\r\n\r\n$smuggle")
+check_eq "pipelined well-framed requests are still both answered" "$(grep -o 'HTTP/1.1 200' <<<"$r" | wc -l)" "2"
+# Oversized bodies: 413 in the JSON envelope, over HTTP/1.1 (declared far beyond the limit,
+# and a sent body just above it) and over HTTP/2 (h2c prior knowledge).
+r=$(raw_http "$PORT" "POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+check_eq "HTTP/1.1 declared 100 MB body: 413" "$(head -1 <<<"$r" | cut -d' ' -f2)" "413"
+check "HTTP/1.1 declared 100 MB body: JSON error envelope" grep -q '^{"success":false,"error":"request body larger than 16384 bytes"}' <<<"$r"
+head -c 20000 /dev/zero | tr '\0' 'a' >"$H_TMP/big.body"
+body=$(curl -s -m 10 -o - -w '\n%{http_code}' -H 'content-type: application/json' --data-binary @"$H_TMP/big.body" "http://127.0.0.1:$PORT/api/jobs")
+check_eq "HTTP/1.1 20000-byte body: 413 as JSON" "$(tail -1 <<<"$body") $(head -1 <<<"$body" | cut -c1-24)" '413 {"success":false,"error"'
+body=$(curl -s -m 10 --http2-prior-knowledge -o - -w '\n%{http_code} %{http_version}' -H 'content-type: application/json' --data-binary @"$H_TMP/big.body" "http://127.0.0.1:$PORT/api/jobs")
+check_eq "HTTP/2 20000-byte body: 413 as JSON" "$(tail -1 <<<"$body") $(head -1 <<<"$body" | cut -c1-24)" '413 2 {"success":false,"error"'
+
 N=${FUZZ_N:-20000}
 out=$("$ROOT/$BUILD/httpfuzz" "$PORT" "$N" 7 2>"$H_TMP/fuzz.err"); rc=$?
 echo "# $out"

@@ -51,6 +51,23 @@ API_PORT=notaport "$LAMDA" all >"$OUT/badport.out" 2>&1
 check "a bad API_PORT stops start-up" [ "$?" -ne 0 ]
 ADMIN_WALLET_PRIVATE_KEY=$ANVIL_KEY1 ADMIN_WALLET_PRIVATE_KEY_FILE= timeout 20 "$LAMDA" reputation-service >"$OUT/notowner.out" 2>&1
 check "a non-owner key is refused at start-up" [ "$?" -ne 0 ]
+# URL settings with a scheme their client does not speak: exit 2 at start, naming the variable.
+for kv in NATS_URL=http://127.0.0.1:4222 BSC_RPC_URL=ftp://127.0.0.1:8545 OPBNB_WS_URL=http://127.0.0.1:8546; do
+  env "$kv" "$LAMDA" config >"$OUT/scheme.out" 2>&1
+  check_eq "lamda config refuses $kv with exit 2" "$?" 2
+  check "  and names ${kv%%=*}" grep -q "configuration error: ${kv%%=*}: unsupported scheme" "$OUT/scheme.out"
+done
+NATS_URL=http://127.0.0.1:4222 timeout 10 "$LAMDA" api-gateway >"$OUT/scheme-svc.out" 2>&1
+check_eq "a service with a bad NATS_URL scheme does not start (exit 2)" "$?" 2
+# --help prints usage (stdout, exit 0), never the configuration.
+"$LAMDA" config --help >"$OUT/config-help.out" 2>&1
+check_eq "lamda config --help exits 0" "$?" 0
+check "lamda config --help prints its usage, not the configuration" \
+  bash -c "grep -q '^usage: lamda config' '$OUT/config-help.out' && ! grep -q '^NATS_URL=' '$OUT/config-help.out'"
+"$LAMDA" api-gateway -h >"$OUT/svc-help.out" 2>&1
+check "lamda api-gateway -h prints its usage and exits 0" bash -c "[ $? = 0 ] && grep -q '^usage: lamda api-gateway' '$OUT/svc-help.out'"
+"$LAMDA" --help >"$OUT/help.out" 2>&1
+check "lamda --help lists the commands" grep -q '^usage: lamda <command>' "$OUT/help.out"
 "$LAMDA" config >"$OUT/config.out" 2>&1
 check_eq "lamda config runs" "$?" 0
 check "lamda config shows the key redacted" grep -q '^ADMIN_WALLET_PRIVATE_KEY_FILE=' "$OUT/config.out"

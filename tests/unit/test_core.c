@@ -124,6 +124,31 @@ TEST(config_validation_names_the_variable) {
     CHECK(strstr(err, "0000000000") == NULL);
 }
 
+/* Each URL setting accepts only the schemes its client speaks: a wrong one is refused at start
+ * (not retried forever at run time), naming the variable and never echoing the URL. */
+TEST(config_url_schemes) {
+    char err[512];
+    const char *bad[][2] = {{"NATS_URL", "http://127.0.0.1:4222"},
+                            {"BSC_RPC_URL", "ftp://127.0.0.1:8545"},
+                            {"OPBNB_RPC_URL", "http://127.0.0.1:1,ws://127.0.0.1:2"},
+                            {"BSC_WS_URL", "http://127.0.0.1:8545"},
+                            {"OPBNB_WS_URL", "http://user:s3cret@127.0.0.1:8546"},
+                            {"NATS_URL", "user:s3cret@127.0.0.1:4222"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        CHECK_EQ_INT(load_with(bad[i][0], bad[i][1], err, sizeof err), -1);
+        CHECK(strncmp(err, bad[i][0], strlen(bad[i][0])) == 0);
+        CHECK(strstr(err, "127.0.0.1") == NULL && strstr(err, "s3cret") == NULL);
+    }
+    const char *good[][2] = {{"NATS_URL", "nats://127.0.0.1:4222"},
+                             {"NATS_URL", "tls://u:p@127.0.0.1:4222"},
+                             {"BSC_RPC_URL", "https://a.example,http://127.0.0.1:8545"},
+                             {"OPBNB_WS_URL", "wss://a.example/ws"},
+                             {"BSC_WS_URL", "ws://127.0.0.1:8545"}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        CHECK_EQ_INT(load_with(good[i][0], good[i][1], err, sizeof err), 0);
+}
+
 TEST(config_dotenv_and_precedence) {
     char path[] = "/tmp/lamda-test-env-XXXXXX";
     int fd = mkstemp(path);
@@ -211,6 +236,7 @@ int main(void) {
     RUN(hex_codec);
     RUN(durations_and_numbers);
     RUN(config_validation_names_the_variable);
+    RUN(config_url_schemes);
     RUN(config_dotenv_and_precedence);
     RUN(config_keyfile_permissions);
     RUN(log_redacts_secrets);

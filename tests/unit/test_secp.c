@@ -1,6 +1,7 @@
 /* Unit tests for src/evm/secp and src/evm/eip191: key → address on well-known keys, sign and
  * recover round trips, v forms, and rejection of tampered or malformed signatures. */
 #include "core/hex.h"
+#include "core/u256.h"
 #include "evm/address.h"
 #include "evm/eip191.h"
 #include "evm/secp.h"
@@ -102,9 +103,38 @@ TEST(eip191_personal_sign) {
     CHECK_EQ_INT(eip191_verify(NULL, 0, sig, a), 0);
 }
 
+/* EIP-2 malleability: (r, n - s, other v) is a second valid signature of the same hash by the
+ * same key; ecrecover-style recovery accepts it, EIP-191 verification must not. */
+TEST(eip191_high_s_refused) {
+    uint8_t k[32], a[20], r[20], sig[65], hi[65], h[32];
+    key(ANVIL0_KEY, k);
+    secp_priv_address(k, a);
+    const char *msg = "lamda:job-status\njob:0x01\nstatus:completed\ntimestamp:1700000000";
+    CHECK_EQ_INT(eip191_sign((const uint8_t *)msg, strlen(msg), k, sig), 0);
+    CHECK(secp_sig_low_s(sig));
+    CHECK_EQ_INT(eip191_recover((const uint8_t *)msg, strlen(msg), sig, r), 0); /* low s: accepted */
+    CHECK_MEM(r, a, 20);
+    u256 n, s, s2;
+    CHECK_EQ_INT(u256_parse_hex("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", 66, &n), 0);
+    u256_from_be32(&s, sig + 32);
+    CHECK_EQ_INT(u256_sub(&s2, &n, &s), 0);
+    memcpy(hi, sig, 65);
+    u256_to_be32(&s2, hi + 32);
+    hi[64] = (uint8_t)(sig[64] == 27 ? 28 : 27);
+    CHECK(!secp_sig_low_s(hi));
+    /* The variant is genuine: plain recovery gives the same signer... */
+    eip191_hash((const uint8_t *)msg, strlen(msg), h);
+    CHECK_EQ_INT(secp_recover_address(h, hi, r), 0);
+    CHECK_MEM(r, a, 20);
+    /* ...and EIP-191 recovery and verification refuse it. */
+    CHECK_EQ_INT(eip191_recover((const uint8_t *)msg, strlen(msg), hi, r), -1);
+    CHECK_EQ_INT(eip191_verify((const uint8_t *)msg, strlen(msg), hi, a), -1);
+}
+
 int main(void) {
     RUN(known_addresses);
     RUN(sign_recover_hash);
     RUN(eip191_personal_sign);
+    RUN(eip191_high_s_refused);
     TEST_EXIT();
 }
