@@ -72,7 +72,10 @@ check "the server is still running" kill -0 $API_PID
 check_eq "and still answers /health" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")" "200"
 four=$(sed -n 's/.* 4xx \([0-9]*\).*/\1/p' <<<"$out")
 check "most requests were refused with 4xx" test "${four:-0}" -gt $((N / 2))
+t0=$(date +%s%N)
 kill -TERM $API_PID; wait $API_PID; rc=$?
+gone_ms=$((($(date +%s%N) - t0) / 1000000))
 check_eq "clean exit after the storm" "$rc" "0"
+check "gone within 1 s of SIGTERM after the storm (${gone_ms} ms)" test "$gone_ms" -lt 1000
 check "no sanitizer report" bash -c "! grep -q 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' '$H_TMP/api.log'"
 finish

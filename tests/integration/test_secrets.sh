@@ -165,9 +165,13 @@ for p in /metrics /health /ready /api/openapi.json /api/nodes /api/jobs /api/v1/
   req "get-$(tr -c 'a-zA-Z0-9' _ <<<"$p")" "$API$p" >/dev/null
 done
 check "/metrics answers" grep -q '^lamda_' "$OUT/get-_metrics_.body"
+t0=$(date +%s%N)
 kill -TERM $ALL_PID
 wait $ALL_PID
-check_eq "lamda all stops cleanly on SIGTERM" "$?" 0
+rc=$?
+gone_ms=$((($(date +%s%N) - t0) / 1000000))
+echo "# lamda all gone ${gone_ms} ms after SIGTERM"
+check_eq "lamda all stops cleanly on SIGTERM" "$rc" 0
 "$LAMDA" config >"$OUT/config2.out" 2>&1
 
 # ---- search everything ---------------------------------------------------------------------------------
