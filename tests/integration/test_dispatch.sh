@@ -84,16 +84,22 @@ pub "$(head -c 1048576 /dev/zero | tr '\0' 'a')"
 pub "$(status_msg $PROVIDER $J1 completed 'QmBad')"
 sleep 0.5
 check_eq "$BE: report from a wrong agent is ignored" "$(job_status $J1)" "assigned"
-pub "$(status_msg $PROVIDER $J1 processing '')"
+# The published Go agent's timestamps (time.RFC3339Nano): nine fraction digits and an offset;
+# 17:30:00.215190849+05:30 and 08:30:00.5-03:30 are both 2026-11-29T12:00:00Z = 1795953600.
+pub "{\"agent_address\":\"$PROVIDER\",\"job_id\":\"$J1\",\"status\":\"processing\",\"output_cid\":\"\",\"timestamp\":\"2026-11-29T17:30:00.215190849+05:30\"}"
 check "$BE: processing → running" wait_for "running" 5 job_status_is $J1 running
+check_eq "$BE: a Go RFC3339Nano +05:30 timestamp is stored as its UTC instant" \
+  "$(db_q "select running_at from jobs where $(addr_hex_sql job_id) = lower('${J1#0x}')")" "1795953600"
 pub "$(status_msg $PROVIDER $J1 completed $OUT_CID)"
 check "$BE: completed with output CID" wait_for "completed" 5 job_status_is $J1 completed
 check_eq "$BE: output CID stored" "$(db_q "select output_cid from jobs where $(addr_hex_sql job_id) = lower('${J1#0x}')")" "$OUT_CID"
 pub "$(status_msg $PROVIDER $J1 processing '')"
 sleep 0.5
 check_eq "$BE: invalid transition (completed → running) refused" "$(job_status $J1)" "completed"
-pub "$(status_msg $PROVIDER $J2 failed '')"
-check "$BE: failed recorded" wait_for "failed" 5 job_status_is $J2 failed
+pub "{\"agent_address\":\"$PROVIDER\",\"job_id\":\"$J2\",\"status\":\"failed\",\"timestamp\":\"2026-11-29T08:30:00.5-03:30\"}"
+check "$BE: failed without output_cid recorded" wait_for "failed" 5 job_status_is $J2 failed
+check_eq "$BE: a -03:30 timestamp is stored as its UTC instant" \
+  "$(db_q "select failed_at from jobs where $(addr_hex_sql job_id) = lower('${J2#0x}')")" "1795953600"
 check "$BE: dispatcher survived every message" kill -0 $LAMDA_PID_disp
 
 # 6. Confirmation and payment follow the chain.
