@@ -144,37 +144,33 @@ static int valid_url(const char *s) {
     return 1;
 }
 
-/* The schemes each URL kind's consumer speaks, space-separated. A URL with another scheme
- * would only fail at run time, where it is retried forever, so it is refused at start. */
-static const char *url_schemes(setting_kind k) {
+/* The schemes each URL kind's consumer speaks. A URL with another scheme would only fail at
+ * run time, where it is retried forever, so it is refused at start. */
+static const char *const *url_schemes(setting_kind k) {
+    static const char *const nats[] = {"nats", "tls", NULL};
+    static const char *const ws[] = {"ws", "wss", NULL};
+    static const char *const rpc[] = {"http", "https", NULL};
+    static const char *const none[] = {NULL};
     switch (k) {
-    case K_NATS_URL: return "nats tls";
-    case K_WS_URL: return "ws wss";
-    case K_RPC_URLS: return "http https";
-    default: return NULL;
+    case K_NATS_URL: return nats;
+    case K_WS_URL: return ws;
+    case K_RPC_URLS: return rpc;
+    default: return none;
     }
 }
 
-/* 1 if url's scheme (before "://") is one its kind accepts; url is already
- * known to be valid_url. Otherwise err names the setting, the scheme given and those expected
- * — never the rest of the URL, which may carry credentials. */
+/* 1 if url's scheme (before "://") is one its kind accepts; url is already known to be
+ * valid_url. Otherwise err names the setting, the scheme given and those expected — never the
+ * rest of the URL, which may carry credentials. Exact case: heads_ws compares so. */
 static int scheme_ok(const setting *s, const char *url, char *err, size_t errlen) {
-    const char *schemes = url_schemes(s->kind);
+    const char *const *schemes = url_schemes(s->kind);
     size_t n = (size_t)(strstr(url, "://") - url);
-    for (const char *p = schemes; p && *p;) {
-        size_t l = strcspn(p, " ");
-        if (l == n && strncmp(p, url, n) == 0) return 1; /* exact case: heads_ws compares so */
-        p += l;
-        while (*p == ' ') p++;
-    }
+    for (const char *const *p = schemes; *p; p++)
+        if (strlen(*p) == n && strncmp(*p, url, n) == 0) return 1;
     char want[64] = "";
     size_t w = 0;
-    for (const char *p = schemes; p && *p && w < sizeof want - 16;) {
-        size_t l = strcspn(p, " ");
-        w += (size_t)snprintf(want + w, sizeof want - w, "%s%.*s://", w ? " or " : "", (int)l, p);
-        p += l;
-        while (*p == ' ') p++;
-    }
+    for (const char *const *p = schemes; *p && w < sizeof want - 16; p++)
+        w += (size_t)snprintf(want + w, sizeof want - w, "%s%s://", w ? " or " : "", *p);
     snprintf(err, errlen, "%s: unsupported scheme \"%.*s://\" (expected %s)", s->name, (int)(n > 16 ? 16 : n), url, want);
     return 0;
 }

@@ -196,11 +196,13 @@ int job_events_reset(void *ud, store *s, const uint8_t key[32]) {
     return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
-static void job_events_follower_config(const lamda_config *cfg, follower_config *fc) {
+int job_events_follower(const lamda_config *cfg, bool rebuild, follower_config *fc, job_events_ctx **out) {
+    job_events_ctx *ctx = job_events_ctx_new(cfg);
+    if (!ctx) return -1;
     memset(fc, 0, sizeof *fc);
-    fc->name = "job-manager";
+    fc->name = rebuild ? "rebuild-job-manager" : "job-manager";
     fc->rpc_urls = &cfg->bsc_rpc;
-    fc->ws_url = cfg->bsc_ws_url;
+    fc->ws_url = rebuild ? NULL : cfg->bsc_ws_url;
     fc->expected_chain_id = cfg->bsc_chain_id;
     memcpy(fc->contract, cfg->job_manager, 20);
     fc->topic0 = job_events_topics(&fc->ntopic0);
@@ -210,14 +212,6 @@ static void job_events_follower_config(const lamda_config *cfg, follower_config 
     fc->max_range = cfg->getlogs_max_range;
     fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
     fc->database_url = cfg->database_url;
-}
-
-int job_events_follower(const lamda_config *cfg, bool rebuild, follower_config *fc, job_events_ctx **out) {
-    job_events_ctx *ctx = job_events_ctx_new(cfg);
-    if (!ctx) return -1;
-    job_events_follower_config(cfg, fc);
-    fc->name = rebuild ? "rebuild-job-manager" : "job-manager";
-    if (rebuild) fc->ws_url = NULL;
     fc->stop_when_caught_up = rebuild;
     job_events_defer_dispatch(ctx);
     fc->handler = (follower_handler){
