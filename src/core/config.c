@@ -44,6 +44,7 @@ typedef struct {
 static const setting settings[] = {
     {"ENVIRONMENT", K_STRING, "development", F(environment), 0, 0, "development, staging or production (informational)"},
     {"LOG_LEVEL", K_LEVEL, "info", F(log_level), 0, 0, "debug, info, warn or error"},
+    {"LOG_MAX_PER_SECOND", K_U64, "50", F(log_max_per_second), 0, 0, "log lines per second from one call site; the rest are counted and summed up in one line (0 = no limit)"},
     {"DATA_DIR", K_STRING, "./data", F(data_dir), 0, 0, "where the embedded SQLite database lives by default"},
     {"DATABASE_URL", K_DBURL, NULL, F(database_url), 0, 0, "postgres://user:pass@host/db, or sqlite:PATH; unset = sqlite:$DATA_DIR/lamda.db"},
     {"NATS_URL", K_NATS_URL, "nats://127.0.0.1:4222", F(nats_url), 0, 0, "NATS server (JetStream enabled)"},
@@ -459,6 +460,7 @@ int config_load(lamda_config *cfg, const char *dotenv_path, char *err, size_t er
         log_level lvl;
         log_level_parse(cfg->log_level, &lvl);
         log_set_level(lvl);
+        log_set_max_per_second(cfg->log_max_per_second > UINT32_MAX ? UINT32_MAX : (uint32_t)cfg->log_max_per_second);
         if (cfg->api_admin_token) log_add_secret(cfg->api_admin_token);
         if (cfg->have_admin_key) {
             char hex[65];

@@ -70,6 +70,7 @@ typedef struct {
 
     char *environment;
     char *log_level;
+    uint64_t log_max_per_second; /* flood control, 0 = off */
 } lamda_config;
 
 /* Load the configuration: `.env` from dotenv_path (NULL = "./.env"; a missing file is not an

@@ -1,11 +1,15 @@
 #include "core/log.h"
 
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "core/metrics.h"
 
 #define LOG_LINE_MAX 4096
 #define LOG_MAX_SECRETS 8
@@ -95,10 +99,136 @@ static void redact(char *line) {
     pthread_mutex_unlock(&g_secret_lock);
 }
 
+/* Flood control. A cause is a call site's format string (a static string, so its address
+ * identifies it). Each cause may write g_per_sec lines per wall second; beyond that its lines
+ * are counted, not written, and the first log call after that second writes one summary line
+ * per suppressed cause. So a burst of N identical events costs at most g_per_sec + 1 lines
+ * per second, whatever N is (a 429 storm once wrote 590,000 lines in 10 s). */
+#define LOG_CAUSES 256
+#define LOG_PROBES 16
+#define LOG_SUMMARIES 16
+
+typedef struct {
+    const char *fmt; /* NULL = free slot */
+    int64_t sec;     /* the second lines is counting */
+    uint32_t lines;
+    uint64_t suppressed; /* lines not written since the last summary */
+    log_level lvl;
+} log_cause;
+
+typedef struct {
+    const char *fmt;
+    uint64_t n;
+    log_level lvl;
+} log_summary;
+
+static pthread_mutex_t g_limit_lock = PTHREAD_MUTEX_INITIALIZER;
+static log_cause g_causes[LOG_CAUSES];
+static unsigned g_pending; /* causes with suppressed > 0 */
+static uint32_t g_per_sec = LOG_DEFAULT_PER_SECOND;
+
+void log_set_max_per_second(uint32_t n) {
+    pthread_mutex_lock(&g_limit_lock);
+    g_per_sec = n;
+    pthread_mutex_unlock(&g_limit_lock);
+}
+
+static int64_t now_sec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+/* Collect (and clear) the summaries of causes whose suppressing second is over. */
+static size_t take_summaries(int64_t now, bool all, log_summary *out, size_t cap) {
+    size_t n = 0;
+    for (size_t i = 0; i < LOG_CAUSES && g_pending && n < cap; i++) {
+        log_cause *c = &g_causes[i];
+        if (!c->suppressed || (!all && c->sec >= now)) continue;
+        out[n++] = (log_summary){c->fmt, c->suppressed, c->lvl};
+        c->suppressed = 0;
+        g_pending--;
+    }
+    return n;
+}
+
+/* Whether a line of this cause may be written now; fills the summaries due. */
+static bool admit(const char *fmt, log_level lvl, log_summary *sum, size_t *nsum) {
+    pthread_mutex_lock(&g_limit_lock);
+    int64_t now = now_sec();
+    *nsum = g_pending ? take_summaries(now, false, sum, LOG_SUMMARIES) : 0;
+    bool ok = true;
+    if (g_per_sec) {
+        size_t h = ((uintptr_t)fmt >> 3) % LOG_CAUSES;
+        log_cause *c = NULL;
+        for (size_t i = 0; i < LOG_PROBES; i++) {
+            log_cause *t = &g_causes[(h + i) % LOG_CAUSES];
+            if (t->fmt == fmt || !t->fmt) {
+                c = t;
+                break;
+            }
+        }
+        if (c) { /* a full table (more call sites than slots) is left unlimited */
+            if (!c->fmt) *c = (log_cause){.fmt = fmt, .sec = now};
+            if (c->sec != now) {
+                c->sec = now;
+                c->lines = 0;
+            }
+            if (c->lines < g_per_sec) {
+                c->lines++;
+            } else {
+                if (!c->suppressed++) g_pending++;
+                c->lvl = lvl;
+                ok = false;
+            }
+        }
+    }
+    pthread_mutex_unlock(&g_limit_lock);
+    return ok;
+}
+
+static void write_line(log_level lvl, const char *msg);
+
+static void write_summaries(const log_summary *sum, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        char msg[LOG_LINE_MAX / 2];
+        snprintf(msg, sizeof msg, "log: %llu more lines like \"%.200s\" suppressed (over %u per second)",
+                 (unsigned long long)sum[i].n, sum[i].fmt, g_per_sec);
+        write_line(sum[i].lvl, msg);
+    }
+}
+
+void log_flush_suppressed(void) {
+    log_summary sum[LOG_SUMMARIES];
+    size_t n;
+    do {
+        pthread_mutex_lock(&g_limit_lock);
+        n = take_summaries(0, true, sum, LOG_SUMMARIES);
+        pthread_mutex_unlock(&g_limit_lock);
+        write_summaries(sum, n);
+    } while (n == LOG_SUMMARIES);
+}
+
 void log_vwrite(log_level lvl, const char *fmt, va_list ap) {
     if (lvl < g_level || lvl >= LOG_OFF) return;
+    log_summary sum[LOG_SUMMARIES];
+    size_t nsum;
+    bool ok = admit(fmt, lvl, sum, &nsum);
+    write_summaries(sum, nsum);
+    if (!ok) {
+        static const char *const lv[] = {"level=\"debug\"", "level=\"info\"", "level=\"warn\"", "level=\"error\""};
+        /* Looked up each time (idempotent): a cached pointer would dangle after metrics_reset. */
+        metrics_counter_inc(metrics_counter("lamda_log_suppressed_total",
+                                            "log lines not written by flood control (one summary line per cause and second instead)",
+                                            lv[lvl]));
+        return;
+    }
     char msg[LOG_LINE_MAX / 2];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    write_line(lvl, msg);
+}
+
+static void write_line(log_level lvl, const char *msg) {
 
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

@@ -8,6 +8,9 @@
 #define LAMDA_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
+
+#define LOG_DEFAULT_PER_SECOND 50
 
 typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF } log_level;
 
@@ -21,6 +24,13 @@ void log_set_service(const char *service);
 void log_add_secret(const char *secret);
 /* Redirect output (default: fd 2). Used by tests. */
 void log_set_fd(int fd);
+
+/* Flood control: at most n lines per second from one call site (format string); the rest are
+ * counted in lamda_log_suppressed_total{level} and summed up in one line per call site after
+ * that second ("log: N more lines like \"fmt\" suppressed"). 0 = no limit. */
+void log_set_max_per_second(uint32_t n);
+/* Write the summaries still owed (at exit, or in tests). */
+void log_flush_suppressed(void);
 
 void log_write(log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vwrite(log_level lvl, const char *fmt, va_list ap);

@@ -78,4 +78,26 @@ gone_ms=$((($(date +%s%N) - t0) / 1000000))
 check_eq "clean exit after the storm" "$rc" "0"
 check "gone within 1 s of SIGTERM after the storm (${gone_ms} ms)" test "$gone_ms" -lt 1000
 check "no sanitizer report" bash -c "! grep -q 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' '$H_TMP/api.log'"
+# Log flooding: a burst of rate-limited requests (each one a 429 access line at info) writes a
+# bounded number of lines — LOG_MAX_PER_SECOND per call site and second, plus one summary line —
+# and /metrics counts the lines left out.
+PORT2=$(free_port)
+DATABASE_URL=$DB API_PORT=$PORT2 API_RATE_LIMIT=5 LOG_LEVEL=info LOG_MAX_PER_SECOND=20 \
+  "$LAMDA" api-gateway >"$H_TMP/flood.log" 2>&1 &
+FLOOD_PID=$!
+track $FLOOD_PID
+wait_port "$PORT2" || not_ok "second api-gateway listens"
+t0=$(date +%s)
+codes=$(curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$PORT2/api/nodes?limit=[1-3000]")
+secs=$(($(date +%s) - t0 + 1))
+n429=$(grep -c '^429$' <<<"$codes")
+sleep 1.1; curl -s -o /dev/null "http://127.0.0.1:$PORT2/health" # a later line writes the summary
+sup=$(curl -s "http://127.0.0.1:$PORT2/metrics" | sed -n 's/^lamda_log_suppressed_total{level="info"} //p')
+written=$(grep -c '"msg":"http [A-Z]* [^ ]* 429 rate limited' "$H_TMP/flood.log")
+echo "# $n429 answers 429 in ${secs} s: $written access lines written, ${sup:-0} suppressed"
+check "the burst was rate limited (most of 3000 answered 429)" test "$n429" -gt 2500
+check "429 access lines bounded: $written <= 20 per second over ${secs} s" test "$written" -le $((20 * (secs + 1)))
+check_eq "every 429 line left out is counted in lamda_log_suppressed_total" "$((written + ${sup:-0}))" "$n429"
+check "a summary line names the suppressed cause" grep -q 'more lines like .*429 rate limited.* suppressed' "$H_TMP/flood.log"
+kill -TERM $FLOOD_PID; wait $FLOOD_PID
 finish

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/hex.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "evm/address.h"
 #include "evm/keccak.h"
 #include "core/utf8.h"
@@ -201,6 +202,39 @@ TEST(log_redacts_secrets) {
     CHECK(strstr(buf, "\"level\":\"info\"") != NULL);
 }
 
+/* A burst from one call site writes at most LOG_DEFAULT_PER_SECOND lines a second plus one
+ * summary; the rest are counted in lamda_log_suppressed_total. */
+TEST(log_flood_is_bounded_and_counted) {
+    char path[] = "/tmp/lamda-test-log-XXXXXX";
+    int fd = mkstemp(path);
+    log_set_fd(fd);
+    log_set_max_per_second(20);
+    metrics_counter_t *sup = metrics_counter("lamda_log_suppressed_total", "x", "level=\"warn\"");
+    uint64_t before = metrics_counter_value(sup);
+    for (int i = 0; i < 50000; i++) log_warn("flood %d", i);
+    log_info("an unrelated line is not limited by the flood");
+    log_flush_suppressed();
+    log_set_fd(2);
+    log_set_max_per_second(LOG_DEFAULT_PER_SECOND);
+    uint64_t suppressed = metrics_counter_value(sup) - before;
+    lseek(fd, 0, SEEK_SET);
+    static char buf[1 << 20];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    unlink(path);
+    CHECK(n > 0);
+    buf[n > 0 ? n : 0] = 0;
+    size_t lines = 0, floods = 0;
+    for (char *p = buf; (p = strchr(p, '\n')); p++) lines++;
+    for (char *p = buf; (p = strstr(p, "\"msg\":\"flood ")); p++) floods++;
+    /* The loop may straddle a second boundary: at most two windows of 20 plus their summaries. */
+    CHECK(floods >= 20 && floods <= 40);
+    CHECK(lines <= 40 + 2 + 1);
+    CHECK_EQ_INT((int)(suppressed + floods), 50000);
+    CHECK(strstr(buf, "more lines like \\\"flood %d\\\" suppressed") != NULL);
+    CHECK(strstr(buf, "an unrelated line") != NULL);
+}
+
 /* Cases from the Unicode standard's Table 3-7 (well-formed byte sequences) and the classic
  * decoder stress tests: overlongs, surrogates, the edges of each range, truncation. */
 TEST(utf8_strict) {
@@ -240,5 +274,6 @@ int main(void) {
     RUN(config_dotenv_and_precedence);
     RUN(config_keyfile_permissions);
     RUN(log_redacts_secrets);
+    RUN(log_flood_is_bounded_and_counted);
     TEST_EXIT();
 }
