@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "api/internal.h"
-#include "core/json_text.h"
+#include "core/json_strict.h"
 #include "core/log.h"
 #include "core/shutdown.h"
 #include "evm/address.h"
@@ -136,13 +136,14 @@ static char *answer_jobs(store *s, const cJSON *q) {
 
 char *bus_query_answer(store *s, bus_query_kind kind, const uint8_t *req, size_t len) {
     if (len > QUERY_MAX_BYTES) return error_json("query too large");
-    const char *bad = json_text_problem((const char *)req, len);
-    if (bad) return error_json(bad);
-    cJSON *q = len ? cJSON_ParseWithLength((const char *)req, len) : cJSON_CreateObject();
-    if (!q || !cJSON_IsObject(q)) {
-        cJSON_Delete(q);
-        return error_json("query must be a JSON object");
-    }
+    /* The HTTP query routes' rule (core/json_strict.h): one object, known fields only. */
+    static const char *const node_fields[] = {"min_vram", "gpu_model", "min_reputation_score", "online", "limit", "offset", NULL};
+    static const char *const job_fields[] = {"renter_address", "provider_address", "status", "limit", "offset", NULL};
+    char why[128];
+    cJSON *q = len ? json_strict_object((const char *)req, len, kind == BUS_QUERY_NODES ? node_fields : job_fields, why,
+                                        sizeof why)
+                   : cJSON_CreateObject();
+    if (!q) return error_json(len ? why : "out of memory");
     char *out = kind == BUS_QUERY_NODES ? answer_nodes(s, q) : answer_jobs(s, q);
     cJSON_Delete(q);
     return out;

@@ -192,9 +192,17 @@ cJSON *api_provider_json(const store_provider *p);
 void api_ok_begin(api_jw *w, size_t hint);
 void api_ok_send(api_ctx *c, int status, api_jw *w);
 void api_list_end(api_jw *w, int n, int64_t total, int64_t limit, int64_t offset);
-/* Replace c->query by the members of a JSON object (strings, integers, booleans; null =
- * absent); a member not in allowed (NULL-terminated) is a 400. */
-int api_body_as_query(api_ctx *c, const cJSON *body, const char *const *allowed);
+/* One field a JSON body may have, and the JSON type its value must have (core/json_strict.h:
+ * no coercion, so "100" is not an integer and "true" not a boolean). */
+typedef enum { API_FIELD_STRING, API_FIELD_INT, API_FIELD_BOOL } api_field_type;
+typedef struct {
+    const char *name;
+    api_field_type type;
+} api_body_field;
+
+/* Replace c->query by the members of a JSON object (null = absent); a member not in allowed
+ * (ended by {NULL}) or not of its field's type is a 400. */
+int api_body_as_query(api_ctx *c, const cJSON *body, const api_body_field *allowed);
 
 /* Free the calling API thread's RPC client (routes_reputation.c). */
 void api_reputation_thread_exit(void);

@@ -10,7 +10,7 @@
 
 #include "api/internal.h"
 #include "core/hex.h"
-#include "core/json_text.h"
+#include "core/json_strict.h"
 #include "core/utf8.h"
 #include "evm/address.h"
 
@@ -167,26 +167,8 @@ cJSON *api_body_json(api_ctx *c) {
         api_error(c, 400, "a JSON object body is required");
         return NULL;
     }
-    const char *bad = json_text_problem(e.base, e.len);
-    if (bad) {
-        api_error(c, 400, "malformed JSON body: %s", bad);
-        return NULL;
-    }
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(e.base, e.len, &end, 0);
-    if (j && end) {
-        /* Only whitespace may follow the value. */
-        for (const char *p = end; p < e.base + e.len; p++)
-            if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') {
-                cJSON_Delete(j);
-                j = NULL;
-                break;
-            }
-    }
-    if (!j || !cJSON_IsObject(j)) {
-        cJSON_Delete(j);
-        api_error(c, 400, "malformed JSON body: expected an object");
-        return NULL;
-    }
+    char why[128];
+    cJSON *j = json_strict_object(e.base, e.len, NULL, why, sizeof why);
+    if (!j) api_error(c, 400, "malformed JSON body: %s", why);
     return j;
 }

@@ -9,6 +9,7 @@
 
 #include "api/internal.h"
 #include "core/hex.h"
+#include "core/json_strict.h"
 #include "evm/address.h"
 #include "evm/eip191.h"
 #include "evm/keccak.h"
@@ -97,7 +98,9 @@ static void jobs_by_provider(api_ctx *c) {
 }
 
 static void jobs_query(api_ctx *c) {
-    static const char *const allowed[] = {"renter_address", "provider_address", "status", "limit", "offset", NULL};
+    static const api_body_field allowed[] = {{"renter_address", API_FIELD_STRING}, {"provider_address", API_FIELD_STRING},
+                                             {"status", API_FIELD_STRING}, {"limit", API_FIELD_INT},
+                                             {"offset", API_FIELD_INT}, {NULL, 0}};
     cJSON *body = api_body_json(c);
     if (!body) return;
     store_job_filter f = {0};
@@ -187,7 +190,13 @@ static int authenticate(api_ctx *c, const cJSON *body, const uint8_t id[32], con
     const cJSON *tsj = cJSON_GetObjectItemCaseSensitive(body, "timestamp");
     char tsbuf[24];
     const char *ts_s = NULL;
-    if (cJSON_IsNumber(tsj)) {
+    if (tsj && !cJSON_IsNumber(tsj)) {
+        /* The one strictness rule (core/json_strict.h): a number in a body is a JSON number;
+         * the X-Timestamp header is where a textual one goes. */
+        api_error(c, 400, "timestamp must be a JSON number (unix seconds)");
+        return -1;
+    }
+    if (tsj) {
         snprintf(tsbuf, sizeof tsbuf, "%.0f", tsj->valuedouble);
         ts_s = tsbuf;
     } else {
@@ -250,13 +259,10 @@ static void job_status_put(api_ctx *c) {
     cJSON *body = api_body_json(c);
     if (!body) return;
     static const char *const known[] = {"status", "output_cid", "output_file_cid", "error_message", "signature", "timestamp", NULL};
-    for (const cJSON *it = body->child; it; it = it->next) {
-        bool ok = false;
-        for (const char *const *k = known; *k && !ok; k++) ok = it->string && !strcmp(*k, it->string);
-        if (!ok) {
-            api_error(c, 400, "unknown field \"%.64s\"", it->string ? it->string : "");
-            goto out;
-        }
+    const cJSON *unknown = json_strict_unknown(body, known);
+    if (unknown) {
+        api_error(c, 400, "unknown field \"%.64s\"", unknown->string ? unknown->string : "");
+        goto out;
     }
     const cJSON *stj = cJSON_GetObjectItemCaseSensitive(body, "status");
     job_status to;
@@ -288,6 +294,11 @@ static void job_status_put(api_ctx *c) {
             goto out;
         }
         errmsg = em->valuestring;
+    }
+    if (to == JOB_COMPLETED && !output_cid) {
+        /* As on NATS (agent_status.c): a completed job without its result is no result. */
+        api_error(c, 400, "status completed needs an output_cid");
+        goto out;
     }
     store *s = api_store(c, true);
     if (!s) goto out;

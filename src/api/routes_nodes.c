@@ -81,26 +81,28 @@ static void nodes_all(api_ctx *c) {
 }
 
 /* Body fields become query parameters, so a POST query and a GET share one validator. */
-int api_body_as_query(api_ctx *c, const cJSON *body, const char *const *allowed) {
+int api_body_as_query(api_ctx *c, const cJSON *body, const api_body_field *allowed) {
+    static const char *const type_names[] = {"a string", "an integer", "true or false"};
     c->nquery = 0;
     for (const cJSON *it = body->child; it; it = it->next) {
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++) ok = it->string && !strcmp(*a, it->string);
-        if (!ok) {
+        const api_body_field *f = allowed;
+        while (f->name && !(it->string && !strcmp(f->name, it->string))) f++;
+        if (!f->name) {
             api_error(c, 400, "unknown field \"%.64s\"", it->string ? it->string : "");
             return -1;
         }
         if (cJSON_IsNull(it)) continue;
         char num[32];
-        const char *v;
-        if (cJSON_IsString(it)) v = it->valuestring;
-        else if (cJSON_IsBool(it)) v = cJSON_IsTrue(it) ? "true" : "false";
-        else if (cJSON_IsNumber(it) && it->valuedouble == (double)(int64_t)it->valuedouble &&
+        const char *v = NULL;
+        if (f->type == API_FIELD_STRING && cJSON_IsString(it)) v = it->valuestring;
+        else if (f->type == API_FIELD_BOOL && cJSON_IsBool(it)) v = cJSON_IsTrue(it) ? "true" : "false";
+        else if (f->type == API_FIELD_INT && cJSON_IsNumber(it) && it->valuedouble == (double)(int64_t)it->valuedouble &&
                  it->valuedouble > -1e15 && it->valuedouble < 1e15) {
             snprintf(num, sizeof num, "%lld", (long long)it->valuedouble);
             v = num;
-        } else {
-            api_error(c, 400, "invalid field \"%s\": expected a string, an integer or a boolean", it->string);
+        }
+        if (!v) {
+            api_error(c, 400, "invalid field \"%s\": expected %s", it->string, type_names[f->type]);
             return -1;
         }
         if (c->nquery == API_MAX_QUERY) {
@@ -116,7 +118,9 @@ int api_body_as_query(api_ctx *c, const cJSON *body, const char *const *allowed)
 
 /* POST /api/nodes/query {min_vram, gpu_model, min_reputation_score, online, limit, offset}. */
 static void nodes_query(api_ctx *c) {
-    static const char *const allowed[] = {"min_vram", "gpu_model", "min_reputation_score", "online", "limit", "offset", NULL};
+    static const api_body_field allowed[] = {{"min_vram", API_FIELD_INT}, {"gpu_model", API_FIELD_STRING},
+                                             {"min_reputation_score", API_FIELD_INT}, {"online", API_FIELD_BOOL},
+                                             {"limit", API_FIELD_INT}, {"offset", API_FIELD_INT}, {NULL, 0}};
     cJSON *body = api_body_json(c);
     if (!body) return;
     int rc = api_body_as_query(c, body, allowed);

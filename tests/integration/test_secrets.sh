@@ -97,9 +97,9 @@ check_eq "PUT status signed by the provider: 200" "$(req put-signed -X PUT -H 'c
 check_eq "the same signed request replayed: 403" "$(req put-replay -X PUT -H 'content-type: application/json' -d "$BODY" "$ST")" 403
 OLD=$((TS - 3600))
 SIG=$("$LAMDADEV" sign-message --key "$ANVIL_KEY1" "$(printf 'lamda:job-status\njob:%s\nstatus:completed\ntimestamp:%s' "$JOB" "$OLD")")
-check_eq "a signature an hour old: 403" "$(req put-old -X PUT -H 'content-type: application/json' -d "{\"status\":\"completed\",\"signature\":\"$SIG\",\"timestamp\":$OLD}" "$ST")" 403
+check_eq "a signature an hour old: 403" "$(req put-old -X PUT -H 'content-type: application/json' -d "{\"status\":\"completed\",\"output_cid\":\"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG\",\"signature\":\"$SIG\",\"timestamp\":$OLD}" "$ST")" 403
 SIG=$("$LAMDADEV" sign-message --key "$ANVIL_KEY4" "$(printf 'lamda:job-status\njob:%s\nstatus:completed\ntimestamp:%s' "$JOB" "$TS")")
-check_eq "a signature by someone else: 403" "$(req put-other -X PUT -H 'content-type: application/json' -d "{\"status\":\"completed\",\"signature\":\"$SIG\",\"timestamp\":$TS}" "$ST")" 403
+check_eq "a signature by someone else: 403" "$(req put-other -X PUT -H 'content-type: application/json' -d "{\"status\":\"completed\",\"output_cid\":\"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG\",\"signature\":\"$SIG\",\"timestamp\":$TS}" "$ST")" 403
 check_eq "PUT status with the admin token: 200" "$(req put-admin -X PUT -H 'content-type: application/json' -H "Authorization: Bearer $TOKEN" -d '{"status":"completed","output_cid":"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"}' "$ST")" 200
 check_eq "a spec with a bad signature is refused (4xx)" "$(req spec-bad -H 'content-type: application/json' -d "{\"jobId\":\"$(new_job_id)\",\"dockerImage\":\"a:b\",\"inputFileCID\":\"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG\",\"signature\":\"0x$(printf '11%.0s' {1..65})\"}" "$API/api/jobs" | cut -c1)" 4
 
