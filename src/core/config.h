@@ -55,6 +55,10 @@ typedef struct {
     /* job dispatcher */
     bool job_id_from_cid;
     char *default_docker_image;
+    /* specs for job ids not yet on chain (candidates): caps and expiry */
+    uint64_t spec_pending_max_per_signer;
+    uint64_t spec_pending_max_total;
+    uint64_t spec_pending_ttl_ms;
 
     /* API */
     char *api_host;

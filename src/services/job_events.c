@@ -93,6 +93,9 @@ static int on_created(job_events_ctx *c, store *s, const chain_log *l) {
     int rc = store_job_insert(s, &j);
     if (rc == STORE_DUP) return STORE_OK; /* a jobId is unique on chain; a replay finds it */
     if (rc != STORE_OK) return rc;
+    /* The renter is known now: its candidate spec (sent before createJob) becomes the spec. */
+    rc = store_spec_candidates_bind(s, j.job_id, j.renter);
+    if (rc != STORE_OK && rc != STORE_NOTFOUND) return rc;
     /* Just inserted in state created: no need to read it back, only its spec is missing. */
     if (!c->defer) {
         size_t sent;

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "core/hex.h"
-#include "core/json_text.h"
+#include "core/json_strict.h"
 #include "core/log.h"
 #include "evm/address.h"
 #include "evm/eip191.h"
@@ -119,13 +119,10 @@ int job_spec_submit(store *s, const char *body, size_t len, char *err, size_t er
                     cJSON **data) {
     *data = NULL;
     if (!s) return fail(503, http_status, err, errlen, "database unavailable");
-    const char *bad = json_text_problem(body, len);
-    if (bad) return fail(400, http_status, err, errlen, bad);
-    cJSON *o = cJSON_ParseWithLength(body, len);
-    if (!o || !cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        return fail(400, http_status, err, errlen, "body must be a JSON object");
-    }
+    static const char *const known[] = {"jobId", "dockerImage", "inputFileCID", "signature", NULL};
+    char why[128];
+    cJSON *o = json_strict_object(body, len, known, why, sizeof why);
+    if (!o) return fail(400, http_status, err, errlen, why);
     const char *id_s = get_string(o, "jobId"), *image = get_string(o, "dockerImage"),
                *cid_s = get_string(o, "inputFileCID"), *sig_s = get_string(o, "signature");
     uint8_t job_id[32], sig[65], signer[20];
@@ -162,8 +159,27 @@ int job_spec_submit(store *s, const char *body, size_t len, char *err, size_t er
         cJSON_Delete(o);
         return fail(403, http_status, err, errlen, "the signer is not the job's renter");
     }
-    if (jrc == STORE_OK || jrc == STORE_NOTFOUND) src = store_spec_put(s, job_id, image, cid_s, signer, sig, 65, now);
-    else src = jrc;
+    if (jrc == STORE_NOTFOUND) {
+        /* Not on chain yet, so the renter is unknown: keep it as this signer's candidate, bound
+         * at JobCreated only if the signer turns out to be the renter (issue 21: a squatter's
+         * spec once took the id first and the renter's got 409). */
+        store_spec_caps caps = {16, 10000, 24 * 3600};
+        if (g_cfg)
+            caps = (store_spec_caps){(int64_t)g_cfg->spec_pending_max_per_signer, (int64_t)g_cfg->spec_pending_max_total,
+                                     (int64_t)(g_cfg->spec_pending_ttl_ms / 1000)};
+        src = store_spec_candidate_put(s, job_id, image, cid_s, signer, sig, 65, now, &caps);
+        if (src == STORE_SPEC_CAP_SIGNER || src == STORE_SPEC_CAP_TOTAL) {
+            store_rollback(s);
+            cJSON_Delete(o);
+            return fail(429, http_status, err, errlen,
+                        src == STORE_SPEC_CAP_SIGNER ? "too many specs from this signer wait for their job to appear on chain"
+                                                     : "too many specs wait for their job to appear on chain; retry later");
+        }
+    } else if (jrc == STORE_OK) {
+        src = store_spec_put(s, job_id, image, cid_s, signer, sig, 65, now);
+    } else {
+        src = jrc;
+    }
     if (src == STORE_DUP && jrc == STORE_OK) {
         /* The job is known, the signer is its renter, and a different spec is stored: if that
          * one is not the renter's (someone squatting the id before the job existed), the

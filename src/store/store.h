@@ -256,6 +256,29 @@ int store_spec_get_many(store *s, const uint8_t (*job_ids)[32], size_t n,
 /* Remove a job's spec (to let its renter replace one signed by someone else). (store_dispatch.c) */
 int store_spec_delete(store *s, const uint8_t job_id[32]); /* STORE_NOTFOUND */
 
+/* ---- candidate specs: for job ids the chain does not know yet (store_spec_candidates.c) ---------- */
+
+typedef struct {
+    int64_t per_signer; /* candidates one signer may hold */
+    int64_t total;      /* candidates everyone together may hold */
+    int64_t ttl_s;      /* a candidate older than this is dropped */
+} store_spec_caps;
+
+#define STORE_SPEC_CAP_SIGNER 3 /* refused: the signer holds caps->per_signer candidates */
+#define STORE_SPEC_CAP_TOTAL 4  /* refused: caps->total candidates are held */
+
+/* Keep a signer's candidate spec for a job id (expired ones are dropped first). STORE_OK when
+ * stored or the same (image, cid) is already this signer's candidate; STORE_DUP when the signer
+ * has a different one; STORE_SPEC_CAP_SIGNER / STORE_SPEC_CAP_TOTAL when a cap is reached. */
+int store_spec_candidate_put(store *s, const uint8_t job_id[32], const char *image, const char *cid,
+                             const uint8_t signer[20], const uint8_t *sig, size_t sig_len, int64_t now,
+                             const store_spec_caps *caps);
+/* JobCreated: move the renter's candidate (if any) into job_specs, unless the job has a spec
+ * already, and drop every candidate for the job. STORE_OK when one was bound, STORE_NOTFOUND
+ * when none. */
+int store_spec_candidates_bind(store *s, const uint8_t job_id[32], const uint8_t renter[20]);
+int store_spec_candidate_count(store *s, int64_t *n);
+
 /* ---- NATS outbox ----------------------------------------------------------------------------------- */
 
 typedef struct {

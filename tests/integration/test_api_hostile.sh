@@ -10,6 +10,7 @@ DB="sqlite:$H_TMP/api.db"
 "$ROOT/$BUILD/apiseed" "$DB" 20 50 >/dev/null || { not_ok "seed database"; finish; }
 PORT=$(free_port)
 DATABASE_URL=$DB API_PORT=$PORT API_RATE_LIMIT=0 API_MAX_BODY=16384 API_ADMIN_TOKEN=tok LOG_LEVEL=warn \
+  SPEC_PENDING_MAX_PER_SIGNER=3 SPEC_PENDING_MAX_TOTAL=5 SPEC_PENDING_TTL=1h \
   "$LAMDA" api-gateway >"$H_TMP/api.log" 2>&1 &
 API_PID=$!
 track $API_PID
@@ -62,6 +63,46 @@ body=$(curl -s -m 10 -o - -w '\n%{http_code}' -H 'content-type: application/json
 check_eq "HTTP/1.1 20000-byte body: 413 as JSON" "$(tail -1 <<<"$body") $(head -1 <<<"$body" | cut -c1-24)" '413 {"success":false,"error"'
 body=$(curl -s -m 10 --http2-prior-knowledge -o - -w '\n%{http_code} %{http_version}' -H 'content-type: application/json' --data-binary @"$H_TMP/big.body" "http://127.0.0.1:$PORT/api/jobs")
 check_eq "HTTP/2 20000-byte body: 413 as JSON" "$(tail -1 <<<"$body") $(head -1 <<<"$body" | cut -c1-24)" '413 2 {"success":false,"error"'
+
+# Specs for job ids not on chain are candidates, capped per signer and in total (issue 21):
+# a spec flood from one key, or many keys, cannot grow the database without bound.
+API_URL=http://127.0.0.1:$PORT
+CID=QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG
+spec() { # KEY JOBID → HTTP status
+  local msg sig
+  msg=$(printf 'lamda:job-spec\njob:%s\nimage:a/b:1\ninput:%s' "$2" "$CID")
+  sig=$("$LAMDADEV" sign-message --key "$1" "$msg")
+  curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+    -d "{\"jobId\":\"$2\",\"dockerImage\":\"a/b:1\",\"inputFileCID\":\"$CID\",\"signature\":\"$sig\"}" "$API_URL/api/jobs"
+}
+jid() { printf '0x%064x' "$1"; }
+got=""; for i in 1 2 3 4; do got="$got $(spec "$ANVIL_KEY1" "$(jid $((9000 + i)))")"; done
+check_eq "one signer: 3 pending specs accepted, the 4th refused (429)" "$got" " 202 202 202 429"
+check_eq "the same spec again is not a new one (202)" "$(spec "$ANVIL_KEY1" "$(jid 9001)")" "202"
+got=""; for i in 1 2 3; do got="$got $(spec "$ANVIL_KEY3" "$(jid $((9100 + i)))")"; done
+check_eq "in total: 5 pending specs, then 429 for everyone" "$got" " 202 202 429"
+check_eq "pending specs held: 5" "$(sqlite3 "${DB#sqlite:}" 'select count(*) from job_spec_candidates')" "5"
+sqlite3 "${DB#sqlite:}" "update job_spec_candidates set received_at = received_at - 7200"
+check_eq "expired ones (older than SPEC_PENDING_TTL) make room" "$(spec "$ANVIL_KEY4" "$(jid 9201)")" "202"
+check_eq "and are gone" "$(sqlite3 "${DB#sqlite:}" 'select count(*) from job_spec_candidates')" "1"
+# The one strictness rule (README, "API"): one JSON object, known fields, JSON types.
+post() { curl -s -o "$H_TMP/post.json" -w '%{http_code}' -H 'content-type: application/json' -d "$2" "$API_URL$1"; }
+good_spec=$(printf '{"jobId":"%s","dockerImage":"a/b:1","inputFileCID":"%s","signature":"0x%0130d"}' "$(jid 1)" "$CID" 0)
+check_eq "POST /api/jobs: trailing garbage 400" "$(post /api/jobs "${good_spec}x")" "400"
+check "POST /api/jobs: trailing garbage named" grep -q 'data after the JSON object' "$H_TMP/post.json"
+check_eq "POST /api/jobs: unknown field 400" "$(post /api/jobs "${good_spec%\}},\"priority\":1}")" "400"
+check "POST /api/jobs: unknown field named" grep -q 'unknown field \\"priority\\"' "$H_TMP/post.json"
+check_eq "POST /api/nodes/query: a number as a string 400" "$(post /api/nodes/query '{"min_vram":"100"}')" "400"
+check_eq "POST /api/nodes/query: a boolean as a string 400" "$(post /api/nodes/query '{"online":"true"}')" "400"
+check_eq "POST /api/nodes/query: trailing garbage 400" "$(post /api/nodes/query '{"limit":5} []')" "400"
+check_eq "POST /api/nodes/query: a number is still fine" "$(post /api/nodes/query '{"min_vram":100,"online":true}')" "200"
+check_eq "POST /api/jobs/query: a number as a string 400" "$(post /api/jobs/query '{"limit":"5"}')" "400"
+JOB=$(curl -s "$API_URL/api/jobs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["jobs"][0]["job_id"])')
+put() { curl -s -o "$H_TMP/put.json" -w '%{http_code}' -X PUT -H 'authorization: Bearer tok' -H 'content-type: application/json' -d "$1" "$API_URL/api/jobs/$JOB/status"; }
+check_eq "PUT completed without an output CID: 400 (as on NATS)" "$(put '{"status":"completed"}')" "400"
+check "PUT completed without an output CID: says why" grep -q 'needs an output_cid' "$H_TMP/put.json"
+check_eq "PUT with the timestamp as a string: 400" "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'content-type: application/json' \
+  -d "{\"status\":\"running\",\"signature\":\"0x$(printf '1%.0s' {1..130})\",\"timestamp\":\"$(date +%s)\"}" "$API_URL/api/jobs/$JOB/status")" "400"
 
 N=${FUZZ_N:-20000}
 out=$("$ROOT/$BUILD/httpfuzz" "$PORT" "$N" 7 2>"$H_TMP/fuzz.err"); rc=$?

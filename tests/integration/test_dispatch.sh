@@ -62,6 +62,15 @@ wait_for "J4 row" 15 job_status_is $J4 created
 check_eq "$BE: foreign spec after event: forbidden (403)" "$(post_spec $OTHER_KEY $J4 evil/miner:latest $CID)" "403"
 check_eq "$BE: renter's spec replaces a squatter's (200)" "$(post_spec $RENTER_KEY $J3 $IMAGE $CID)" "200"
 check "$BE: squatted job dispatched with the renter's spec" wait_for "J3 message" 15 has_msg $J3
+# 3b. Squatting before the event (issue 21): a stranger's spec first, then the renter's, both
+# before createJob. Before the fix the stranger's took the id (202) and the renter got 409.
+J5=$(new_job_id)
+check_eq "$BE: squatter's spec before the event: kept as its candidate (202)" "$(post_spec $OTHER_KEY $J5 evil/miner:latest $CID)" "202"
+check_eq "$BE: renter's spec after a squatter's, before the event: 202, not 409" "$(post_spec $RENTER_KEY $J5 $IMAGE $CID)" "202"
+create_job $RENTER_KEY $J5 $PROVIDER
+check "$BE: the on-chain renter's spec wins: dispatched" wait_for "J5 message" 15 has_msg $J5
+check "$BE: dispatched with the renter's image, not the squatter's" grep -q "\"jobId\":\"$J5\".*\"image_name\":\"$IMAGE\"" "$H_TMP/sub-$BE.out"
+check_eq "$BE: no candidate spec left for a job on chain" "$(db_q "select count(*) from job_spec_candidates where $(addr_hex_sql job_id) = '${J5#0x}'")" "0"
 sleep 1
 check_eq "$BE: job without the renter's spec not dispatched" "$(got_msg $J4)" "0"
 check_eq "$BE: no job dispatched twice" "$(grep -o '"jobId":"0x[0-9a-f]*"' "$H_TMP/sub-$BE.out" | sort | uniq -d | wc -l)" "0"
@@ -112,7 +121,7 @@ check_eq "$BE: paid amount" "$(db_q "select paid_amount from jobs where $(addr_h
 
 # 7. The original's NATS request/reply queries.
 r=$("$NATSPROBE" request jobs.query "{\"provider_address\":\"$PROVIDER\",\"limit\":2}" 3000)
-check "$BE: jobs.query: total count of the provider's jobs" grep -q '"count":4' <<<"$r"
+check "$BE: jobs.query: total count of the provider's jobs" grep -q '"count":5' <<<"$r"
 check_eq "$BE: jobs.query: limit respected" "$(grep -o '"job_id"' <<<"$r" | wc -l)" "2"
 check "$BE: jobs.query: a bad query gets an error" grep -q '"error"' <<<"$("$NATSPROBE" request jobs.query '{"limit":"x"}' 3000)"
 start_lamda nr node-registry
