@@ -4,7 +4,7 @@
 # build/liblamda.a; every tests/unit/test_*.c becomes one test program; every
 # tools/*.c becomes one program in build/. Adding a file needs no Makefile edit.
 
-PKGS    := libcurl libcjson libpq sqlite3 libsecp256k1 libnats libh2o-evloop libwebsockets openssl
+PKGS    := libcurl libcjson libpq sqlite3 libsecp256k1 libnats libh2o-evloop libwebsockets openssl libcrypt
 SAN     ?= 0
 BUILD   ?= $(if $(filter 1,$(SAN)),build/asan,build)
 CC      ?= cc

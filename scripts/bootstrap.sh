@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 DEB_PACKAGES=(
   build-essential pkg-config git curl ca-certificates
   libcurl4-openssl-dev libcjson-dev libh2o-evloop-dev libpq-dev libsqlite3-dev sqlite3
-  libsecp256k1-dev libnats-dev libwebsockets-dev libssl-dev
+  libsecp256k1-dev libnats-dev libwebsockets-dev libssl-dev libcrypt-dev
   postgresql nats-server
   clang libclang-rt-14-dev wrk nginx-light valgrind strace
 )

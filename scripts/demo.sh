@@ -96,7 +96,12 @@ JM=$JOB_MANAGER_CONTRACT_ADDRESS NR=$NODE_REPUTATION_CONTRACT_ADDRESS
 PROVIDER=$("$LAMDADEV" address "$PROVIDER_KEY") || { echo "demo: bad DEMO_PROVIDER_KEY" >&2; exit 1; }
 RENTER=$("$LAMDADEV" address "$RENTER_KEY") || { echo "demo: bad DEMO_RENTER_KEY" >&2; exit 1; }
 JOB_ID=0x$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-echo "demo: API $API_URL, NATS $NATS_URL"
+# With the accounts of `make run` (NATS_AUTH_DIR), the agent connects as the provider's own user.
+AGENT_NATS_URL=$NATS_URL
+if [ -n "${NATS_AUTH_DIR:-}" ] && [ -f "$NATS_AUTH_DIR/providers/$PROVIDER.password" ]; then
+  AGENT_NATS_URL=$("$ROOT/$BUILD/natsauth" url "$NATS_AUTH_DIR" "$PROVIDER" "$(sed 's|://[^@]*@|://|' <<<"$NATS_URL")")
+fi
+echo "demo: API $API_URL, NATS $(sed 's|://[^@]*@|://|' <<<"$NATS_URL")"
 echo "demo: provider $PROVIDER, renter $RENTER, job $JOB_ID"
 
 begin "the API is up ($API_URL/health)"
@@ -120,7 +125,7 @@ poll "$TIMEOUT" node_online || fail "not online after ${TIMEOUT}s: $(api_get "/a
 pass
 
 begin "the simulated agent subscribes to jobs.dispatch.$PROVIDER"
-"$AGENTSIM" --key "$PROVIDER_KEY" --nats "$NATS_URL" --once --timeout $((TIMEOUT * 3)) >"$TMP/agent.out" 2>"$TMP/agent.err" &
+"$AGENTSIM" --key "$PROVIDER_KEY" --nats "$AGENT_NATS_URL" --once --timeout $((TIMEOUT * 3)) >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
 PIDS+=($AGENT_PID)
 # An independent witness of what the agent reports on agent.status.

@@ -136,11 +136,21 @@ if is_local "$NATS_URL"; then
   else
     command -v nats-server >/dev/null || die "nats-server is not installed (run make bootstrap)"
     mkdir -p "$RUN_DIR/nats"
-    nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$RUN_DIR/nats" >>"$RUN_DIR/nats.log" 2>&1 &
+    # One NATS account per provider (tools/natsauth.c, docs/reliability.md "Security"): the
+    # devnet's demo provider (anvil account 1) and any in NATS_PROVIDERS (comma-separated).
+    # lamda connects as user "lamda"; `build/natsauth url $RUN_DIR/nats-auth ADDRESS URL`
+    # prints an agent's NATS_URL.
+    NATS_AUTH_DIR=$RUN_DIR/nats-auth
+    "$ROOT/$BUILD/natsauth" init "$NATS_AUTH_DIR" >/dev/null || die "natsauth init failed"
+    for a in 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 $(tr , " " <<<"${NATS_PROVIDERS:-}"); do
+      "$ROOT/$BUILD/natsauth" add-provider "$NATS_AUTH_DIR" "$a" >/dev/null || die "natsauth add-provider $a failed"
+    done
+    nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$RUN_DIR/nats" -c "$NATS_AUTH_DIR/accounts.conf" >>"$RUN_DIR/nats.log" 2>&1 &
     record nats-server $!
     for _ in $(seq 100); do port_open "$NATS_PORT" && break; kill -0 $! 2>/dev/null || break; sleep 0.1; done
     port_open "$NATS_PORT" || die "nats-server did not open port $NATS_PORT (see $RUN_DIR/nats.log)"
-    NATS_DESC="nats-server pid $! port $NATS_PORT, JetStream data $RUN_DIR/nats, log $RUN_DIR/nats.log"
+    NATS_DESC="nats-server pid $! port $NATS_PORT, JetStream data $RUN_DIR/nats, log $RUN_DIR/nats.log, accounts $NATS_AUTH_DIR"
+    NATS_URL=$("$ROOT/$BUILD/natsauth" url "$NATS_AUTH_DIR" lamda "$NATS_URL") || die "natsauth url failed"
   fi
 else
   NATS_DESC="configured NATS $NATS_URL (none started)"
@@ -189,6 +199,7 @@ fi
     echo "# Written by scripts/run.sh while it runs; read by scripts/demo.sh."
     echo "API_URL=$API_URL"
     echo "NATS_URL=$NATS_URL"
+    echo "NATS_AUTH_DIR=${NATS_AUTH_DIR:-}"
     echo "BSC_RPC_URL=$BSC_RPC_URL"
     echo "OPBNB_RPC_URL=$OPBNB_RPC_URL"
     echo "JOB_MANAGER_CONTRACT_ADDRESS=${JOB_MANAGER_CONTRACT_ADDRESS:-}"

@@ -15,6 +15,8 @@
  *       and "count N" once no message came for IDLE_MS (default 1000).
  *   natsprobe reply SUBJECT RESPONSE MAX TIMEOUT_MS answer requests with RESPONSE (bus_respond)
  *   natsprobe request SUBJECT DATA TIMEOUT_MS       print the reply
+ *   natsprobe pub SUBJECT DATA [TIMES]              core publishes (no reply subject), flushed;
+ *       a refusal by the server's permissions is printed by the error handler ("Not Permitted")
  *
  * The server is $NATS_URL (default nats://127.0.0.1:4222). Exit status 0 on success. */
 #include <nats/nats.h>
@@ -37,7 +39,7 @@ static long long now_ms(void) {
 static int usage(void) {
     fprintf(stderr, "usage: natsprobe sub SUBJECT MAX TIMEOUT_MS | pub-dedup STREAM SUBJECT MSGID DATA [TIMES "
                     "[DEADLINE_MS]] | js-count STREAM | js-consume STREAM DURABLE [IDLE_MS] | reply SUBJECT "
-                    "RESPONSE MAX TIMEOUT_MS | request SUBJECT DATA TIMEOUT_MS\n");
+                    "RESPONSE MAX TIMEOUT_MS | request SUBJECT DATA TIMEOUT_MS | pub SUBJECT DATA [TIMES]\n");
     return 2;
 }
 
@@ -62,7 +64,7 @@ static void on_request(bus *b, const bus_msg *m, void *ud) {
 /* Wait until max messages arrived or timeout_ms passed. */
 static void wait_count(probe_state *st, int max, long long timeout_ms) {
     long long end = now_ms() + timeout_ms;
-    while (atomic_load(&st->count) < max && now_ms() < end) shutdown_sleep_ms(10);
+    while (atomic_load(&st->count) < max && now_ms() < end && !shutdown_requested()) shutdown_sleep_ms(10);
 }
 
 static int cmd_sub_or_reply(bus *b, const char *subject, const char *response, int max, long long timeout_ms) {
@@ -220,6 +222,13 @@ int main(int argc, char **argv) {
             fprintf(stderr, "natsprobe: %s\n", err);
         free(reply);
         rc = rc ? 1 : 0;
+    } else if (strcmp(cmd, "pub") == 0 && argc >= 4) {
+        long long end = now_ms() + 5000;
+        while (!bus_connected(b) && now_ms() < end) shutdown_sleep_ms(20);
+        int times = argc > 4 ? atoi(argv[4]) : 1;
+        rc = 0;
+        for (int i = 0; i < times && rc == 0; i++) rc = bus_publish(b, argv[2], argv[3], strlen(argv[3])) == 0 ? 0 : 1;
+        shutdown_sleep_ms(200); /* time for the server's -ERR, if any, to reach the handler */
     } else {
         rc = usage();
     }

@@ -110,7 +110,13 @@ static void on_reconnected(natsConnection *nc, void *closure) {
     (void)closure;
     char url[256] = "";
     natsConnection_GetConnectedUrl(nc, url, sizeof url);
-    log_info("nats: connected to %s", url);
+    /* libnats reports the URL with its user:password@ (per-user NATS credentials, see
+     * scripts/nats-auth.md); only the server part is logged. */
+    const char *sep = strstr(url, "://");
+    const char *at = sep ? strrchr(sep + 3, '@') : NULL;
+    if (at) log_info("nats: connected to %.*s%s as %.*s", (int)(sep + 3 - url), url, at + 1,
+                     (int)strcspn(sep + 3, ":@"), sep + 3);
+    else log_info("nats: connected to %s", url);
 }
 
 static void on_closed(natsConnection *nc, void *closure) {

@@ -93,7 +93,7 @@ psql_q() { "$PG_BIN/psql" -X -A -t -q -h 127.0.0.1 -p "$PG_PORT" -U lamda lamda 
 start_nats() {
   NATS_PORT=$(free_port) || return 1
   mkdir -p "$H_TMP/nats"
-  nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$H_TMP/nats" >"$H_TMP/nats.log" 2>&1 &
+  nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$H_TMP/nats" ${NATS_CONF:-} >"$H_TMP/nats.log" 2>&1 &
   NATS_PID=$!
   track $NATS_PID
   wait_port "$NATS_PORT" || return 1
@@ -102,11 +102,26 @@ start_nats() {
 }
 stop_nats() { kill -TERM "$NATS_PID" 2>/dev/null; wait "$NATS_PID" 2>/dev/null; }
 restart_nats() {
-  nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$H_TMP/nats" >>"$H_TMP/nats.log" 2>&1 &
+  nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$H_TMP/nats" ${NATS_CONF:-} >>"$H_TMP/nats.log" 2>&1 &
   NATS_PID=$!
   track $NATS_PID
   wait_port "$NATS_PORT"
 }
+
+# start_nats_auth ADDRESS... : start_nats with one account per provider (tools/natsauth.c, as
+# `make run` does); NATS_URL is then lamda's own (user lamda), and `nats_url_as ADDRESS` prints
+# a provider's.
+start_nats_auth() {
+  NATS_AUTH_DIR=$H_TMP/nats-auth
+  "$ROOT/$BUILD/natsauth" init "$NATS_AUTH_DIR" >/dev/null || return 1
+  local a
+  for a in "$@"; do "$ROOT/$BUILD/natsauth" add-provider "$NATS_AUTH_DIR" "$a" >/dev/null || return 1; done
+  NATS_CONF="-c $NATS_AUTH_DIR/accounts.conf"
+  start_nats || return 1
+  NATS_URL=$("$ROOT/$BUILD/natsauth" url "$NATS_AUTH_DIR" lamda "nats://127.0.0.1:$NATS_PORT") || return 1
+  export NATS_URL NATS_AUTH_DIR NATS_CONF
+}
+nats_url_as() { "$ROOT/$BUILD/natsauth" url "$NATS_AUTH_DIR" "$1" "nats://127.0.0.1:$NATS_PORT"; }
 
 # start_anvil NAME CHAIN_ID [extra anvil args...]
 start_anvil() {
