@@ -77,6 +77,7 @@ static const setting settings[] = {
     {"PROVIDER_OFFLINE_AFTER", K_DURATION, "15m", F(provider_offline_after_ms), 0, 0, "a provider without heartbeat for this long (chain time) is offline"},
     {"JOB_ID_FROM_CID", K_BOOL, "false", F(job_id_from_cid), 0, 0, "jobId is the sha2-256 digest of a CIDv0 input (no spec needed)"},
     {"DEFAULT_DOCKER_IMAGE", K_STRING, NULL, F(default_docker_image), 0, 0, "image used when JOB_ID_FROM_CID is on"},
+    {"AGENT_STATUS_REQUIRE_SIGNATURE", K_BOOL, "false", F(agent_status_require_signature), 0, 0, "refuse agent.status reports without an EIP-191 signature by agent_address"},
     {"SPEC_PENDING_MAX_PER_SIGNER", K_U64, "16", F(spec_pending_max_per_signer), 0, 0, "specs one signer may hold for job ids not yet on chain"},
     {"SPEC_PENDING_MAX_TOTAL", K_U64, "10000", F(spec_pending_max_total), 0, 0, "specs all signers together may hold for job ids not yet on chain"},
     {"SPEC_PENDING_TTL", K_DURATION, "24h", F(spec_pending_ttl_ms), 0, 0, "a spec whose job has not appeared on chain after this long is dropped"},
@@ -93,6 +94,20 @@ static const setting settings[] = {
     {"API_TLS_KEY", K_STRING, NULL, F(api_tls_key), 0, 1, "PEM private key for API_TLS_CERT"},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
+
+/* The password of scheme://user:PASSWORD@host (the first URL of a list), never to be logged. */
+static void add_url_password_secret(const char *url) {
+    const char *sep = url ? strstr(url, "://") : NULL;
+    if (!sep) return;
+    size_t hostpart = strcspn(sep + 3, ",/");
+    const char *at = memchr(sep + 3, '@', hostpart);
+    const char *colon = at ? memchr(sep + 3, ':', (size_t)(at - sep - 3)) : NULL;
+    if (!colon || at - colon - 1 <= 0 || at - colon - 1 >= 256) return;
+    char pw[256];
+    snprintf(pw, sizeof pw, "%.*s", (int)(at - colon - 1), colon + 1);
+    log_add_secret(pw);
+    memset(pw, 0, sizeof pw);
+}
 
 int config_parse_u64(const char *s, uint64_t *out) {
     if (!s || !*s) return -1;
@@ -465,6 +480,7 @@ int config_load(lamda_config *cfg, const char *dotenv_path, char *err, size_t er
         log_set_level(lvl);
         log_set_max_per_second(cfg->log_max_per_second > UINT32_MAX ? UINT32_MAX : (uint32_t)cfg->log_max_per_second);
         if (cfg->api_admin_token) log_add_secret(cfg->api_admin_token);
+        add_url_password_secret(cfg->nats_url);
         if (cfg->have_admin_key) {
             char hex[65];
             hex_encode_bare(cfg->admin_key, 32, hex);

@@ -55,6 +55,7 @@ typedef struct {
     /* job dispatcher */
     bool job_id_from_cid;
     char *default_docker_image;
+    bool agent_status_require_signature;
     /* specs for job ids not yet on chain (candidates): caps and expiry */
     uint64_t spec_pending_max_per_signer;
     uint64_t spec_pending_max_total;

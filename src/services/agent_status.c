@@ -8,9 +8,10 @@
 #include <time.h>
 
 #include "core/hex.h"
-#include "core/json_text.h"
+#include "core/json_strict.h"
 #include "core/utf8.h"
 #include "evm/address.h"
+#include "evm/eip191.h"
 #include "ipfs/cid.h"
 
 static int digits(const char *s, int n, int *out) {
@@ -60,6 +61,30 @@ int agent_status_parse_time(const char *s, int64_t *out) {
     return 0;
 }
 
+int agent_status_message(const uint8_t job_id[32], const char *status, const char *output_cid,
+                         const char *timestamp, char *out, size_t cap) {
+    char id[67];
+    int n = snprintf(out, cap, "lamda:agent-status\njob:%s\nstatus:%s\noutput:%s\ntimestamp:%s",
+                     hex_encode(job_id, 32, id), status, output_cid ? output_cid : "", timestamp ? timestamp : "");
+    return (n < 0 || (size_t)n >= cap) ? -1 : n;
+}
+
+int agent_status_check_subject(const char *subject, const agent_report *r, char *err, size_t errlen) {
+    if (!strcmp(subject, AGENT_STATUS_SUBJECT)) return 0;
+    size_t pl = strlen(AGENT_STATUS_SUBJECT_PREFIX);
+    uint8_t who[20];
+    if (strncmp(subject, AGENT_STATUS_SUBJECT_PREFIX, pl) != 0 ||
+        address_parse(subject + pl, strlen(subject + pl), who) != ADDRESS_OK) {
+        snprintf(err, errlen, "not an agent.status subject");
+        return -1;
+    }
+    if (memcmp(who, r->agent, 20) != 0) {
+        snprintf(err, errlen, "agent_address is not the sender's (%s)", subject + pl);
+        return -1;
+    }
+    return 0;
+}
+
 static const char *str(const cJSON *o, const char *k) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsString(v) ? v->valuestring : NULL;
@@ -71,15 +96,13 @@ int agent_status_parse(const uint8_t *p, size_t len, agent_report *out, char *er
         snprintf(err, errlen, "message of %zu bytes exceeds %d", len, AGENT_STATUS_MAX_BYTES);
         return -1;
     }
-    const char *bad = json_text_problem((const char *)p, len);
-    if (bad) {
-        snprintf(err, errlen, "%s in the message", bad);
-        return -1;
-    }
-    cJSON *o = cJSON_ParseWithLength((const char *)p, len);
+    /* One JSON object and nothing after it; unknown fields are tolerated here (unlike the
+     * query bodies), since later versions of the published agent may add some. */
+    char why[128];
+    cJSON *o = json_strict_object((const char *)p, len, NULL, why, sizeof why);
     int rc = -1;
-    if (!o || !cJSON_IsObject(o)) {
-        snprintf(err, errlen, "not a JSON object");
+    if (!o) {
+        snprintf(err, errlen, "%s in the message", why);
         goto out;
     }
     const char *agent = str(o, "agent_address"), *job = str(o, "job_id"), *status = str(o, "status"),
@@ -119,6 +142,22 @@ int agent_status_parse(const uint8_t *p, size_t len, agent_report *out, char *er
     if (ts && agent_status_parse_time(ts, &out->ts) != 0) {
         snprintf(err, errlen, "timestamp is not RFC 3339");
         goto out;
+    }
+    const cJSON *sigj = cJSON_GetObjectItemCaseSensitive(o, "signature");
+    if (sigj && !cJSON_IsNull(sigj)) {
+        uint8_t sig[65], signer[20];
+        char msg[600];
+        int mlen = agent_status_message(out->job_id, status, ocid, ts, msg, sizeof msg);
+        if (!cJSON_IsString(sigj) || hex_decode_exact(sigj->valuestring, strlen(sigj->valuestring), sig, 65) != 0) {
+            snprintf(err, errlen, "signature must be 0x followed by 130 hex digits");
+            goto out;
+        }
+        if (mlen < 0 || eip191_recover((const uint8_t *)msg, (size_t)mlen, sig, signer) != 0 ||
+            memcmp(signer, out->agent, 20) != 0) {
+            snprintf(err, errlen, "signature is not agent_address's");
+            goto out;
+        }
+        out->signed_by_agent = true;
     }
     rc = 0;
 out:

@@ -5,10 +5,19 @@
  * processing → running, completed (with a valid output CID) → completed, failed → failed.
  * A report is accepted only from the job's provider and only along a valid transition;
  * anything else is logged and dropped. The subject is unauthenticated in the published
- * protocol, so the database never lets a report move a job backwards or past confirmation. */
+ * protocol, so the database never lets a report move a job backwards or past confirmation.
+ *
+ * Provenance (issue 21, docs/reliability.md "Security"): with the NATS accounts of
+ * tools/natsauth.c, a provider's plain publish to `agent.status` reaches lamda as
+ * `agent.status.<its EIP-55 address>` (a subject mapping in the provider's own account, which
+ * the provider cannot change), so the sender is known: agent_status_check_subject refuses a
+ * report whose agent_address is not the subject's. Optionally a report carries "signature",
+ * an EIP-191 personal_sign by agent_address over agent_status_message(); it is verified when
+ * present and required when AGENT_STATUS_REQUIRE_SIGNATURE=true. */
 #ifndef LAMDA_AGENT_STATUS_H
 #define LAMDA_AGENT_STATUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,7 +32,27 @@ typedef struct {
     char output_cid[STORE_CID_MAX];
     char error[STORE_ERROR_MAX];
     int64_t ts; /* from "timestamp", or 0 when absent */
+    bool signed_by_agent; /* "signature" was present and recovers to agent */
 } agent_report;
+
+#define AGENT_STATUS_SUBJECT "agent.status"
+#define AGENT_STATUS_SUBJECT_PREFIX "agent.status." /* + EIP-55 address: the server-mapped form */
+
+/* The text a report's "signature" signs (LF line breaks, no trailing LF; the job id in
+ * lowercase hex; output and timestamp exactly as sent, empty when absent):
+ *   lamda:agent-status
+ *   job:0x<64 hex>
+ *   status:<status>
+ *   output:<output_cid>
+ *   timestamp:<timestamp>
+ * Returns its length, or -1 if it does not fit in cap. */
+int agent_status_message(const uint8_t job_id[32], const char *status, const char *output_cid,
+                         const char *timestamp, char *out, size_t cap);
+
+/* The identity the subject carries: 0 for plain "agent.status" (no identity: only lamda's own
+ * users can publish there when the server has accounts) or for "agent.status.<address>" naming
+ * r->agent; -1 with err for any other address or subject. */
+int agent_status_check_subject(const char *subject, const agent_report *r, char *err, size_t errlen);
 
 /* Parse and validate one message (untrusted bytes). 0, or -1 with a reason in err. */
 int agent_status_parse(const uint8_t *p, size_t len, agent_report *out, char *err, size_t errlen);

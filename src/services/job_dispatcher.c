@@ -35,6 +35,16 @@ static void apply_agent_status(status_consumer *c, const bus_msg *m) {
         log_warn("job-dispatcher: agent.status dropped: %s", err);
         return;
     }
+    if (agent_status_check_subject(m->subject, &r, err, sizeof err) != 0) {
+        metrics_counter_inc(c->m_dropped);
+        log_warn("job-dispatcher: agent.status refused: %s", err);
+        return;
+    }
+    if (c->cfg->agent_status_require_signature && !r.signed_by_agent) {
+        metrics_counter_inc(c->m_dropped);
+        log_warn("job-dispatcher: agent.status refused: no signature (AGENT_STATUS_REQUIRE_SIGNATURE is true)");
+        return;
+    }
     if (!c->s && store_open(c->cfg->database_url, &c->s, err, sizeof err) != 0) {
         c->s = NULL;
         log_warn("job-dispatcher: agent.status not applied, database unavailable: %s", err);
@@ -81,12 +91,19 @@ int job_dispatcher_run(const lamda_config *cfg) {
         log_error("job-dispatcher: NATS: %s", err);
         return 1;
     }
-    status_consumer consumer = {.cfg = cfg};
-    consumer.m_ok = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"applied\"");
-    consumer.m_dropped = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"dropped\"");
-    bus_sub *sub = NULL;
-    if (bus_subscribe(b, "agent.status", NULL, on_agent_status, &consumer, &sub, err, sizeof err) != 0)
-        log_warn("job-dispatcher: agent.status subscription failed (%s); will not track agent progress", err);
+    /* Two subscriptions, each with its own consumer (and store connection: libnats may run
+     * them on two threads): the plain subject, and the per-provider subjects a server with
+     * accounts maps each provider's publishes to (agent_status.h). */
+    static const char *const subjects[2] = {AGENT_STATUS_SUBJECT, AGENT_STATUS_SUBJECT_PREFIX "*"};
+    status_consumer consumers[2];
+    bus_sub *subs[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) {
+        consumers[i] = (status_consumer){.cfg = cfg};
+        consumers[i].m_ok = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"applied\"");
+        consumers[i].m_dropped = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"dropped\"");
+        if (bus_subscribe(b, subjects[i], NULL, on_agent_status, &consumers[i], &subs[i], err, sizeof err) != 0)
+            log_warn("job-dispatcher: %s subscription failed (%s); will not track agent progress", subjects[i], err);
+    }
 
     bus_query *query = bus_query_start(b, cfg, BUS_QUERY_JOBS);
 
@@ -101,9 +118,10 @@ int job_dispatcher_run(const lamda_config *cfg) {
     int rc = outbox_publisher_run(cfg, b);
     pthread_join(tid, NULL);
     bus_query_stop(query);
-    bus_unsubscribe(sub);
-    while (atomic_load(&consumer.active)) shutdown_sleep_ms(1);
+    for (int i = 0; i < 2; i++) bus_unsubscribe(subs[i]);
+    for (int i = 0; i < 2; i++)
+        while (atomic_load(&consumers[i].active)) shutdown_sleep_ms(1);
     bus_close(b);
-    store_close(consumer.s);
+    for (int i = 0; i < 2; i++) store_close(consumers[i].s);
     return rc ? rc : ft.rc;
 }

@@ -10,7 +10,7 @@ DEMO_STEPS=14
 
 start_anvil BSC 97 || { not_ok "anvil BSC starts"; finish; }
 start_anvil OPBNB 5611 || { not_ok "anvil opBNB starts"; finish; }
-start_nats || { not_ok "nats-server starts"; finish; }
+start_nats_auth "$ANVIL_ADDR1" || { not_ok "nats-server (with the accounts of make run) starts"; finish; }
 start_postgres || { not_ok "postgres starts"; finish; }
 
 # A free port below the kernel's ephemeral range (32768+), so that an outgoing connection of one

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/hex.h"
 #include "core/json_text.h"
+#include "evm/eip191.h"
 #include "core/utf8.h"
 #include "services/agent_status.h"
 #include "test.h"
@@ -14,6 +16,56 @@
 static int64_t t(const char *s) {
     int64_t v = -1;
     return agent_status_parse_time(s, &v) == 0 ? v : -1;
+}
+
+/* A report signed with key (hex) over agent_status_message(), as JSON in out. */
+static void signed_report(const char *key_hex, const char *agent, char *out, size_t cap) {
+    static const char job[] = "0x00000000000000000000000000000000000000000000000000000000000000aa";
+    static const char cid[] = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG", ts[] = "2026-12-02T08:07:32Z";
+    uint8_t id[32], key[32], sig[65];
+    char msg[600], sighex[133];
+    hex_decode_exact(job, strlen(job), id, 32);
+    hex_decode_exact(key_hex, strlen(key_hex), key, 32);
+    int n = agent_status_message(id, "completed", cid, ts, msg, sizeof msg);
+    eip191_sign((const uint8_t *)msg, (size_t)n, key, sig);
+    snprintf(out, cap,
+             "{\"agent_address\":\"%s\",\"job_id\":\"%s\",\"status\":\"completed\",\"output_cid\":\"%s\","
+             "\"timestamp\":\"%s\",\"signature\":\"%s\"}",
+             agent, job, cid, ts, hex_encode(sig, 65, sighex));
+}
+
+#define KEY1 "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
+#define ADDR1 "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+#define KEY4 "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a"
+
+/* Issue 21: the optional signature is checked against agent_address; a forged one is refused. */
+TEST(signed_reports_and_forgeries) {
+    char m[1024], err[256];
+    agent_report r;
+    signed_report(KEY1, ADDR1, m, sizeof m);
+    CHECK_EQ_INT(agent_status_parse((const uint8_t *)m, strlen(m), &r, err, sizeof err), 0);
+    CHECK(r.signed_by_agent);
+    signed_report(KEY4, ADDR1, m, sizeof m); /* someone else's key, the provider's address */
+    CHECK_EQ_INT(agent_status_parse((const uint8_t *)m, strlen(m), &r, err, sizeof err), -1);
+    CHECK(strstr(err, "signature is not agent_address's") != NULL);
+    /* The signature covers the status: the same signature on "failed" is refused. */
+    signed_report(KEY1, ADDR1, m, sizeof m);
+    char *st = strstr(m, "\"completed\"");
+    memcpy(st, "\"failed\"   ", 12);
+    CHECK_EQ_INT(agent_status_parse((const uint8_t *)m, strlen(m), &r, err, sizeof err), -1);
+    const char *unsigned_m = "{\"agent_address\":\"" ADDR1 "\",\"job_id\":\"0x00000000000000000000000000000000000000000000000000000000000000aa\",\"status\":\"processing\"}";
+    CHECK_EQ_INT(agent_status_parse((const uint8_t *)unsigned_m, strlen(unsigned_m), &r, err, sizeof err), 0);
+    CHECK(!r.signed_by_agent);
+    /* Trailing data after the object is refused, as for every JSON body. */
+    char trail[512];
+    snprintf(trail, sizeof trail, "%s{}", unsigned_m);
+    CHECK_EQ_INT(agent_status_parse((const uint8_t *)trail, strlen(trail), &r, err, sizeof err), -1);
+    /* The subject's identity (server-mapped agent.status.<address>) must be agent_address. */
+    agent_status_parse((const uint8_t *)unsigned_m, strlen(unsigned_m), &r, err, sizeof err);
+    CHECK_EQ_INT(agent_status_check_subject("agent.status", &r, err, sizeof err), 0);
+    CHECK_EQ_INT(agent_status_check_subject("agent.status." ADDR1, &r, err, sizeof err), 0);
+    CHECK_EQ_INT(agent_status_check_subject("agent.status.0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65", &r, err, sizeof err), -1);
+    CHECK_EQ_INT(agent_status_check_subject("agent.status.nope", &r, err, sizeof err), -1);
 }
 
 /* 2026-12-02T08:07:32Z */
@@ -167,5 +219,6 @@ int main(void) {
     RUN(nul_characters_are_refused);
     RUN(utf8_is_checked_and_cut_between_characters);
     RUN(reports_applied_to_a_store);
+    RUN(signed_reports_and_forgeries);
     TEST_EXIT();
 }
