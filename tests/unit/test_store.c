@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "store/db.h"
+#include "store/migrations.h"
 #include "store/store.h"
 #include "core/utf8.h"
 #include "test.h"
@@ -66,6 +67,15 @@ static int64_t raw_count(const char *sql) {
 
 /* ---- migrations ---------------------------------------------------------------------------- */
 
+/* The number of embedded migrations for g_url's backend: versions may have gaps (numbers are
+ * reserved per branch), so it is not the highest version. */
+static int64_t known_migrations(void) {
+    const char *be = strncmp(g_url, "sqlite", 6) == 0 ? "sqlite" : "postgres";
+    int64_t n = 0;
+    for (const store_migration *m = store_migrations; m->backend; m++) n += strcmp(m->backend, be) == 0;
+    return n;
+}
+
 TEST(migrations_idempotent) {
     store *s = fresh_store();
     int64_t v = 0;
@@ -76,7 +86,7 @@ TEST(migrations_idempotent) {
     char err[512];
     CHECK_EQ_INT(store_migrate_only(g_url, err, sizeof err), STORE_OK);
     CHECK_EQ_INT(store_migrate_only(g_url, err, sizeof err), STORE_OK);
-    CHECK_EQ_INT(raw_count("SELECT count(*) FROM schema_migrations"), store_schema_version_known());
+    CHECK_EQ_INT(raw_count("SELECT count(*) FROM schema_migrations"), known_migrations());
 }
 
 TEST(migrations_concurrent) {
@@ -99,7 +109,7 @@ TEST(migrations_concurrent) {
         waitpid(pids[i], &st, 0);
         CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     }
-    CHECK_EQ_INT(raw_count("SELECT count(*) FROM schema_migrations"), store_schema_version_known());
+    CHECK_EQ_INT(raw_count("SELECT count(*) FROM schema_migrations"), known_migrations());
     CHECK_EQ_INT(raw_count("SELECT count(*) FROM jobs"), 0);
 }
 
