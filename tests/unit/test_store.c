@@ -591,6 +591,42 @@ TEST(specs) {
     store_close(s);
 }
 
+/* Candidates: one per (job, signer), caps per signer and in total, expiry, and the binding of
+ * the renter's at JobCreated (issue 21, spec squatting). */
+TEST(spec_candidates) {
+    store *s = fresh_store();
+    uint8_t id[32], id2[32], renter[20], squatter[20], sig[65];
+    fill(id, 32, 1);
+    fill(id2, 32, 9);
+    fill(renter, 20, 2);
+    fill(squatter, 20, 4);
+    fill(sig, 65, 3);
+    store_spec_caps caps = {2, 3, 100};
+    CHECK_EQ_INT(store_spec_candidate_put(s, id, "evil:1", "QmIn", squatter, sig, 65, 1000, &caps), STORE_OK);
+    CHECK_EQ_INT(store_spec_candidate_put(s, id, "img:1", "QmIn", renter, sig, 65, 1001, &caps), STORE_OK);
+    CHECK_EQ_INT(store_spec_candidate_put(s, id, "img:1", "QmIn", renter, sig, 65, 1002, &caps), STORE_OK);
+    CHECK_EQ_INT(store_spec_candidate_put(s, id, "img:2", "QmIn", renter, sig, 65, 1003, &caps), STORE_DUP);
+    CHECK_EQ_INT(store_spec_candidate_put(s, id2, "evil:1", "QmIn", squatter, sig, 65, 1004, &caps), STORE_OK);
+    uint8_t id3[32];
+    fill(id3, 32, 11);
+    CHECK_EQ_INT(store_spec_candidate_put(s, id3, "evil:1", "QmIn", squatter, sig, 65, 1005, &caps), STORE_SPEC_CAP_SIGNER);
+    CHECK_EQ_INT(store_spec_candidate_put(s, id3, "img:1", "QmIn", renter, sig, 65, 1005, &caps), STORE_SPEC_CAP_TOTAL);
+    CHECK_EQ_INT(store_spec_candidates_bind(s, id, renter), STORE_OK);
+    store_spec sp;
+    CHECK_EQ_INT(store_spec_get(s, id, &sp), STORE_OK);
+    CHECK_EQ_STR(sp.docker_image, "img:1");
+    CHECK_MEM(sp.signer, renter, 20);
+    int64_t n = -1;
+    CHECK_EQ_INT(store_spec_candidate_count(s, &n), STORE_OK);
+    CHECK_EQ_INT(n, 1); /* only id2's is left */
+    CHECK_EQ_INT(store_spec_candidates_bind(s, id2, renter), STORE_NOTFOUND); /* not the renter's */
+    CHECK_EQ_INT(store_spec_get(s, id2, &sp), STORE_NOTFOUND);
+    CHECK_EQ_INT(store_spec_candidate_put(s, id, "x:1", "QmIn", renter, sig, 65, 1200, &caps), STORE_OK);
+    CHECK_EQ_INT(store_spec_candidate_count(s, &n), STORE_OK);
+    CHECK_EQ_INT(n, 1); /* the put at 1200 expired everything older than 1100 first */
+    store_close(s);
+}
+
 TEST(outbox) {
     store *s = fresh_store();
     uint8_t j1[32], j2[32];
@@ -826,6 +862,7 @@ int main(void) {
     RUN_ON(jobs);
     RUN_ON(job_lists);
     RUN_ON(specs);
+    RUN_ON(spec_candidates);
     RUN_ON(outbox);
     RUN_ON(reputation_and_nonces);
     RUN_ON(lease_exclusive);
