@@ -128,8 +128,11 @@ begin "the simulated agent subscribes to jobs.dispatch.$PROVIDER"
 "$AGENTSIM" --key "$PROVIDER_KEY" --nats "$AGENT_NATS_URL" --once --timeout $((TIMEOUT * 3)) >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
 PIDS+=($AGENT_PID)
-# An independent witness of what the agent reports on agent.status.
-"$NATSPROBE" sub agent.status 1000 $((TIMEOUT * 3000)) >"$TMP/status.out" 2>/dev/null &
+# An independent witness of what the agent reports on agent.status (with the accounts of
+# `make run`, lamda's account sees the provider's reports as agent.status.<provider>).
+STATUS_SUBJECT=agent.status
+[ "$AGENT_NATS_URL" != "$NATS_URL" ] && STATUS_SUBJECT=agent.status.$PROVIDER
+"$NATSPROBE" sub "$STATUS_SUBJECT" 1000 $((TIMEOUT * 3000)) >"$TMP/status.out" 2>/dev/null &
 WITNESS_PID=$!
 PIDS+=($!)
 agent_ready() { grep -q '^ready ' "$TMP/agent.out" && grep -q '^ready' "$TMP/status.out"; }

@@ -244,12 +244,10 @@ int main(int argc, char **argv) {
         bus_close(b);
         return 1;
     }
-    /* The server answers in order, so once this request comes back ("no responders" at once)
-     * the subscription is registered and no job published after "ready" can be missed. */
-    char *r = NULL;
-    size_t rl;
-    (void)bus_request(b, "agentsim.sync", "", 0, 2000, &r, &rl, err, sizeof err);
-    free(r);
+    /* The server answers in order, so once the PONG of a flush comes back the subscription is
+     * registered and no job published after "ready" can be missed. (A flush, not a request:
+     * a provider's NATS user may subscribe only to its own jobs, not to a reply inbox.) */
+    (void)bus_flush(b, 2000);
     printf("ready address=%s subject=%s\n", a.address, subject);
     fflush(stdout);
 

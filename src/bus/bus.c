@@ -193,6 +193,11 @@ out:
     return rc;
 }
 
+int bus_flush(bus *b, int64_t timeout_ms) {
+    if (!b || !b->nc) return -1;
+    return natsConnection_FlushTimeout(b->nc, timeout_ms) == NATS_OK ? 0 : -1;
+}
+
 bool bus_connected(bus *b) { return b && b->nc && natsConnection_Status(b->nc) == NATS_CONN_STATUS_CONNECTED; }
 
 static bool same_subjects(const jsStreamConfig *c, const char *want) {

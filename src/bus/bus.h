@@ -114,6 +114,11 @@ int bus_respond(bus *b, const bus_msg *m, const void *data, size_t len);
 int bus_request(bus *b, const char *subject, const void *data, size_t len, int64_t timeout_ms, char **reply,
                 size_t *reply_len, char *err, size_t errlen);
 
+/* Wait up to timeout_ms for the server to have processed everything sent so far (a PING/PONG
+ * round trip): after it, a subscription made before is registered. Needs no permission, unlike
+ * a request (which a client restricted to a few subjects may not make). Returns 0 or -1. */
+int bus_flush(bus *b, int64_t timeout_ms);
+
 /* Validate a subject: printable ASCII without spaces, non-empty dot-separated tokens, at most
  * BUS_MAX_SUBJECT bytes; '*' and '>' tokens only when wildcards is true ('>' only last). */
 bool bus_subject_valid(const char *subject, bool wildcards);
