@@ -4,6 +4,7 @@
 #   source tests/lib/harness.sh
 #   start_postgres        # sets PG_URL, PG_PORT, PG_DATA
 #   start_nats            # sets NATS_URL, NATS_PORT
+#   start_nats_cluster    # 3 routed JetStream servers; NATS_URL = the 3 seeds
 #   start_anvil NAME ID   # sets ${NAME}_RPC, ${NAME}_WS, ${NAME}_PORT (e.g. start_anvil BSC 97)
 #   ok "name" / not_ok "name" "why" / check "name" cmd...   # TAP-style lines for tests/run.sh
 set -uo pipefail
@@ -107,6 +108,68 @@ restart_nats() {
   track $NATS_PID
   wait_port "$NATS_PORT"
 }
+
+# start_nats_cluster: three JetStream nats-servers (n1 n2 n3) routed into one cluster on
+# loopback. Sets NATS_URL to the three seeds, NATS_NODE_PORT/MON/PID[1..3]. Returns once the
+# JetStream meta group has a leader (before that, stream creation fails with "no leader").
+start_nats_cluster() {
+  local i
+  for i in 1 2 3; do
+    NATS_NODE_PORT[$i]=$(free_port) || return 1
+    NATS_NODE_ROUTE[$i]=$(free_port) || return 1
+    NATS_NODE_MON[$i]=$(free_port) || return 1
+  done
+  for i in 1 2 3; do
+    mkdir -p "$H_TMP/nats-n$i"
+    {
+      echo "server_name: n$i"
+      echo "listen: 127.0.0.1:${NATS_NODE_PORT[$i]}"
+      echo "http: 127.0.0.1:${NATS_NODE_MON[$i]}"
+      echo "jetstream { store_dir: \"$H_TMP/nats-n$i\" }"
+      echo "cluster {"
+      echo "  name: lamda"
+      echo "  listen: 127.0.0.1:${NATS_NODE_ROUTE[$i]}"
+      echo "  routes: [ nats-route://127.0.0.1:${NATS_NODE_ROUTE[1]}, nats-route://127.0.0.1:${NATS_NODE_ROUTE[2]}, nats-route://127.0.0.1:${NATS_NODE_ROUTE[3]} ]"
+      echo "}"
+    } >"$H_TMP/nats-n$i.conf"
+    start_nats_node "$i"
+  done
+  NATS_URL="nats://127.0.0.1:${NATS_NODE_PORT[1]},nats://127.0.0.1:${NATS_NODE_PORT[2]},nats://127.0.0.1:${NATS_NODE_PORT[3]}"
+  export NATS_URL
+  for _ in $(seq 200); do
+    [ -n "$(nats_meta_leader)" ] && return 0
+    sleep 0.1
+  done
+  echo "harness: the NATS cluster elected no JetStream leader" >&2
+  return 1
+}
+start_nats_node() { # i
+  nats-server -c "$H_TMP/nats-n$1.conf" >>"$H_TMP/nats-n$1.log" 2>&1 &
+  NATS_NODE_PID[$1]=$!
+  track "${NATS_NODE_PID[$1]}"
+  wait_port "${NATS_NODE_PORT[$1]}"
+}
+stop_nats_node() { kill -"${2:-TERM}" "${NATS_NODE_PID[$1]}" 2>/dev/null; wait "${NATS_NODE_PID[$1]}" 2>/dev/null; } # i [SIGNAL]
+# The monitoring port of a node that is up (the first that answers).
+nats_live_mon() {
+  local i
+  for i in 1 2 3; do
+    curl -fs -m 1 -o /dev/null "http://127.0.0.1:${NATS_NODE_MON[$i]}/varz" && { echo "${NATS_NODE_MON[$i]}"; return 0; }
+  done
+  return 1
+}
+nats_meta_leader() {
+  local mon; mon=$(nats_live_mon) || return 1
+  curl -fs -m 2 "http://127.0.0.1:$mon/jsz" | jq -r '.meta_cluster.leader // empty'
+}
+# nats_stream_field STREAM JQ: a field of the stream's detail, e.g. '.cluster.leader' or '.config.num_replicas'
+nats_stream_field() {
+  local mon; mon=$(nats_live_mon) || return 1
+  curl -fs -m 2 "http://127.0.0.1:$mon/jsz?accounts=true&streams=true&config=true" |
+    jq -r --arg s "$1" "[.account_details[]?.stream_detail[]? | select(.name == \$s)][0] | $2 // empty"
+}
+# The node number (1..3) whose server_name is NAME.
+nats_node_of() { echo "${1#n}"; }
 
 # start_anvil NAME CHAIN_ID [extra anvil args...]
 start_anvil() {
