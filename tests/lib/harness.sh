@@ -5,6 +5,7 @@
 #   start_postgres        # sets PG_URL, PG_PORT, PG_DATA
 #   start_nats            # sets NATS_URL, NATS_PORT
 #   start_nats_cluster    # 3 routed JetStream servers; NATS_URL = the 3 seeds
+#   start_pg_standby      # after start_postgres: a streaming hot standby; sets PG_STANDBY_URL
 #   start_anvil NAME ID   # sets ${NAME}_RPC, ${NAME}_WS, ${NAME}_PORT (e.g. start_anvil BSC 97)
 #   ok "name" / not_ok "name" "why" / check "name" cmd...   # TAP-style lines for tests/run.sh
 set -uo pipefail
@@ -90,6 +91,26 @@ restart_postgres() {
     -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null
 }
 psql_q() { "$PG_BIN/psql" -X -A -t -q -h 127.0.0.1 -p "$PG_PORT" -U lamda lamda -c "$1"; }
+# start_pg_standby: a hot standby of the harness PostgreSQL, streaming from it (pg_basebackup -R
+# writes standby.signal and primary_conninfo). Sets PG_STANDBY_URL, PG_STANDBY_PORT,
+# PG_STANDBY_DATA. initdb's default pg_hba already trusts replication from 127.0.0.1.
+start_pg_standby() {
+  PG_STANDBY_PORT=$(free_port) || return 1
+  PG_STANDBY_DATA=$H_TMP/pg-standby
+  mkdir -p "$PG_STANDBY_DATA" && chmod 700 "$PG_STANDBY_DATA"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$PG_STANDBY_DATA"
+  pg_as "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U lamda -D "$PG_STANDBY_DATA" -R -X stream -c fast \
+    >"$H_TMP/pg-basebackup.log" 2>&1 || { cat "$H_TMP/pg-basebackup.log" >&2; return 1; }
+  pg_as "$PG_BIN/pg_ctl" -D "$PG_STANDBY_DATA" -l "$PG_STANDBY_DATA/server.log" -w -t 30 \
+    -o "-p $PG_STANDBY_PORT -k $PG_STANDBY_DATA -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on" \
+    start >/dev/null || { cat "$PG_STANDBY_DATA/server.log" >&2; return 1; }
+  PG_STANDBY_URL="postgres://lamda@127.0.0.1:$PG_STANDBY_PORT/lamda"
+  export PG_STANDBY_URL PG_STANDBY_PORT PG_STANDBY_DATA
+}
+# Make the standby the primary; returns once it accepts writes.
+promote_pg_standby() { pg_as "$PG_BIN/pg_ctl" -D "$PG_STANDBY_DATA" -w -t 30 promote >/dev/null; }
+# The primary, gone at once as in a machine failure (no shutdown checkpoint, clients cut off).
+kill_postgres() { pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1; }
 
 start_nats() {
   NATS_PORT=$(free_port) || return 1
