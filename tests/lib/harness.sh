@@ -183,11 +183,17 @@ nats_meta_leader() {
   local mon; mon=$(nats_live_mon) || return 1
   curl -fs -m 2 "http://127.0.0.1:$mon/jsz" | jq -r '.meta_cluster.leader // empty'
 }
-# nats_stream_field STREAM JQ: a field of the stream's detail, e.g. '.cluster.leader' or '.config.num_replicas'
+# nats_stream_field STREAM JQ: a field of the stream's detail, e.g. '.cluster.leader' or
+# '.config.num_replicas', from the first live node that reports it (a node just restarted may
+# not know the stream yet).
 nats_stream_field() {
-  local mon; mon=$(nats_live_mon) || return 1
-  curl -fs -m 2 "http://127.0.0.1:$mon/jsz?accounts=true&streams=true&config=true" |
-    jq -r --arg s "$1" "[.account_details[]?.stream_detail[]? | select(.name == \$s)][0] | $2 // empty"
+  local i v
+  for i in 1 2 3; do
+    v=$(curl -fs -m 1 "http://127.0.0.1:${NATS_NODE_MON[$i]}/jsz?accounts=true&streams=true&config=true" 2>/dev/null |
+      jq -r --arg s "$1" "[.account_details[]?.stream_detail[]? | select(.name == \$s)][0] | $2 // empty" 2>/dev/null)
+    [ -n "$v" ] && { echo "$v"; return 0; }
+  done
+  return 1
 }
 # The node number (1..3) whose server_name is NAME.
 nats_node_of() { echo "${1#n}"; }
