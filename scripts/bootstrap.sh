@@ -10,7 +10,7 @@ DEB_PACKAGES=(
   libcurl4-openssl-dev libcjson-dev libh2o-evloop-dev libpq-dev libsqlite3-dev sqlite3
   libsecp256k1-dev libnats-dev libwebsockets-dev libssl-dev libcrypt-dev
   postgresql nats-server
-  clang libclang-rt-14-dev wrk nginx-light valgrind strace
+  clang libclang-rt-14-dev wrk nginx-light valgrind strace jq
 )
 
 missing=()

@@ -96,9 +96,11 @@ static int cmd_pub_dedup(bus *b, char **argv, int argc) {
     long interval_ms = argc > 6 ? atol(argv[6]) : 0;
     const char *w = getenv("NATSPROBE_DUP_WINDOW_MS");
     uint64_t window_ms = w && *w ? strtoull(w, NULL, 10) : 6ULL * 3600 * 1000;
+    const char *r = getenv("NATSPROBE_REPLICAS");
+    int replicas = r && *r ? atoi(r) : 1;
     char err[512] = "";
     for (;;) {
-        if (bus_ensure_dispatch_stream(b, stream, window_ms, err, sizeof err) == 0) break;
+        if (bus_ensure_dispatch_stream(b, stream, window_ms, replicas, err, sizeof err) == 0) break;
         if (now_ms() >= deadline) {
             fprintf(stderr, "natsprobe: stream: %s\n", err);
             return 1;

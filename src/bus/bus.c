@@ -133,6 +133,26 @@ static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus
     log_error("nats: asynchronous error: %s", natsStatus_GetText(s));
 }
 
+/* url is one server or a comma-separated list of seeds (a cluster). natsOptions_SetURL takes
+ * one URL only, so a list goes in as the server pool; either way libnats adds the cluster
+ * members the servers announce, so reconnects follow the cluster beyond the seeds. */
+#define BUS_MAX_SEEDS 16
+static natsStatus set_servers(natsOptions *opts, const char *url) {
+    char copy[2048];
+    if (strlen(url) >= sizeof copy) return NATS_INVALID_ARG;
+    snprintf(copy, sizeof copy, "%s", url);
+    const char *seeds[BUS_MAX_SEEDS];
+    int n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        if (n == BUS_MAX_SEEDS) return NATS_INVALID_ARG;
+        seeds[n++] = tok;
+    }
+    if (n == 0) return NATS_INVALID_ARG;
+    /* libnats copies the strings, so the stack buffer may go. */
+    return n == 1 ? natsOptions_SetURL(opts, seeds[0]) : natsOptions_SetServers(opts, seeds, n);
+}
+
 int bus_connect(const char *url, const char *name, bus **out, char *err, size_t errlen) {
     natsOptions *opts = NULL;
     natsStatus s;
@@ -147,7 +167,7 @@ int bus_connect(const char *url, const char *name, bus **out, char *err, size_t 
     pthread_cond_init(&b->done, NULL);
 
     s = natsOptions_Create(&opts);
-    if (s == NATS_OK) s = natsOptions_SetURL(opts, url);
+    if (s == NATS_OK) s = set_servers(opts, url);
     if (s == NATS_OK) s = natsOptions_SetName(opts, b->name);
     if (s == NATS_OK) s = natsOptions_SetTimeout(opts, CONNECT_TIMEOUT_MS);
     if (s == NATS_OK) s = natsOptions_SetAllowReconnect(opts, true);
@@ -210,8 +230,8 @@ static bool same_republish(const jsStreamConfig *c) {
            strcmp(r->Destination, BUS_AGENT_SUBJECTS) == 0 && !r->HeadersOnly;
 }
 
-int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, char *err,
-                               size_t errlen) {
+int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, int replicas,
+                               char *err, size_t errlen) {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     jsOptions jo;
@@ -223,6 +243,7 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
             return fail(err, errlen, "invalid stream name \"%s\"", stream_name);
     if (duplicate_window_ms == 0 || duplicate_window_ms > INT64_MAX / NS_PER_MS)
         return fail(err, errlen, "duplicate window %llu ms out of range", (unsigned long long)duplicate_window_ms);
+    if (replicas < 1 || replicas > 5) return fail(err, errlen, "stream replicas %d out of range (1 to 5)", replicas);
     uint64_t max_age_ms = BUS_DISPATCH_MAX_AGE_MS;
     /* The server refuses a duplicate window longer than the age limit. */
     if (max_age_ms < duplicate_window_ms) max_age_ms = duplicate_window_ms;
@@ -241,7 +262,7 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
     sc.Storage = js_FileStorage;
     sc.Retention = js_LimitsPolicy;
     sc.Discard = js_DiscardOld;
-    sc.Replicas = 1;
+    sc.Replicas = replicas;
     sc.Duplicates = (int64_t)duplicate_window_ms * NS_PER_MS;
     sc.MaxAge = (int64_t)max_age_ms * NS_PER_MS;
     sc.RePublish = &rp;
@@ -253,14 +274,25 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
         jerr = 0;
         s = js_AddStream(&si, b->js, &sc, &jo, &jerr);
         if (s != NATS_OK) return fail_nats(err, errlen, "create stream", s, jerr);
-        log_info("nats %s: created stream %s (%s, duplicate window %llu ms, republish to %s)", b->name,
-                 stream_name, BUS_DISPATCH_SUBJECTS, (unsigned long long)duplicate_window_ms, BUS_AGENT_SUBJECTS);
+        log_info("nats %s: created stream %s (%s, %d replica%s, duplicate window %llu ms, republish to %s)",
+                 b->name, stream_name, BUS_DISPATCH_SUBJECTS, replicas, replicas == 1 ? "" : "s",
+                 (unsigned long long)duplicate_window_ms, BUS_AGENT_SUBJECTS);
         jsStreamInfo_Destroy(si);
         return 0;
     }
     if (s != NATS_OK) return fail_nats(err, errlen, "stream info", s, jerr);
 
     const jsStreamConfig *cur = si->Config;
+    /* Changing the replica count moves the stream's data between servers; that is an operator's
+     * decision (nats stream edit), not something a starting service does behind their back. */
+    if (cur && cur->Replicas != replicas) {
+        int have = (int)cur->Replicas;
+        jsStreamInfo_Destroy(si);
+        return fail(err, errlen,
+                    "stream %s has %d replica%s but NATS_STREAM_REPLICAS is %d: set NATS_STREAM_REPLICAS=%d, or "
+                    "change the stream's replicas on the server first",
+                    stream_name, have, have == 1 ? "" : "s", replicas, have);
+    }
     bool same = cur && same_subjects(cur, BUS_DISPATCH_SUBJECTS) && same_republish(cur) &&
                 cur->Storage == js_FileStorage && cur->Duplicates == sc.Duplicates && cur->MaxAge == sc.MaxAge &&
                 cur->Retention == js_LimitsPolicy && cur->Discard == js_DiscardOld;

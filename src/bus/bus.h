@@ -54,10 +54,12 @@ bool bus_connected(bus *b);
 
 /* Create the dispatch stream, or bring an existing one to this configuration: subjects
  * BUS_DISPATCH_SUBJECTS, file storage, duplicate window duplicate_window_ms, messages kept
- * BUS_DISPATCH_MAX_AGE_MS (or the window, if longer), republished to BUS_AGENT_SUBJECTS.
+ * BUS_DISPATCH_MAX_AGE_MS (or the window, if longer), republished to BUS_AGENT_SUBJECTS, stored
+ * on `replicas` servers (1 to 5; a cluster needs at least that many JetStream servers). An
+ * existing stream with another replica count is refused, not changed.
  * Returns 0, or -1 with err (not connected, JetStream disabled, a conflicting stream…). */
-int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, char *err,
-                               size_t errlen);
+int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, int replicas,
+                               char *err, size_t errlen);
 
 /* Publish data to subject (which must start with BUS_DISPATCH_PREFIX and be a valid, wildcard-
  * free subject) through JetStream with Nats-Msg-Id msg_id, and wait up to timeout_ms for the

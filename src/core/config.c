@@ -15,7 +15,7 @@
 
 typedef enum {
     K_STRING,   /* any non-empty text */
-    K_NATS_URL, /* nats:// or tls:// (the schemes libnats speaks) */
+    K_NATS_URL, /* comma-separated nats:// or tls:// seed URLs (the schemes libnats speaks) */
     K_WS_URL,   /* ws:// or wss:// */
     K_RPC_URLS, /* comma-separated http(s):// URLs, failover order */
     K_DBURL,    /* postgres://, postgresql:// or sqlite:PATH */
@@ -47,7 +47,8 @@ static const setting settings[] = {
     {"LOG_MAX_PER_SECOND", K_U64, "50", F(log_max_per_second), 0, 0, "log lines per second from one call site; the rest are counted and summed up in one line (0 = no limit)"},
     {"DATA_DIR", K_STRING, "./data", F(data_dir), 0, 0, "where the embedded SQLite database lives by default"},
     {"DATABASE_URL", K_DBURL, NULL, F(database_url), 0, 0, "postgres://user:pass@host/db, or sqlite:PATH; unset = sqlite:$DATA_DIR/lamda.db"},
-    {"NATS_URL", K_NATS_URL, "nats://127.0.0.1:4222", F(nats_url), 0, 0, "NATS server (JetStream enabled)"},
+    {"NATS_URL", K_NATS_URL, "nats://127.0.0.1:4222", F(nats_url), 0, 0, "NATS server (JetStream enabled); several comma-separated seed URLs for a cluster"},
+    {"NATS_STREAM_REPLICAS", K_U64, "1", F(nats_stream_replicas), 0, 0, "replicas of the dispatch stream (3 on a 3-node cluster); an existing stream with another count is refused"},
     {"NATS_STREAM", K_STRING, "LAMDA_DISPATCH", F(nats_stream), 0, 0, "JetStream stream holding dispatched jobs"},
     {"NATS_DUPLICATE_WINDOW", K_DURATION, "6h", F(nats_duplicate_window_ms), 0, 0, "JetStream de-duplication window (must outlast any outage)"},
     {"NATS_RECONNECT_GRACE", K_DURATION, "3s", F(nats_reconnect_grace_ms), 0, 0, "after a NATS reconnect, wait this long before dispatching so agents resubscribe first"},
@@ -242,16 +243,71 @@ static void free_url_list(config_url_list *l) {
     l->n = 0;
 }
 
+/* Parses a comma-separated URL list (spaces around commas allowed), each URL checked for its
+ * setting's schemes. l is replaced only when every URL is valid. */
+static int parse_url_list(const setting *s, const char *v, config_url_list *l, char *err, size_t errlen) {
+    config_url_list got = {0};
+    char *copy = strdup(v), *save = NULL;
+    if (!copy) return -1;
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*tok)) tok++;
+        char *end = tok + strlen(tok);
+        while (end > tok && isspace((unsigned char)end[-1])) *--end = '\0';
+        if (!valid_url(tok)) {
+            snprintf(err, errlen, "%s: not a URL (expected scheme://host[:port])", s->name);
+            rc = -1;
+        } else if (!scheme_ok(s, tok, err, errlen)) {
+            rc = -1;
+        } else if (got.n == CONFIG_MAX_URLS) {
+            snprintf(err, errlen, "%s: at most %d URLs", s->name, CONFIG_MAX_URLS);
+            rc = -1;
+        } else if (!(got.urls[got.n++] = strdup(tok))) {
+            rc = -1;
+        }
+    }
+    free(copy);
+    if (rc == 0 && got.n == 0) {
+        snprintf(err, errlen, "%s: needs at least one URL", s->name);
+        rc = -1;
+    }
+    if (rc != 0) {
+        free_url_list(&got);
+        return -1;
+    }
+    free_url_list(l);
+    *l = got;
+    return 0;
+}
+
+/* NATS_URL stays one string, since libnats takes the seed list as "url,url,…"; it is stored
+ * normalised (no spaces) after each seed passed the URL checks. */
+static int parse_nats_urls(const setting *s, const char *v, char **dst, char *err, size_t errlen) {
+    config_url_list l = {0};
+    if (parse_url_list(s, v, &l, err, errlen) != 0) return -1;
+    size_t n = 0;
+    for (int i = 0; i < l.n; i++) n += strlen(l.urls[i]) + 1;
+    char *joined = malloc(n);
+    if (joined) {
+        size_t w = 0;
+        for (int i = 0; i < l.n; i++) w += (size_t)snprintf(joined + w, n - w, "%s%s", i ? "," : "", l.urls[i]);
+    }
+    free_url_list(&l);
+    if (!joined) return -1;
+    free(*dst);
+    *dst = joined;
+    return 0;
+}
+
 static int set_value(lamda_config *cfg, const setting *s, const char *v, char *err, size_t errlen) {
     char *base = (char *)cfg;
     void *field = base + s->off;
     switch (s->kind) {
     case K_STRING:
     case K_LEVEL:
-    case K_NATS_URL:
     case K_WS_URL:
     case K_DBURL: {
-        bool url = s->kind == K_NATS_URL || s->kind == K_WS_URL;
+        bool url = s->kind == K_WS_URL;
         if (!*v) {
             snprintf(err, errlen, "%s: must not be empty", s->name);
             return -1;
@@ -281,38 +337,8 @@ static int set_value(lamda_config *cfg, const setting *s, const char *v, char *e
         *dst = strdup(v);
         return *dst ? 0 : -1;
     }
-    case K_RPC_URLS: {
-        config_url_list *l = field;
-        free_url_list(l);
-        char *copy = strdup(v), *save = NULL;
-        if (!copy) return -1;
-        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            while (isspace((unsigned char)*tok)) tok++;
-            char *end = tok + strlen(tok);
-            while (end > tok && isspace((unsigned char)end[-1])) *--end = '\0';
-            if (!valid_url(tok)) {
-                snprintf(err, errlen, "%s: not a URL (expected scheme://host[:port])", s->name);
-                free(copy);
-                return -1;
-            }
-            if (!scheme_ok(s, tok, err, errlen)) {
-                free(copy);
-                return -1;
-            }
-            if (l->n == CONFIG_MAX_URLS) {
-                snprintf(err, errlen, "%s: at most %d URLs", s->name, CONFIG_MAX_URLS);
-                free(copy);
-                return -1;
-            }
-            l->urls[l->n++] = strdup(tok);
-        }
-        free(copy);
-        if (l->n == 0) {
-            snprintf(err, errlen, "%s: needs at least one URL", s->name);
-            return -1;
-        }
-        return 0;
-    }
+    case K_NATS_URL: return parse_nats_urls(s, v, field, err, errlen);
+    case K_RPC_URLS: return parse_url_list(s, v, field, err, errlen);
     case K_ADDRESS: {
         int rc = address_parse(v, strlen(v), field);
         if (rc == ADDRESS_BAD_CHECKSUM) {
@@ -455,6 +481,11 @@ int config_load(lamda_config *cfg, const char *dotenv_path, char *err, size_t er
     }
     if (rc == 0 && (cfg->api_threads == 0 || cfg->api_threads > 64)) {
         snprintf(err, errlen, "API_THREADS: must be between 1 and 64");
+        rc = -1;
+    }
+    /* JetStream's limit: a stream has 1 to 5 replicas. */
+    if (rc == 0 && (cfg->nats_stream_replicas == 0 || cfg->nats_stream_replicas > 5)) {
+        snprintf(err, errlen, "NATS_STREAM_REPLICAS: must be between 1 and 5");
         rc = -1;
     }
     if (rc == 0 && cfg->poll_interval_ms == 0) {

@@ -24,6 +24,7 @@ typedef struct {
     char *data_dir;
     char *nats_url;
     char *nats_stream;
+    uint64_t nats_stream_replicas;
     uint64_t nats_duplicate_window_ms;
     uint64_t nats_reconnect_grace_ms;
 

@@ -39,7 +39,8 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
             goto retry;
         }
         if (!stream_ready) {
-            if (bus_ensure_dispatch_stream(b, cfg->nats_stream, cfg->nats_duplicate_window_ms, err, sizeof err) != 0) {
+            if (bus_ensure_dispatch_stream(b, cfg->nats_stream, cfg->nats_duplicate_window_ms,
+                                           (int)cfg->nats_stream_replicas, err, sizeof err) != 0) {
                 log_warn("job-dispatcher: JetStream stream %s not ready (%s)", cfg->nats_stream, err);
                 goto retry;
             }

@@ -4,6 +4,8 @@
 #   source tests/lib/harness.sh
 #   start_postgres        # sets PG_URL, PG_PORT, PG_DATA
 #   start_nats            # sets NATS_URL, NATS_PORT
+#   start_nats_cluster    # 3 routed JetStream servers; NATS_URL = the 3 seeds
+#   start_pg_standby      # after start_postgres: a streaming hot standby; sets PG_STANDBY_URL
 #   start_anvil NAME ID   # sets ${NAME}_RPC, ${NAME}_WS, ${NAME}_PORT (e.g. start_anvil BSC 97)
 #   ok "name" / not_ok "name" "why" / check "name" cmd...   # TAP-style lines for tests/run.sh
 set -uo pipefail
@@ -89,6 +91,26 @@ restart_postgres() {
     -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null
 }
 psql_q() { "$PG_BIN/psql" -X -A -t -q -h 127.0.0.1 -p "$PG_PORT" -U lamda lamda -c "$1"; }
+# start_pg_standby: a hot standby of the harness PostgreSQL, streaming from it (pg_basebackup -R
+# writes standby.signal and primary_conninfo). Sets PG_STANDBY_URL, PG_STANDBY_PORT,
+# PG_STANDBY_DATA. initdb's default pg_hba already trusts replication from 127.0.0.1.
+start_pg_standby() {
+  PG_STANDBY_PORT=$(free_port) || return 1
+  PG_STANDBY_DATA=$H_TMP/pg-standby
+  mkdir -p "$PG_STANDBY_DATA" && chmod 700 "$PG_STANDBY_DATA"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$PG_STANDBY_DATA"
+  pg_as "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U lamda -D "$PG_STANDBY_DATA" -R -X stream -c fast \
+    >"$H_TMP/pg-basebackup.log" 2>&1 || { cat "$H_TMP/pg-basebackup.log" >&2; return 1; }
+  pg_as "$PG_BIN/pg_ctl" -D "$PG_STANDBY_DATA" -l "$PG_STANDBY_DATA/server.log" -w -t 30 \
+    -o "-p $PG_STANDBY_PORT -k $PG_STANDBY_DATA -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on" \
+    start >/dev/null || { cat "$PG_STANDBY_DATA/server.log" >&2; return 1; }
+  PG_STANDBY_URL="postgres://lamda@127.0.0.1:$PG_STANDBY_PORT/lamda"
+  export PG_STANDBY_URL PG_STANDBY_PORT PG_STANDBY_DATA
+}
+# Make the standby the primary; returns once it accepts writes.
+promote_pg_standby() { pg_as "$PG_BIN/pg_ctl" -D "$PG_STANDBY_DATA" -w -t 30 promote >/dev/null; }
+# The primary, gone at once as in a machine failure (no shutdown checkpoint, clients cut off).
+kill_postgres() { pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1; }
 
 start_nats() {
   NATS_PORT=$(free_port) || return 1
@@ -122,6 +144,74 @@ start_nats_auth() {
   export NATS_URL NATS_AUTH_DIR NATS_CONF
 }
 nats_url_as() { "$ROOT/$BUILD/natsauth" url "$NATS_AUTH_DIR" "$1" "nats://127.0.0.1:$NATS_PORT"; }
+
+# start_nats_cluster: three JetStream nats-servers (n1 n2 n3) routed into one cluster on
+# loopback. Sets NATS_URL to the three seeds, NATS_NODE_PORT/MON/PID[1..3]. Returns once the
+# JetStream meta group has a leader (before that, stream creation fails with "no leader").
+start_nats_cluster() {
+  local i
+  for i in 1 2 3; do
+    NATS_NODE_PORT[$i]=$(free_port) || return 1
+    NATS_NODE_ROUTE[$i]=$(free_port) || return 1
+    NATS_NODE_MON[$i]=$(free_port) || return 1
+  done
+  for i in 1 2 3; do
+    mkdir -p "$H_TMP/nats-n$i"
+    {
+      echo "server_name: n$i"
+      echo "listen: 127.0.0.1:${NATS_NODE_PORT[$i]}"
+      echo "http: 127.0.0.1:${NATS_NODE_MON[$i]}"
+      echo "jetstream { store_dir: \"$H_TMP/nats-n$i\" }"
+      echo "cluster {"
+      echo "  name: lamda"
+      echo "  listen: 127.0.0.1:${NATS_NODE_ROUTE[$i]}"
+      echo "  routes: [ nats-route://127.0.0.1:${NATS_NODE_ROUTE[1]}, nats-route://127.0.0.1:${NATS_NODE_ROUTE[2]}, nats-route://127.0.0.1:${NATS_NODE_ROUTE[3]} ]"
+      echo "}"
+    } >"$H_TMP/nats-n$i.conf"
+    start_nats_node "$i"
+  done
+  NATS_URL="nats://127.0.0.1:${NATS_NODE_PORT[1]},nats://127.0.0.1:${NATS_NODE_PORT[2]},nats://127.0.0.1:${NATS_NODE_PORT[3]}"
+  export NATS_URL
+  for _ in $(seq 200); do
+    [ -n "$(nats_meta_leader)" ] && return 0
+    sleep 0.1
+  done
+  echo "harness: the NATS cluster elected no JetStream leader" >&2
+  return 1
+}
+start_nats_node() { # i
+  nats-server -c "$H_TMP/nats-n$1.conf" >>"$H_TMP/nats-n$1.log" 2>&1 &
+  NATS_NODE_PID[$1]=$!
+  track "${NATS_NODE_PID[$1]}"
+  wait_port "${NATS_NODE_PORT[$1]}"
+}
+stop_nats_node() { kill -"${2:-TERM}" "${NATS_NODE_PID[$1]}" 2>/dev/null; wait "${NATS_NODE_PID[$1]}" 2>/dev/null; } # i [SIGNAL]
+# The monitoring port of a node that is up (the first that answers).
+nats_live_mon() {
+  local i
+  for i in 1 2 3; do
+    curl -fs -m 1 -o /dev/null "http://127.0.0.1:${NATS_NODE_MON[$i]}/varz" && { echo "${NATS_NODE_MON[$i]}"; return 0; }
+  done
+  return 1
+}
+nats_meta_leader() {
+  local mon; mon=$(nats_live_mon) || return 1
+  curl -fs -m 2 "http://127.0.0.1:$mon/jsz" | jq -r '.meta_cluster.leader // empty'
+}
+# nats_stream_field STREAM JQ: a field of the stream's detail, e.g. '.cluster.leader' or
+# '.config.num_replicas', from the first live node that reports it (a node just restarted may
+# not know the stream yet).
+nats_stream_field() {
+  local i v
+  for i in 1 2 3; do
+    v=$(curl -fs -m 1 "http://127.0.0.1:${NATS_NODE_MON[$i]}/jsz?accounts=true&streams=true&config=true" 2>/dev/null |
+      jq -r --arg s "$1" "[.account_details[]?.stream_detail[]? | select(.name == \$s)][0] | $2 // empty" 2>/dev/null)
+    [ -n "$v" ] && { echo "$v"; return 0; }
+  done
+  return 1
+}
+# The node number (1..3) whose server_name is NAME.
+nats_node_of() { echo "${1#n}"; }
 
 # start_anvil NAME CHAIN_ID [extra anvil args...]
 start_anvil() {

@@ -134,7 +134,11 @@ TEST(config_url_schemes) {
                             {"OPBNB_RPC_URL", "http://127.0.0.1:1,ws://127.0.0.1:2"},
                             {"BSC_WS_URL", "http://127.0.0.1:8545"},
                             {"OPBNB_WS_URL", "http://user:s3cret@127.0.0.1:8546"},
-                            {"NATS_URL", "user:s3cret@127.0.0.1:4222"}};
+                            {"NATS_URL", "user:s3cret@127.0.0.1:4222"},
+                            {"NATS_URL", "nats://127.0.0.1:1,http://127.0.0.1:2"},
+                            {"NATS_URL", " , "},
+                            {"NATS_STREAM_REPLICAS", "0"},
+                            {"NATS_STREAM_REPLICAS", "6"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
         CHECK_EQ_INT(load_with(bad[i][0], bad[i][1], err, sizeof err), -1);
@@ -148,6 +152,16 @@ TEST(config_url_schemes) {
                              {"BSC_WS_URL", "ws://127.0.0.1:8545"}};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         CHECK_EQ_INT(load_with(good[i][0], good[i][1], err, sizeof err), 0);
+    /* A cluster's seed list is kept as libnats takes it: comma-separated, no spaces. */
+    lamda_config cfg;
+    setenv("NATS_URL", " nats://127.0.0.1:1 , tls://10.0.0.2:4222,nats://h3:4222 ", 1);
+    setenv("NATS_STREAM_REPLICAS", "3", 1);
+    CHECK_EQ_INT(config_load(&cfg, "/nonexistent/.env", err, sizeof err), 0);
+    unsetenv("NATS_URL");
+    unsetenv("NATS_STREAM_REPLICAS");
+    CHECK_EQ_STR(cfg.nats_url, "nats://127.0.0.1:1,tls://10.0.0.2:4222,nats://h3:4222");
+    CHECK(cfg.nats_stream_replicas == 3);
+    config_free(&cfg);
 }
 
 TEST(config_dotenv_and_precedence) {

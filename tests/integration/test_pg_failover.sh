@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The PostgreSQL failover drill: `lamda all` runs on a primary that streams to a hot standby;
+# jobs are created and confirmed; the primary is killed mid-traffic (immediate stop: no
+# shutdown checkpoint, like a machine failure); the standby is promoted and lamda is pointed at
+# it. Replication is asynchronous, so the last commits may be lost with the primary — the
+# follower re-applies them from the chain, the stream drops re-published jobs by Msg-Id, and
+# the reputation service settles increments already on chain. Asserted: every job reaches the
+# agent's subject exactly once, each confirmation increments exactly once, and the promoted
+# database equals a `lamda rebuild` from the chain.
+source "$(dirname "$0")/../lib/harness.sh"
+source "$(dirname "$0")/../lib/chain.sh"
+NATSPROBE=$ROOT/$BUILD/natsprobe
+N1=${N1:-20} N2=${N2:-40}
+now_ms() { date +%s%3N; }
+
+start_anvil BSC 97 && start_anvil OPBNB 5611 && start_nats && start_postgres || { not_ok "parts start"; finish; }
+start_pg_standby || { not_ok "a streaming hot standby starts (pg_basebackup)"; finish; }
+ok "a streaming hot standby starts (pg_basebackup)"
+deploy_contracts || { not_ok "contracts deploy"; finish; }
+lamda_env
+export JOB_ID_FROM_CID=true DEFAULT_DOCKER_IMAGE=ghcr.io/lamda/worker:1.0
+export ADMIN_WALLET_PRIVATE_KEY=$ANVIL_KEY0 API_PORT=$(free_port) DATABASE_URL=$PG_URL
+PROV=$ANVIL_ADDR3
+
+q_on() { "$PG_BIN/psql" -X -A -t -q "$1" -c "$2" 2>/dev/null; }
+increments() { "$LAMDADEV" logs --rpc "$OPBNB_RPC" --address "$NR" --count JobCountIncremented; }
+increments_are() { [ "$(increments)" = "$1" ]; }
+sent_is() { [ "$(q_on "$DATABASE_URL" "select count(*) from outbox where sent_at is not null")" = "$1" ]; }
+standby_jobs_are() { [ "$(q_on "$PG_STANDBY_URL" "select count(*) from jobs")" = "$1" ]; }
+# create_confirm N: N jobs, each created and then confirmed by the renter (no wait for mining).
+create_confirm() {
+  local i id
+  for i in $(seq "$1"); do
+    id=$(new_job_id)
+    "$LAMDADEV" send --rpc "$BSC_RPC" --key "$ANVIL_KEY1" --to "$JM" --no-wait 'createJob(bytes32,address)' "$id" "$PROV" --value 1000 >/dev/null
+    "$LAMDADEV" send --rpc "$BSC_RPC" --key "$ANVIL_KEY1" --to "$JM" --no-wait 'confirmResult(bytes32)' "$id" >/dev/null
+  done
+}
+
+"$NATSPROBE" sub "jobs.dispatch.$PROV" 100000 600000 >"$H_TMP/sub.out" 2>&1 &
+track $!
+wait_for "subscriber" 10 grep -q ready "$H_TMP/sub.out"
+start_lamda all-primary all
+
+# --- phase 1: on the primary, replicated to the standby ---------------------------------------
+create_confirm "$N1"
+check "primary: $N1 jobs dispatched" wait_for "outbox" 60 sent_is "$N1"
+check "primary: $N1 increments mined" wait_for "increments" 60 increments_are "$N1"
+check "the standby has every job (streaming replication)" wait_for "standby" 20 standby_jobs_are "$N1"
+out=$("$PG_BIN/psql" -X -A -t -q "$PG_STANDBY_URL" -c "delete from jobs" 2>&1)
+check "the standby is read-only while it is a standby" grep -q "read-only transaction" <<<"$out"
+
+# --- phase 2: the primary dies mid-traffic; the standby is promoted -------------------------
+create_confirm "$N2" &
+WORK=$!
+sleep 1
+t0=$(now_ms)
+kill_postgres
+check "the primary is down" bash -c "! $PG_BIN/pg_isready -q -h 127.0.0.1 -p $PG_PORT"
+promote_pg_standby
+t1=$(now_ms)
+check "the standby is promoted and accepts writes" \
+  bash -c "$PG_BIN/psql -X -A -t -q '$PG_STANDBY_URL' -c 'select pg_is_in_recovery()' | grep -qx f"
+echo "# primary killed → standby promoted: $((t1 - t0)) ms"
+# The services are pointed at the new primary (a restart with the new DATABASE_URL, as an
+# operator or an orchestrator does; a DNS name or pgbouncer in front would move without one).
+kill -KILL "$LAMDA_PID_all_primary" 2>/dev/null
+wait "$LAMDA_PID_all_primary" 2>/dev/null
+export DATABASE_URL=$PG_STANDBY_URL
+start_lamda all-promoted all
+wait $WORK
+TOTAL=$((N1 + N2))
+check "promoted: all $TOTAL jobs recorded and dispatched" wait_for "outbox" 90 sent_is "$TOTAL" ||
+  echo "# jobs=$(q_on "$DATABASE_URL" 'select count(*) from jobs') sent=$(q_on "$DATABASE_URL" 'select count(*) from outbox where sent_at is not null')"
+check "promoted: one increment per confirmed job ($TOTAL)" wait_for "increments" 90 increments_are "$TOTAL"
+sleep 2 # anything sent twice would arrive by now
+check_eq "no increment sent twice" "$(increments)" "$TOTAL"
+wait_for "subscriber catches up" 20 bash -c "[ \$(grep -c '^msg ' $H_TMP/sub.out) -ge $TOTAL ]"
+check_eq "the agent's subject got each job once (total)" "$(grep -c '^msg ' "$H_TMP/sub.out")" "$TOTAL"
+check_eq "the agent's subject got each job once (distinct)" \
+  "$(grep -o '"jobId":"0x[0-9a-f]*"' "$H_TMP/sub.out" | sort -u | wc -l)" "$TOTAL"
+lost=$(q_on "$DATABASE_URL" "select count(*) from reputation_updates where last_error like 'already counted on chain%'")
+echo "# increments whose database rows were lost with the primary and settled from the chain: ${lost:-0}"
+
+kill -TERM "$LAMDA_PID_all_promoted"; wait "$LAMDA_PID_all_promoted"
+check_eq "lamda all on the promoted database stops cleanly" "$?" 0
+"$LAMDA" rebuild "sqlite:$H_TMP/rebuilt.db" >"$H_TMP/rebuild.log" 2>&1
+check_eq "lamda rebuild from the chain succeeds" "$?" 0
+"$ROOT/scripts/dbcompare.sh" "$DATABASE_URL" "sqlite:$H_TMP/rebuilt.db" >"$H_TMP/compare.out" 2>&1
+rc=$?
+check_eq "the promoted database equals lamda rebuild" "$rc" 0
+[ $rc = 0 ] || cat "$H_TMP/compare.out" >&2
+finish
