@@ -171,10 +171,62 @@ static int collect_pending(const store_rep_tally *t, void *ud) {
  * increment is on chain, from before — with a note and no transaction. In steady state the
  * on-chain count never exceeds signed + mined, so nothing is settled. Returns 0 when every provider was checked; -1 (send nothing this round)
  * when the chain could not be asked. */
-static int settle_covered(const lamda_config *cfg, store *s, rpc_client *rpc) {
+/* Transactions of the admin wallet in the mempool that this database has no SIGNED row for:
+ * sent through a database that was since lost (a PostgreSQL failover with asynchronous
+ * replication, a restore from backup). Their increments are not on chain yet, so
+ * settle_covered cannot see them, and sending now would count those jobs twice. So while any
+ * exist nothing is sent; once they are mined (or dropped), the on-chain count says what is
+ * owed. Returns 0 and sets *unknown, or -1 when the chain could not be asked. */
+static int unknown_in_flight(rpc_client *rpc, const uint8_t wallet[20], int64_t nsigned, uint64_t *unknown) {
+    uint64_t latest = 0, pending = 0;
+    rpc_error re;
+    if (rpc_get_transaction_count(rpc, wallet, false, &latest, &re) != 0 ||
+        rpc_get_transaction_count(rpc, wallet, true, &pending, &re) != 0) {
+        log_warn("reputation-service: eth_getTransactionCount failed (%s); not sending this round", re.message);
+        return -1;
+    }
+    uint64_t in_flight = pending > latest ? pending - latest : 0;
+    *unknown = in_flight > (uint64_t)nsigned ? in_flight - (uint64_t)nsigned : 0;
+    return 0;
+}
+
+/* *yes when the JobManager cursor in the database is within the confirmation depth (+1) of the
+ * BSC head. */
+static int job_events_caught_up(const lamda_config *cfg, store *s, rpc_client *bsc, bool *yes) {
+    static uint64_t chain_id;
+    uint64_t head = 0, cursor = 0;
+    rpc_error re;
+    uint8_t hash[32];
+    *yes = false;
+    if ((!chain_id && rpc_chain_id(bsc, &chain_id, &re) != 0) || rpc_block_number(bsc, &head, &re) != 0) {
+        log_warn("reputation-service: BSC head unknown (%s); not settling this round", re.message);
+        return -1;
+    }
+    int rc = store_cursor_get(s, chain_id, cfg->job_manager, &cursor, hash);
+    if (rc == STORE_NOTFOUND) return 0;
+    if (rc != STORE_OK) return -1;
+    *yes = cursor + cfg->bsc_confirmations + 1 >= head;
+    return 0;
+}
+
+static int settle_covered(const lamda_config *cfg, store *s, rpc_client *rpc, rpc_client *bsc,
+                          const uint8_t wallet[20]) {
     int64_t counts[STORE_REP_STATE_COUNT];
     if (store_rep_counts(s, counts) != STORE_OK) return -1;
     if (counts[STORE_REP_PENDING] == 0) return 0;
+    uint64_t unknown = 0;
+    if (unknown_in_flight(rpc, wallet, counts[STORE_REP_SIGNED], &unknown) != 0) return -1;
+    static uint64_t said; /* log on a change, not every round: the wait may last blocks */
+    if (unknown != said) {
+        if (unknown > 0)
+            log_warn("reputation-service: %llu transaction(s) of the admin wallet are in flight that this database"
+                     " does not know (sent through a database since lost?); waiting for them to be mined before"
+                     " sending", (unsigned long long)unknown);
+        else
+            log_info("reputation-service: the admin wallet's unknown transactions are mined; sending resumes");
+        said = unknown;
+    }
+    if (unknown > 0) return -1;
     covered_list l = {.n = 0};
     if (store_rep_tally_each(s, collect_pending, &l) != STORE_OK) return -1;
     for (int i = 0; i < l.n; i++) {
@@ -187,6 +239,17 @@ static int settle_covered(const lamda_config *cfg, store *s, rpc_client *rpc) {
         }
         int64_t owed = r->pending + r->signed_ + r->mined - (int64_t)(onchain > INT64_MAX ? INT64_MAX : onchain);
         if (owed >= r->pending) continue;
+        /* The on-chain count may include increments for confirmations this database has not
+         * replayed yet (its JobManager cursor is behind: a failover, a restore). Settling now
+         * would mark new jobs as counted and send the replayed ones again, so wait until the
+         * cursor has caught up with the chain. */
+        bool caught_up = false;
+        if (job_events_caught_up(cfg, s, bsc, &caught_up) != 0) return -1;
+        if (!caught_up) {
+            log_info("reputation-service: the chain counts more than this database knows; waiting for the"
+                     " JobManager follower to catch up before settling");
+            return -1;
+        }
         int64_t excess = r->pending - (owed > 0 ? owed : 0), done = 0;
         char note[STORE_ERROR_MAX], a[ADDRESS_STR_LEN];
         snprintf(note, sizeof note,
@@ -224,7 +287,12 @@ static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
     long busy_ms = idle_ms < 100 ? idle_ms : 100;
 
     rpc_client *rpc = rpc_client_new(&cfg->opbnb_rpc, (long)cfg->rpc_timeout_ms);
-    if (!rpc) return 1;
+    rpc_client *bsc = rpc_client_new(&cfg->bsc_rpc, (long)cfg->rpc_timeout_ms); /* the JobManager head */
+    if (!rpc || !bsc) {
+        rpc_client_free(rpc);
+        rpc_client_free(bsc);
+        return 1;
+    }
     txmgr *m = NULL;
     bool standby_logged = false;
     long backoff = 200;
@@ -243,6 +311,7 @@ static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
                 if (!transient) {
                     log_error("reputation-service: %s", err);
                     rpc_client_free(rpc);
+                    rpc_client_free(bsc);
                     store_lease_release(s, LEASE_NAME);
                     return 2;
                 }
@@ -262,7 +331,9 @@ static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
             continue;
         }
         bool busy = false;
-        if (settle_covered(cfg, s, rpc) != 0) {
+        uint8_t wallet[20];
+        txmgr_address(m, wallet);
+        if (settle_covered(cfg, s, rpc, bsc, wallet) != 0) {
             shutdown_sleep_ms(idle_ms);
             continue;
         }
@@ -272,6 +343,7 @@ static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
     }
     txmgr_free(m);
     rpc_client_free(rpc);
+    rpc_client_free(bsc);
     store_lease_release(s, LEASE_NAME);
     return 0;
 }
