@@ -9,10 +9,10 @@
 #include <time.h>
 
 #include "api/internal.h"
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/json_text.h"
 #include "core/utf8.h"
-#include "evm/address.h"
 
 void api_header(api_ctx *c, const char *name, const char *value) {
     size_t vl = strlen(value);
@@ -189,4 +189,35 @@ cJSON *api_body_json(api_ctx *c) {
         return NULL;
     }
     return j;
+}
+
+/* ---- the envelope ---------------------------------------------------------------------------- */
+
+void api_ok_begin(view_jw *w, size_t hint) {
+    view_jw_init(w, hint);
+    VIEW_JW_LIT(w, "{\"success\":true,\"data\":");
+}
+
+/* The tail of every paginated list: `],"count":n,"total":…,"limit":…,"offset":…}`. */
+void api_list_end(view_jw *w, int n, int64_t total, int64_t limit, int64_t offset) {
+    VIEW_JW_LIT(w, "],\"count\":");
+    view_jw_int(w, n);
+    VIEW_JW_LIT(w, ",\"total\":");
+    view_jw_int(w, total);
+    VIEW_JW_LIT(w, ",\"limit\":");
+    view_jw_int(w, limit);
+    VIEW_JW_LIT(w, ",\"offset\":");
+    view_jw_int(w, offset);
+    VIEW_JW_LIT(w, "}");
+}
+
+void api_ok_send(api_ctx *c, int status, view_jw *w) {
+    VIEW_JW_LIT(w, "}");
+    if (w->oom) {
+        static const char oom[] = "{\"success\":false,\"error\":\"out of memory\"}";
+        api_send(c, 503, "application/json", oom, sizeof oom - 1);
+    } else {
+        api_send(c, status, "application/json", w->p, w->len);
+    }
+    view_jw_free(w);
 }

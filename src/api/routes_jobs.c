@@ -8,15 +8,11 @@
 #include <time.h>
 
 #include "api/internal.h"
+#include "core/address.h"
 #include "core/hex.h"
-#include "evm/address.h"
+#include "core/keccak.h"
 #include "evm/eip191.h"
-#include "evm/keccak.h"
 #include "ipfs/cid.h"
-#include "services/job_specs.h"
-
-/* The job dispatcher's spec logic (services/job_specs.c); tests may swap it. */
-api_spec_fn api_job_spec_handler = job_spec_submit;
 
 /* Filters from the query (or a POST body turned into one). fixed_renter/fixed_provider come
  * from the path of /api/v1/jobs/renter|provider/{address}. */
@@ -40,7 +36,7 @@ static int read_filter(api_ctx *c, store_job_filter *f, uint8_t renter[20], uint
         }
         f->status = (int)js;
     }
-    if (api_query_int(c, "limit", API_LIMIT_DEFAULT, 1, API_LIMIT_MAX, &f->limit) ||
+    if (api_query_int(c, "limit", VIEW_LIMIT_DEFAULT, 1, VIEW_LIMIT_MAX, &f->limit) ||
         api_query_int(c, "offset", 0, 0, 1000000000, &f->offset))
         return -1;
     return 0;
@@ -62,13 +58,10 @@ static void list(api_ctx *c, const store_job_filter *f) {
         api_store_error(c, rc);
         return;
     }
-    api_jw w;
+    view_jw w;
     api_ok_begin(&w, 512 + (size_t)n * 640);
-    API_JW_LIT(&w, "{\"jobs\":[");
-    for (int i = 0; i < n; i++) {
-        if (i) API_JW_LIT(&w, ",");
-        api_job_write(&w, &rows[i]);
-    }
+    VIEW_JW_LIT(&w, "{\"jobs\":[");
+    view_jw_rows(&w, rows, sizeof *rows, n, (void (*)(view_jw *, const void *))view_job_write);
     free(rows);
     api_list_end(&w, n, total, f->limit, f->offset);
     api_ok_send(c, 200, &w);
@@ -107,9 +100,9 @@ static void jobs_query(api_ctx *c) {
 }
 
 static void send_job(api_ctx *c, const store_job *j) {
-    api_jw w;
+    view_jw w;
     api_ok_begin(&w, 1024);
-    api_job_write(&w, j);
+    view_job_write(&w, j);
     api_ok_send(c, 200, &w);
 }
 
@@ -134,18 +127,7 @@ static void job_stats(api_ctx *c) {
         api_store_error(c, rc);
         return;
     }
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddNumberToObject(d, "total_jobs", (double)sum.total);
-    /* The original backend's names; pending is every job not yet picked up by its agent. */
-    cJSON_AddNumberToObject(d, "completed_jobs", (double)sum.by_status[JOB_COMPLETED]);
-    cJSON_AddNumberToObject(d, "failed_jobs", (double)sum.by_status[JOB_FAILED]);
-    cJSON_AddNumberToObject(d, "running_jobs", (double)sum.by_status[JOB_RUNNING]);
-    cJSON_AddNumberToObject(d, "pending_jobs", (double)(sum.by_status[JOB_CREATED] + sum.by_status[JOB_ASSIGNED]));
-    cJSON *by = cJSON_AddObjectToObject(d, "by_status");
-    for (int i = 0; i < JOB_STATUS_COUNT; i++)
-        cJSON_AddNumberToObject(by, store_job_status_name((job_status)i), (double)sum.by_status[i]);
-    cJSON_AddItemToObject(d, "status_breakdown", cJSON_Duplicate(by, 1));
-    api_ok(c, 200, d);
+    api_ok(c, 200, view_job_stats_json(&sum));
 }
 
 /* ---- PUT /api/jobs/{id}/status ------------------------------------------------------------ */
@@ -326,11 +308,11 @@ out:
     cJSON_Delete(body);
 }
 
-/* ---- POST /api/jobs (job specs; logic in the dispatcher) -------------------------------------- */
+/* ---- POST /api/jobs (job specs; the logic is the services' hook, api_hooks) ----------------- */
 
 static void job_spec_post(api_ctx *c) {
-    api_spec_fn fn = api_job_spec_handler;
-    if (!fn) {
+    const api_hooks *h = api_server_hooks(c);
+    if (!h->submit_job_spec) {
         api_error(c, 503, "job specs not available");
         return;
     }
@@ -342,7 +324,7 @@ static void job_spec_post(api_ctx *c) {
     char err[256] = "";
     int status = 0;
     cJSON *data = NULL;
-    int rc = fn(api_store(c, false), e.base, e.len, err, sizeof err, &status, &data);
+    int rc = h->submit_job_spec(h->ud, api_store(c, false), e.base, e.len, err, sizeof err, &status, &data);
     if (rc == 0) {
         api_ok(c, status >= 200 && status < 300 ? status : 200, data);
     } else {

@@ -12,9 +12,9 @@
 #include <time.h>
 
 #include "api/internal.h"
+#include "core/address.h"
 #include "core/u256.h"
 #include "evm/abi.h"
-#include "evm/address.h"
 #include "evm/contracts.h"
 #include "evm/rpc_methods.h"
 
@@ -176,7 +176,7 @@ static void reputation_get(api_ctx *c) {
         cJSON_AddNumberToObject(d, "reputation_score", (double)p.reputation_score);
         cJSON_AddNumberToObject(d, "total_jobs_completed", (double)p.total_jobs_completed);
         cJSON_AddBoolToObject(d, "is_online", p.is_online);
-        cJSON_AddItemToObject(d, "database", api_provider_json(&p));
+        cJSON_AddItemToObject(d, "database", view_provider_json(&p));
     } else {
         cJSON_AddNullToObject(d, "database");
     }

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/log.h"
-#include "evm/address.h"
 
 typedef enum {
     K_STRING,   /* any non-empty text */

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/json_text.h"
 #include "core/utf8.h"
-#include "evm/address.h"
 #include "ipfs/cid.h"
 
 static int digits(const char *s, int n, int *out) {

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/bus_query.h"
 #include "bus/bus.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/shutdown.h"
 #include "services/agent_status.h"
+#include "services/bus_query.h"
 #include "services/job_events.h"
 #include "services/outbox_publisher.h"
 #include "services/service.h"

@@ -4,11 +4,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/u256.h"
 #include "evm/abi.h"
-#include "evm/address.h"
 #include "evm/contracts.h"
 
 #define NODE_VRAM_MAX (UINT64_C(1) << 40)

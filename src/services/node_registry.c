@@ -1,10 +1,10 @@
 /* node-registry — follows NodeReputation on opBNB into the provider table, marks providers
  * offline when their last heartbeat is older than PROVIDER_OFFLINE_AFTER in chain time, and
  * answers nodes.query on NATS. */
-#include "api/bus_query.h"
 #include "bus/bus.h"
 #include "chain/follower.h"
 #include "core/log.h"
+#include "services/bus_query.h"
 #include "services/node_events.h"
 #include "services/service.h"
 

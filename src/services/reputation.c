@@ -16,11 +16,11 @@
 #include <time.h>
 
 #include "chain/txmgr.h"
+#include "core/address.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/shutdown.h"
 #include "evm/abi.h"
-#include "evm/address.h"
 #include "evm/contracts.h"
 #include "evm/rpc_methods.h"
 #include "evm/secp.h"

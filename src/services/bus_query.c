@@ -1,15 +1,15 @@
-#include "api/bus_query.h"
+#include "services/bus_query.h"
 
 #include <cjson/cJSON.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/internal.h"
+#include "core/address.h"
 #include "core/json_text.h"
 #include "core/log.h"
 #include "core/shutdown.h"
-#include "evm/address.h"
+#include "view/domain_json.h"
 
 #define QUERY_MAX_BYTES 8192
 
@@ -48,30 +48,27 @@ static int addr_field(const cJSON *o, const char *k, uint8_t out[20], bool *pres
 }
 
 static int paging(const cJSON *o, int64_t *limit, int64_t *offset, const char **err) {
-    *limit = int_field(o, "limit", API_LIMIT_DEFAULT);
+    *limit = int_field(o, "limit", VIEW_LIMIT_DEFAULT);
     *offset = int_field(o, "offset", 0);
-    if (*limit <= 0 || *limit > API_LIMIT_MAX) *err = "limit must be 1..1000";
+    if (*limit <= 0 || *limit > VIEW_LIMIT_MAX) *err = "limit must be 1..1000";
     else if (*offset < 0) *err = "offset must be a non-negative integer";
     return *err ? -1 : 0;
 }
 
 /* {"<key>":[rows…],"count":total} as a NUL-terminated malloc'd string (NULL when out of memory). */
 static char *page_text(const char *key, const void *rows, size_t size, int n, int64_t total,
-                       void (*write)(api_jw *, const void *)) {
-    api_jw w;
-    api_jw_init(&w, 512 + (size_t)n * 640);
-    API_JW_LIT(&w, "{\"");
-    api_jw_raw(&w, key, strlen(key));
-    API_JW_LIT(&w, "\":[");
-    for (int i = 0; i < n; i++) {
-        if (i) API_JW_LIT(&w, ",");
-        write(&w, (const char *)rows + (size_t)i * size);
-    }
-    API_JW_LIT(&w, "],\"count\":");
-    api_jw_int(&w, total);
-    api_jw_raw(&w, "}", 2); /* with the terminating NUL */
+                       void (*write)(view_jw *, const void *)) {
+    view_jw w;
+    view_jw_init(&w, 512 + (size_t)n * 640);
+    VIEW_JW_LIT(&w, "{\"");
+    view_jw_raw(&w, key, strlen(key));
+    VIEW_JW_LIT(&w, "\":[");
+    view_jw_rows(&w, rows, size, n, write);
+    VIEW_JW_LIT(&w, "],\"count\":");
+    view_jw_int(&w, total);
+    view_jw_raw(&w, "}", 2); /* with the terminating NUL */
     if (w.oom) {
-        api_jw_free(&w);
+        view_jw_free(&w);
         return NULL;
     }
     return w.p;
@@ -98,7 +95,7 @@ static char *answer_nodes(store *s, const cJSON *q) {
     if (store_provider_list(s, &f, rows, (int)f.limit, &n, &total) != STORE_OK) {
         out = error_json("database error");
     } else {
-        out = page_text("nodes", rows, sizeof *rows, n, total, (void (*)(api_jw *, const void *))api_provider_write);
+        out = page_text("nodes", rows, sizeof *rows, n, total, (void (*)(view_jw *, const void *))view_provider_write);
     }
     free(rows);
     return out;
@@ -128,7 +125,7 @@ static char *answer_jobs(store *s, const cJSON *q) {
     if (store_job_list(s, &f, rows, (int)f.limit, &n, &total) != STORE_OK) {
         out = error_json("database error");
     } else {
-        out = page_text("jobs", rows, sizeof *rows, n, total, (void (*)(api_jw *, const void *))api_job_write);
+        out = page_text("jobs", rows, sizeof *rows, n, total, (void (*)(view_jw *, const void *))view_job_write);
     }
     free(rows);
     return out;
