@@ -2,14 +2,19 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/address.h"
 #include "core/hex.h"
 #include "core/json_text.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/shutdown.h"
 #include "core/utf8.h"
 #include "ipfs/cid.h"
 
@@ -148,4 +153,67 @@ int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, 
         return -1;
     }
     return rc;
+}
+
+/* ---- the agent.status subscription ------------------------------------------------------- */
+
+struct agent_status_sub {
+    const lamda_config *cfg;
+    bus_sub *sub;
+    store *s;          /* used only from the subscription's callback thread */
+    atomic_int active; /* a callback is running: shutdown waits for it before closing s */
+    metrics_counter_t *m_ok, *m_dropped;
+};
+
+/* libnats runs one subscription's callbacks on one thread, one at a time, so the store
+ * connection here is never shared. */
+static void apply_agent_status(agent_status_sub *c, const bus_msg *m) {
+    agent_report r;
+    char err[256];
+    if (agent_status_parse(m->data, m->len, &r, err, sizeof err) != 0) {
+        metrics_counter_inc(c->m_dropped);
+        log_warn("job-dispatcher: agent.status dropped: %s", err);
+        return;
+    }
+    if (!c->s && store_open(c->cfg->database_url, &c->s, err, sizeof err) != 0) {
+        c->s = NULL;
+        log_warn("job-dispatcher: agent.status not applied, database unavailable: %s", err);
+        return;
+    }
+    int rc = agent_status_apply(c->s, &r, (int64_t)time(NULL), err, sizeof err);
+    if (rc == 0) {
+        metrics_counter_inc(c->m_ok);
+        return;
+    }
+    metrics_counter_inc(c->m_dropped);
+    if (rc == -1) log_warn("job-dispatcher: agent.status refused: %s", err);
+    else log_warn("job-dispatcher: agent.status not applied: %s", store_errmsg(c->s));
+}
+
+static void on_agent_status(bus *b, const bus_msg *m, void *ud) {
+    (void)b;
+    agent_status_sub *c = ud;
+    atomic_store(&c->active, 1);
+    apply_agent_status(c, m);
+    atomic_store(&c->active, 0);
+}
+
+agent_status_sub *agent_status_subscribe(bus *b, const lamda_config *cfg) {
+    agent_status_sub *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->cfg = cfg;
+    c->m_ok = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"applied\"");
+    c->m_dropped = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"dropped\"");
+    char err[256];
+    if (bus_subscribe(b, "agent.status", NULL, on_agent_status, c, &c->sub, err, sizeof err) != 0)
+        log_warn("job-dispatcher: agent.status subscription failed (%s); will not track agent progress", err);
+    return c;
+}
+
+void agent_status_unsubscribe(agent_status_sub *c) {
+    if (!c) return;
+    bus_unsubscribe(c->sub);
+    while (atomic_load(&c->active)) shutdown_sleep_ms(1);
+    store_close(c->s);
+    free(c);
 }
