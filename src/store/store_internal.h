@@ -42,14 +42,22 @@ static inline int store_rc(store *s, int rc) {
     }
 }
 
+/* Run a bound statement to its end and reset it; *changed (when not NULL) is the number of
+ * rows it changed. The store code of the run. */
+static inline int store_run_count(store *s, db_stmt *st, int64_t *changed) {
+    int rc = db_run(st);
+    if (changed) *changed = db_changes(st);
+    db_reset(st);
+    return store_rc(s, rc);
+}
+
 /* Run a bound write and reset it: STORE_OK when it changed a row, `if_none` (STORE_DUP for an
  * insert that met its conflict clause, STORE_NOTFOUND for an update/delete that matched
  * nothing) when it changed none, or the store code of the failure. */
 static inline int store_run_write(store *s, db_stmt *st, int if_none) {
-    int rc = db_run(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc != DB_OK) return store_rc(s, rc);
+    int64_t n;
+    int rc = store_run_count(s, st, &n);
+    if (rc != STORE_OK) return rc;
     return n ? STORE_OK : if_none;
 }
 

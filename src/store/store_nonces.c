@@ -25,7 +25,5 @@ int store_nonce_set(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_
     db_bind_int64(st, 1, (int64_t)chain_id);
     db_bind_blob(st, 2, addr, 20);
     db_bind_int64(st, 3, (int64_t)next);
-    rc = db_run(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, NULL);
 }

@@ -50,9 +50,7 @@ int store_provider_register(store *s, const uint8_t addr[20], const char *gpu_mo
     db_bind_int64(st, 5, block_number > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)block_number);
     db_bind_int64(st, 6, now);
     db_bind_int64(st, 7, now);
-    rc = db_run(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, NULL);
 }
 
 int store_provider_heartbeat(store *s, const uint8_t addr[20], int64_t ts) {
@@ -70,9 +68,7 @@ int store_provider_heartbeat(store *s, const uint8_t addr[20], int64_t ts) {
     db_bind_int64(st, 2, ts);
     db_bind_int64(st, 3, now);
     db_bind_int64(st, 4, now);
-    rc = db_run(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, NULL);
 }
 
 int store_provider_set_job_count(store *s, const uint8_t addr[20], int64_t count) {
@@ -91,9 +87,7 @@ int store_provider_set_job_count(store *s, const uint8_t addr[20], int64_t count
     db_bind_int64(st, 3, count);
     db_bind_int64(st, 4, now);
     db_bind_int64(st, 5, now);
-    rc = db_run(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, NULL);
 }
 
 int store_provider_delete(store *s, const uint8_t addr[20]) {
@@ -112,10 +106,10 @@ int store_provider_sweep_offline(store *s, int64_t cutoff_ts, int *changed) {
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_int64(st, 1, (int64_t)time(NULL));
     db_bind_int64(st, 2, cutoff_ts);
-    rc = db_run(st);
-    if (changed) *changed = (int)db_changes(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    int64_t n = 0;
+    rc = store_run_count(s, st, &n);
+    if (changed) *changed = (int)n;
+    return rc;
 }
 
 int store_provider_get(store *s, const uint8_t addr[20], store_provider *out) {
