@@ -19,9 +19,24 @@
 
 /* ---- the followers --------------------------------------------------------------------------- */
 
-/* What both followers take from the configuration alike. */
-static void follower_common(const lamda_config *cfg, bool rebuild, follower_config *fc) {
+/* What tells the two followers apart: the chain and the contract. */
+typedef struct {
+    const char *name, *rebuild_name; /* for logs, metrics, the cursor and the lease */
+    const config_url_list *rpc;
+    const char *ws_url;
+    uint64_t chain_id, start_block, confirmations;
+    const uint8_t *contract;
+} contract_follow;
+
+static void follower_for(const lamda_config *cfg, bool rebuild, const contract_follow *c, follower_config *fc) {
     memset(fc, 0, sizeof *fc);
+    fc->name = rebuild ? c->rebuild_name : c->name;
+    fc->rpc_urls = c->rpc;
+    fc->ws_url = rebuild ? NULL : c->ws_url;
+    fc->expected_chain_id = c->chain_id;
+    memcpy(fc->contract, c->contract, 20);
+    fc->start_block = c->start_block;
+    fc->confirmations = c->confirmations;
     fc->poll_interval_ms = cfg->poll_interval_ms;
     fc->max_range = cfg->getlogs_max_range;
     fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
@@ -30,18 +45,14 @@ static void follower_common(const lamda_config *cfg, bool rebuild, follower_conf
 }
 
 void wiring_node_follower(const lamda_config *cfg, bool rebuild, node_events_state *st, follower_config *fc) {
-    follower_common(cfg, rebuild, fc);
+    const contract_follow c = {"node-registry", "rebuild-node-reputation", &cfg->opbnb_rpc, cfg->opbnb_ws_url,
+                               cfg->opbnb_chain_id, cfg->node_reputation_start_block, cfg->opbnb_confirmations,
+                               cfg->node_reputation};
+    follower_for(cfg, rebuild, &c, fc);
+    fc->topic0 = node_events_topics(&fc->ntopic0);
     memset(st, 0, sizeof *st);
     st->offline_after_s = (int64_t)(cfg->provider_offline_after_ms / 1000);
     st->every_batch = rebuild;
-    fc->name = rebuild ? "rebuild-node-reputation" : "node-registry";
-    fc->rpc_urls = &cfg->opbnb_rpc;
-    fc->ws_url = rebuild ? NULL : cfg->opbnb_ws_url;
-    fc->expected_chain_id = cfg->opbnb_chain_id;
-    memcpy(fc->contract, cfg->node_reputation, 20);
-    fc->topic0 = node_events_topics(&fc->ntopic0);
-    fc->start_block = cfg->node_reputation_start_block;
-    fc->confirmations = cfg->opbnb_confirmations;
     fc->handler = (follower_handler){.ud = st,
                                      .apply = node_events_apply,
                                      .reset = node_events_reset,
@@ -52,15 +63,11 @@ void wiring_node_follower(const lamda_config *cfg, bool rebuild, node_events_sta
 int wiring_job_follower(const lamda_config *cfg, bool rebuild, follower_config *fc, job_events_ctx **out) {
     job_events_ctx *ctx = job_events_ctx_new(cfg);
     if (!ctx) return -1;
-    follower_common(cfg, rebuild, fc);
-    fc->name = rebuild ? "rebuild-job-manager" : "job-manager";
-    fc->rpc_urls = &cfg->bsc_rpc;
-    fc->ws_url = rebuild ? NULL : cfg->bsc_ws_url;
-    fc->expected_chain_id = cfg->bsc_chain_id;
-    memcpy(fc->contract, cfg->job_manager, 20);
+    const contract_follow c = {"job-manager", "rebuild-job-manager", &cfg->bsc_rpc, cfg->bsc_ws_url,
+                               cfg->bsc_chain_id, cfg->job_manager_start_block, cfg->bsc_confirmations,
+                               cfg->job_manager};
+    follower_for(cfg, rebuild, &c, fc);
     fc->topic0 = job_events_topics(&fc->ntopic0);
-    fc->start_block = cfg->job_manager_start_block;
-    fc->confirmations = cfg->bsc_confirmations;
     job_events_defer_dispatch(ctx);
     fc->handler = (follower_handler){
         .ud = ctx, .apply = job_events_apply, .reset = job_events_reset, .flush = job_events_flush};
