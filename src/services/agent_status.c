@@ -2,7 +2,6 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +13,9 @@
 #include "core/json_text.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "core/shutdown.h"
 #include "core/utf8.h"
 #include "ipfs/cid.h"
+#include "services/subscriber.h"
 
 static int digits(const char *s, int n, int *out) {
     int v = 0;
@@ -158,16 +157,13 @@ int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, 
 /* ---- the agent.status subscription ------------------------------------------------------- */
 
 struct agent_status_sub {
-    const lamda_config *cfg;
-    bus_sub *sub;
-    store *s;          /* used only from the subscription's callback thread */
-    atomic_int active; /* a callback is running: shutdown waits for it before closing s */
+    subscriber *sub;
     metrics_counter_t *m_ok, *m_dropped;
 };
 
-/* libnats runs one subscription's callbacks on one thread, one at a time, so the store
- * connection here is never shared. */
-static void apply_agent_status(agent_status_sub *c, const bus_msg *m) {
+static void on_agent_status(subscriber *sub, void *ud, bus *b, const bus_msg *m) {
+    (void)b;
+    agent_status_sub *c = ud;
     agent_report r;
     char err[256];
     if (agent_status_parse(m->data, m->len, &r, err, sizeof err) != 0) {
@@ -175,45 +171,34 @@ static void apply_agent_status(agent_status_sub *c, const bus_msg *m) {
         log_warn("job-dispatcher: agent.status dropped: %s", err);
         return;
     }
-    if (!c->s && store_open(c->cfg->database_url, &c->s, err, sizeof err) != 0) {
-        c->s = NULL;
+    store *s = subscriber_store(sub, err, sizeof err);
+    if (!s) {
         log_warn("job-dispatcher: agent.status not applied, database unavailable: %s", err);
         return;
     }
-    int rc = agent_status_apply(c->s, &r, (int64_t)time(NULL), err, sizeof err);
+    int rc = agent_status_apply(s, &r, (int64_t)time(NULL), err, sizeof err);
     if (rc == 0) {
         metrics_counter_inc(c->m_ok);
         return;
     }
     metrics_counter_inc(c->m_dropped);
     if (rc == -1) log_warn("job-dispatcher: agent.status refused: %s", err);
-    else log_warn("job-dispatcher: agent.status not applied: %s", store_errmsg(c->s));
-}
-
-static void on_agent_status(bus *b, const bus_msg *m, void *ud) {
-    (void)b;
-    agent_status_sub *c = ud;
-    atomic_store(&c->active, 1);
-    apply_agent_status(c, m);
-    atomic_store(&c->active, 0);
+    else log_warn("job-dispatcher: agent.status not applied: %s", store_errmsg(s));
 }
 
 agent_status_sub *agent_status_subscribe(bus *b, const lamda_config *cfg) {
     agent_status_sub *c = calloc(1, sizeof *c);
     if (!c) return NULL;
-    c->cfg = cfg;
     c->m_ok = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"applied\"");
     c->m_dropped = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"dropped\"");
     char err[256];
-    if (bus_subscribe(b, "agent.status", NULL, on_agent_status, c, &c->sub, err, sizeof err) != 0)
-        log_warn("job-dispatcher: agent.status subscription failed (%s); will not track agent progress", err);
+    c->sub = subscriber_start(b, "agent.status", NULL, cfg->database_url, on_agent_status, c, err, sizeof err);
+    if (!c->sub) log_warn("job-dispatcher: agent.status subscription failed (%s); will not track agent progress", err);
     return c;
 }
 
 void agent_status_unsubscribe(agent_status_sub *c) {
     if (!c) return;
-    bus_unsubscribe(c->sub);
-    while (atomic_load(&c->active)) shutdown_sleep_ms(1);
-    store_close(c->s);
+    subscriber_stop(c->sub);
     free(c);
 }
