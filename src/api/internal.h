@@ -168,6 +168,16 @@ int api_parse_address_str(const char *s, size_t len, uint8_t out[20], const char
 void api_ok_begin(view_jw *w, size_t hint);
 void api_ok_send(api_ctx *c, int status, view_jw *w);
 void api_list_end(view_jw *w, int n, int64_t total, int64_t limit, int64_t offset);
+/* {"success":true,"data":<obj as write writes it>} with status 200. */
+void api_ok_object(api_ctx *c, size_t hint, view_write_fn write, const void *obj);
+
+/* Answer with the page of rows filter selects (limit rows from offset, both already checked):
+ * {"success":true,"data":{"<key>":[…],"count":n,"total":…,"limit":…,"offset":…}}; 503 when
+ * the database is unreachable or memory runs out. */
+void api_list(api_ctx *c, const view_page *pg, const void *filter, int64_t limit, int64_t offset);
+/* The provider named by path parameter i: STORE_OK (*p filled) or STORE_NOTFOUND; -1 when
+ * the request was answered already (a bad address, the database unreachable). */
+int api_path_provider(api_ctx *c, int i, uint8_t addr[20], store_provider *p);
 /* Replace c->query by the members of a JSON object (strings, integers, booleans; null =
  * absent); a member not in allowed (NULL-terminated) is a 400. */
 int api_body_as_query(api_ctx *c, const cJSON *body, const char *const *allowed);

@@ -43,28 +43,7 @@ static int read_filter(api_ctx *c, store_job_filter *f, uint8_t renter[20], uint
 }
 
 static void list(api_ctx *c, const store_job_filter *f) {
-    store *s = api_store(c, true);
-    if (!s) return;
-    store_job *rows = malloc(sizeof *rows * (size_t)f->limit);
-    if (!rows) {
-        api_error(c, 503, "out of memory");
-        return;
-    }
-    int n = 0;
-    int64_t total = 0;
-    int rc = store_job_list(s, f, rows, (int)f->limit, &n, &total);
-    if (rc != STORE_OK) {
-        free(rows);
-        api_store_error(c, rc);
-        return;
-    }
-    view_jw w;
-    api_ok_begin(&w, 512 + (size_t)n * 640);
-    VIEW_JW_LIT(&w, "{\"jobs\":[");
-    view_jw_rows(&w, rows, sizeof *rows, n, (void (*)(view_jw *, const void *))view_job_write);
-    free(rows);
-    api_list_end(&w, n, total, f->limit, f->offset);
-    api_ok_send(c, 200, &w);
+    api_list(c, &view_jobs_page, f, f->limit, f->offset);
 }
 
 static void jobs_list(api_ctx *c) {
@@ -73,21 +52,18 @@ static void jobs_list(api_ctx *c) {
     if (read_filter(c, &f, r, p) == 0) list(c, &f);
 }
 
-static void jobs_by_renter(api_ctx *c) {
+/* /api/v1/jobs/renter|provider/{address}: the path fixes one of the two addresses. */
+static void jobs_by_party(api_ctx *c, bool renter) {
     uint8_t r[20], p[20];
-    if (api_param_address(c, 0, r) != 0) return;
+    if (api_param_address(c, 0, renter ? r : p) != 0) return;
     store_job_filter f = {0};
-    f.renter = r;
+    if (renter) f.renter = r;
+    else f.provider = p;
     if (read_filter(c, &f, r, p) == 0) list(c, &f);
 }
 
-static void jobs_by_provider(api_ctx *c) {
-    uint8_t r[20], p[20];
-    if (api_param_address(c, 0, p) != 0) return;
-    store_job_filter f = {0};
-    f.provider = p;
-    if (read_filter(c, &f, r, p) == 0) list(c, &f);
-}
+static void jobs_by_renter(api_ctx *c) { jobs_by_party(c, true); }
+static void jobs_by_provider(api_ctx *c) { jobs_by_party(c, false); }
 
 static void jobs_query(api_ctx *c) {
     static const char *const allowed[] = {"renter_address", "provider_address", "status", "limit", "offset", NULL};
@@ -99,12 +75,7 @@ static void jobs_query(api_ctx *c) {
     cJSON_Delete(body);
 }
 
-static void send_job(api_ctx *c, const store_job *j) {
-    view_jw w;
-    api_ok_begin(&w, 1024);
-    view_job_write(&w, j);
-    api_ok_send(c, 200, &w);
-}
+static void send_job(api_ctx *c, const store_job *j) { api_ok_object(c, 1024, view_jobs_page.write, j); }
 
 static void job_get(api_ctx *c) {
     uint8_t id[32];

@@ -41,28 +41,7 @@ static int read_filter(api_ctx *c, store_provider_filter *f, int online_def) {
 }
 
 static void list(api_ctx *c, const store_provider_filter *f) {
-    store *s = api_store(c, true);
-    if (!s) return;
-    store_provider *rows = malloc(sizeof *rows * (size_t)f->limit);
-    if (!rows) {
-        api_error(c, 503, "out of memory");
-        return;
-    }
-    int n = 0;
-    int64_t total = 0;
-    int rc = store_provider_list(s, f, rows, (int)f->limit, &n, &total);
-    if (rc != STORE_OK) {
-        free(rows);
-        api_store_error(c, rc);
-        return;
-    }
-    view_jw w;
-    api_ok_begin(&w, 512 + (size_t)n * 320);
-    VIEW_JW_LIT(&w, "{\"nodes\":[");
-    view_jw_rows(&w, rows, sizeof *rows, n, (void (*)(view_jw *, const void *))view_provider_write);
-    free(rows);
-    api_list_end(&w, n, total, f->limit, f->offset);
-    api_ok_send(c, 200, &w);
+    api_list(c, &view_nodes_page, f, f->limit, f->offset);
 }
 
 /* GET /api/nodes: the seed's "active nodes" (online unless ?online=any|false). */
@@ -124,19 +103,10 @@ static void nodes_query(api_ctx *c) {
 
 static void node_get(api_ctx *c) {
     uint8_t addr[20];
-    if (api_param_address(c, 0, addr) != 0) return;
-    store *s = api_store(c, true);
-    if (!s) return;
     store_provider p;
-    int rc = store_provider_get(s, addr, &p);
+    int rc = api_path_provider(c, 0, addr, &p);
     if (rc == STORE_NOTFOUND) api_error(c, 404, "node not found");
-    else if (rc != STORE_OK) api_store_error(c, rc);
-    else {
-        view_jw w;
-        api_ok_begin(&w, 512);
-        view_provider_write(&w, &p);
-        api_ok_send(c, 200, &w);
-    }
+    else if (rc == STORE_OK) api_ok_object(c, 512, view_nodes_page.write, &p);
 }
 
 static int add_gpu_count(void *ud, const char *model, int64_t n) {

@@ -153,15 +153,9 @@ out:
 
 static void reputation_get(api_ctx *c) {
     uint8_t a[20];
-    if (api_param_address(c, 0, a) != 0) return;
-    store *s = api_store(c, true);
-    if (!s) return;
     store_provider p;
-    int rc = store_provider_get(s, a, &p);
-    if (rc != STORE_OK && rc != STORE_NOTFOUND) {
-        api_store_error(c, rc);
-        return;
-    }
+    int rc = api_path_provider(c, 0, a, &p);
+    if (rc < 0) return;
     chain_info ci;
     char why[160] = "";
     bool chain_ok = chain_lookup(c, a, &ci, why, sizeof why) == 0;
@@ -203,19 +197,10 @@ static void reputation_get(api_ctx *c) {
 /* GET /api/reputation/{address}/jobs: completed-jobs count (database) and job counts. */
 static void reputation_jobs(api_ctx *c) {
     uint8_t a[20];
-    if (api_param_address(c, 0, a) != 0) return;
-    store *s = api_store(c, true);
-    if (!s) return;
     store_provider p;
-    int rc = store_provider_get(s, a, &p);
-    if (rc == STORE_NOTFOUND) {
-        api_error(c, 404, "provider not found");
-        return;
-    }
-    if (rc != STORE_OK) {
-        api_store_error(c, rc);
-        return;
-    }
+    int rc = api_path_provider(c, 0, a, &p);
+    if (rc == STORE_NOTFOUND) api_error(c, 404, "provider not found");
+    if (rc != STORE_OK) return;
     char addr[ADDRESS_STR_LEN];
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "wallet_address", address_format(a, addr));

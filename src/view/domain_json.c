@@ -77,6 +77,18 @@ void view_job_write(view_jw *w, const store_job *j) {
     VIEW_JW_LIT(w, "}");
 }
 
+static int job_rows(store *s, const void *f, void *rows, int cap, int *n, int64_t *total) {
+    return store_job_list(s, f, rows, cap, n, total);
+}
+static void job_item(view_jw *w, const void *j) { view_job_write(w, j); }
+const view_page view_jobs_page = {"jobs", sizeof(store_job), 640, job_rows, job_item};
+
+static int provider_rows(store *s, const void *f, void *rows, int cap, int *n, int64_t *total) {
+    return store_provider_list(s, f, rows, cap, n, total);
+}
+static void provider_item(view_jw *w, const void *p) { view_provider_write(w, p); }
+const view_page view_nodes_page = {"nodes", sizeof(store_provider), 320, provider_rows, provider_item};
+
 /* For a response that embeds a provider in a cJSON tree (GET /api/reputation/{address}). */
 cJSON *view_provider_json(const store_provider *p) {
     view_jw w;

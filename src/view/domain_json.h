@@ -16,6 +16,18 @@
 
 void view_provider_write(view_jw *w, const store_provider *p);
 void view_job_write(view_jw *w, const store_job *j);
+/* One kind of paginated list, the same over REST and NATS: the rows come from list (the
+ * store's list function), each written by write. */
+typedef struct {
+    const char *key; /* the member holding the rows: "jobs", "nodes" */
+    size_t row_size; /* sizeof one row */
+    size_t row_hint; /* bytes one row usually takes as JSON */
+    int (*list)(store *s, const void *filter, void *rows, int cap, int *n, int64_t *total);
+    view_write_fn write;
+} view_page;
+extern const view_page view_jobs_page;  /* store_job_filter, store_job rows */
+extern const view_page view_nodes_page; /* store_provider_filter, store_provider rows */
+
 /* view_provider_write's text parsed, for a response built as a cJSON tree. */
 cJSON *view_provider_json(const store_provider *p);
 

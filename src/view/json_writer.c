@@ -180,7 +180,7 @@ void view_fmt_time(int64_t t, char out[32]) {
 }
 
 
-void view_jw_rows(view_jw *w, const void *rows, size_t size, int n, void (*write)(view_jw *, const void *)) {
+void view_jw_rows(view_jw *w, const void *rows, size_t size, int n, view_write_fn write) {
     for (int i = 0; i < n; i++) {
         if (i) VIEW_JW_LIT(w, ",");
         write(w, (const char *)rows + (size_t)i * size);

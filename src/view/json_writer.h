@@ -25,8 +25,10 @@ void view_jw_opt_str(view_jw *w, const char *s); /* null when NULL or "" */
 void view_jw_int(view_jw *w, int64_t v);
 /* RFC 3339 string; t <= 0 is null when null_when_zero, else "". */
 void view_jw_time(view_jw *w, int64_t t, bool null_when_zero);
+/* Writes one object (the view_*_write functions, as this type) into w. */
+typedef void (*view_write_fn)(view_jw *w, const void *obj);
 /* n rows of size bytes each, written by write and separated by commas (no brackets). */
-void view_jw_rows(view_jw *w, const void *rows, size_t size, int n, void (*write)(view_jw *, const void *));
+void view_jw_rows(view_jw *w, const void *rows, size_t size, int n, view_write_fn write);
 
 /* RFC 3339 UTC with whole seconds ("2024-05-01T12:00:00Z"), "" for t <= 0. */
 void view_fmt_time(int64_t unix_s, char out[32]);
