@@ -401,10 +401,14 @@ static int pg_bind_int64(db_stmt *st, int idx, int64_t v) {
     return pg_param(st, idx, buf, (size_t)n, 0);
 }
 
-static int pg_bind_text(db_stmt *st, int idx, const char *v) { return pg_param(st, idx, v, v ? strlen(v) : 0, 0); }
+static int pg_bind_text(db_stmt *st, int idx, const char *v) {
+    return pg_param(st, idx, v, v ? strlen(v) : 0, 0);
+}
 
 /* Binary format: no escaping cost, and the server sees the exact bytes. */
-static int pg_bind_blob(db_stmt *st, int idx, const void *p, size_t n) { return pg_param(st, idx, p, p ? n : 0, p ? 1 : 0); }
+static int pg_bind_blob(db_stmt *st, int idx, const void *p, size_t n) {
+    return pg_param(st, idx, p, p ? n : 0, p ? 1 : 0);
+}
 
 static int pg_bind_null(db_stmt *st, int idx) { return pg_param(st, idx, NULL, 0, 0); }
 

@@ -118,7 +118,9 @@ static int sq_bind_rc(db_stmt *st, int rc) {
     return DB_ERR;
 }
 
-static int sq_bind_int64(db_stmt *st, int idx, int64_t v) { return sq_bind_rc(st, sqlite3_bind_int64(st->sq, idx, v)); }
+static int sq_bind_int64(db_stmt *st, int idx, int64_t v) {
+    return sq_bind_rc(st, sqlite3_bind_int64(st->sq, idx, v));
+}
 
 static int sq_bind_null(db_stmt *st, int idx) { return sq_bind_rc(st, sqlite3_bind_null(st->sq, idx)); }
 
