@@ -54,41 +54,37 @@ int store_provider_register(store *s, const uint8_t addr[20], const char *gpu_mo
     return store_run_count(s, st, NULL);
 }
 
-int store_provider_heartbeat(store *s, const uint8_t addr[20], int64_t ts) {
+/* An upsert of the provider at addr: sql's parameters are the address, then the n values,
+ * then created_at and updated_at (now). */
+static int upsert(store *s, const char *sql, const uint8_t addr[20], const int64_t *vals, int n) {
     db_stmt *st;
-    int rc = db_prepare_lit(
-        s->db,
-        "INSERT INTO providers (address, last_seen, is_online, created_at, updated_at)"
-        " VALUES (?, ?, 1, ?, ?) ON CONFLICT (address) DO UPDATE SET"
-        " last_seen = CASE WHEN excluded.last_seen > providers.last_seen THEN excluded.last_seen"
-        " ELSE providers.last_seen END, is_online = 1, updated_at = excluded.updated_at",
-        &st);
+    int rc = db_prepare_lit(s->db, sql, &st);
     if (rc != DB_OK) return store_rc(s, rc);
     int64_t now = (int64_t)time(NULL);
     db_bind_blob(st, 1, addr, 20);
-    db_bind_int64(st, 2, ts);
-    db_bind_int64(st, 3, now);
-    db_bind_int64(st, 4, now);
+    for (int i = 0; i < n; i++) db_bind_int64(st, 2 + i, vals[i]);
+    db_bind_int64(st, 2 + n, now);
+    db_bind_int64(st, 3 + n, now);
     return store_run_count(s, st, NULL);
 }
 
+int store_provider_heartbeat(store *s, const uint8_t addr[20], int64_t ts) {
+    return upsert(s,
+                  "INSERT INTO providers (address, last_seen, is_online, created_at, updated_at)"
+                  " VALUES (?, ?, 1, ?, ?) ON CONFLICT (address) DO UPDATE SET"
+                  " last_seen = CASE WHEN excluded.last_seen > providers.last_seen THEN excluded.last_seen"
+                  " ELSE providers.last_seen END, is_online = 1, updated_at = excluded.updated_at",
+                  addr, (const int64_t[]){ts}, 1);
+}
+
 int store_provider_set_job_count(store *s, const uint8_t addr[20], int64_t count) {
-    db_stmt *st;
-    int rc = db_prepare_lit(
-        s->db,
-        "INSERT INTO providers (address, total_jobs_completed, reputation_score, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET"
-        " total_jobs_completed = excluded.total_jobs_completed,"
-        " reputation_score = excluded.reputation_score, updated_at = excluded.updated_at",
-        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    int64_t now = (int64_t)time(NULL);
-    db_bind_blob(st, 1, addr, 20);
-    db_bind_int64(st, 2, count);
-    db_bind_int64(st, 3, count);
-    db_bind_int64(st, 4, now);
-    db_bind_int64(st, 5, now);
-    return store_run_count(s, st, NULL);
+    /* The chain's job count is the reputation score. */
+    return upsert(s,
+                  "INSERT INTO providers (address, total_jobs_completed, reputation_score, created_at, updated_at)"
+                  " VALUES (?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET"
+                  " total_jobs_completed = excluded.total_jobs_completed,"
+                  " reputation_score = excluded.reputation_score, updated_at = excluded.updated_at",
+                  addr, (const int64_t[]){count, count}, 2);
 }
 
 int store_provider_delete(store *s, const uint8_t addr[20]) {
