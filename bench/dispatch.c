@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/address.h"
 #include "core/hex.h"
 #include "evm/abi.h"
-#include "evm/address.h"
 #include "evm/contracts.h"
 #include "evm/rpc_methods.h"
 

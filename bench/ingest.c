@@ -25,6 +25,7 @@
 #include "evm/rpc_methods.h"
 #include "services/job_events.h"
 #include "services/node_events.h"
+#include "services/wiring.h"
 
 static double now_s(void) {
     struct timespec t;
@@ -42,7 +43,7 @@ static long peak_rss_kb(void) {
     return kb;
 }
 
-/* The services' own follower (node_events_follower / job_events_follower), with its handler
+/* The services' own follower (wiring_node_follower / wiring_job_follower), with its handler
  * wrapped only to count what each batch committed and to stop at the last block. */
 typedef struct {
     uint64_t last;
@@ -79,8 +80,8 @@ static void on_committed(void *ud, store *s, uint64_t block, int64_t block_time,
 static int fill_fc(const lamda_config *cfg, bool node, node_events_state *ns, job_events_ctx **jc,
                    follower_config *fc) {
     *jc = NULL;
-    if (node) node_events_follower(cfg, false, ns, fc);
-    else if (job_events_follower(cfg, false, fc, jc) != 0) return -1;
+    if (node) wiring_node_follower(cfg, false, ns, fc);
+    else if (wiring_job_follower(cfg, false, fc, jc) != 0) return -1;
     fc->ws_url = NULL;
     return 0;
 }

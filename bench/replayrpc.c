@@ -30,8 +30,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/address.h"
 #include "core/hex.h"
-#include "evm/address.h"
 #include "evm/contracts.h"
 
 #define TIME0 UINT64_C(1700000000)

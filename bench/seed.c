@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/address.h"
 #include "core/hex.h"
-#include "evm/address.h"
 #include "store/job_status.h"
 #include "store/store.h"
 

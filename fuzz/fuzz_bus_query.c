@@ -8,8 +8,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "api/bus_query.h"
 #include "core/utf8.h"
+#include "services/bus_query.h"
 #include "store/store.h"
 
 static store *g_store;

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[256] = "";
     int status = 0;
     cJSON *out = NULL;
-    int rc = job_spec_submit(g_store, (const char *)data, size, err, sizeof err, &status, &out);
+    int rc = job_spec_submit(NULL, g_store, (const char *)data, size, err, sizeof err, &status, &out);
     if (status < 200 || status > 599) abort();
     if (rc != 0 && err[0] == 0) abort();
     cJSON_Delete(out);

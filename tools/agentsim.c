@@ -39,10 +39,10 @@
 #include <openssl/evp.h>
 
 #include "bus/bus.h"
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/shutdown.h"
-#include "evm/address.h"
 #include "evm/secp.h"
 #include "ipfs/cid.h"
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/address.h"
 #include "core/hex.h"
-#include "evm/address.h"
 #include "evm/eip191.h"
 #include "evm/secp.h"
 #include "store/store.h"

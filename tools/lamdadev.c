@@ -19,13 +19,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/address.h"
 #include "core/hex.h"
+#include "core/keccak.h"
 #include "core/u256.h"
 #include "evm/abi.h"
-#include "evm/address.h"
 #include "evm/contracts.h"
 #include "evm/eip191.h"
-#include "evm/keccak.h"
 #include "evm/rlp.h"
 #include "evm/rpc_methods.h"
 #include "evm/secp.h"

@@ -39,7 +39,7 @@
 #include <unistd.h>
 
 #include "core/hex.h"
-#include "evm/address.h"
+#include "core/address.h"
 
 #define MAX_PROVIDERS 4096
 #define PW_BYTES 24

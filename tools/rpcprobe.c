@@ -17,8 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/address.h"
 #include "core/hex.h"
-#include "evm/address.h"
 #include "evm/heads_ws.h"
 #include "evm/rpc_methods.h"
 

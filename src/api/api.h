@@ -3,8 +3,9 @@
  * connection. Routes, envelope and hardening: the README's API section and docs/api-auth.md; the route
  * table itself is served as OpenAPI 3 at GET /api/openapi.json.
  *
- * This header is the surface other services use: the entry point, readiness hooks, and the
- * hook through which the job dispatcher serves POST /api/jobs. */
+ * This header is the surface the wiring (services/wiring.c) uses: the entry point with the
+ * hooks through which the services serve what the API cannot (POST /api/jobs), and the
+ * readiness checks. */
 #ifndef LAMDA_API_H
 #define LAMDA_API_H
 
@@ -16,10 +17,24 @@
 
 typedef struct store store;
 
+/* What the API needs from the services, given when it starts (services/wiring.c builds it):
+ * the API calls down into nothing above it, and nothing here is global. */
+typedef struct {
+    /* POST /api/jobs: handle a job-spec submission. body/len is the raw request body (already
+     * size-limited, not NUL-terminated). Return 0 and set *http_status (200/201/202) and
+     * optionally *data (the envelope's data, ownership passes to the API); or return non-zero
+     * with *http_status (4xx/503) and a message in err. s is this thread's store (NULL when
+     * the database is unreachable). Called from any API thread. NULL: 503 "job specs not
+     * available". */
+    int (*submit_job_spec)(const void *ud, store *s, const char *body, size_t len, char *err, size_t errlen,
+                           int *http_status, cJSON **data);
+    const void *ud; /* passed to every hook */
+} api_hooks;
+
 /* The service entry point: serves until shutdown_requested(), then stops accepting, lets
  * in-flight requests finish and returns 0; non-zero (after logging) when it cannot start
- * (port in use, bad TLS files, …). */
-int api_gateway_run(const lamda_config *cfg);
+ * (port in use, bad TLS files, …). hooks is copied; NULL is no hooks. */
+int api_gateway_run(const lamda_config *cfg, const api_hooks *hooks);
 
 /* ---- readiness ------------------------------------------------------------------------------ */
 
@@ -33,19 +48,5 @@ typedef int (*api_ready_fn)(void *arg, char *detail, size_t detail_len);
 int api_readiness_register(const char *name, api_ready_fn fn, void *arg);
 /* Remove a check (a service stopping). */
 void api_readiness_unregister(const char *name);
-
-/* ---- POST /api/jobs (job specs) --------------------------------------------------------------- */
-
-/* Handle a job-spec submission. body/len is the raw request body (already size-limited, not
- * NUL-terminated). Return 0 and set *http_status (200/201/202) and optionally *data (the
- * envelope's data, ownership passes to the API); or return non-zero with *http_status
- * (4xx/503) and a message in err. s is this thread's store (NULL when the database is
- * unreachable). Called from any API thread. */
-typedef int (*api_spec_fn)(store *s, const char *body, size_t len, char *err, size_t errlen,
-                           int *http_status, cJSON **data);
-
-/* Set before api_gateway_run starts (e.g. by the job dispatcher); NULL → 503 "job specs not
- * available". */
-extern api_spec_fn api_job_spec_handler;
 
 #endif

@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "api/internal.h"
-#include "services/job_specs.h"
 #include "core/log.h"
 #include "core/shutdown.h"
 #include "store/store.h"
@@ -41,6 +40,7 @@ struct api_thread {
 
 struct api_server {
     const lamda_config *cfg;
+    api_hooks hooks;
     h2o_globalconf_t conf;
     SSL_CTX *ssl;
     api_thread *threads;
@@ -79,6 +79,7 @@ static double now_s(void) {
 
 const lamda_config *api_cfg(api_ctx *c) { return c->srv->cfg; }
 api_replay *api_server_replay(api_ctx *c) { return c->srv->replay; }
+const api_hooks *api_server_hooks(api_ctx *c) { return &c->srv->hooks; }
 
 const char *api_openapi_json(size_t *len) {
     if (!g_srv) return NULL;
@@ -371,7 +372,7 @@ static void server_free(api_server *srv) {
     if (nretired_srv < 8) retired_srv[nretired_srv++] = srv;
 }
 
-int api_gateway_run(const lamda_config *cfg) {
+int api_gateway_run(const lamda_config *cfg, const api_hooks *hooks) {
     char err[512] = "";
     int rc = 1;
     if ((cfg->api_tls_cert != NULL) != (cfg->api_tls_key != NULL)) {
@@ -382,7 +383,6 @@ int api_gateway_run(const lamda_config *cfg) {
         log_error("API_PORT: must be 1..65535");
         return 1;
     }
-    job_specs_set_config(cfg);
     if (api_router_init() != 0) {
         log_error("api: route table is invalid");
         return 1;
@@ -390,6 +390,7 @@ int api_gateway_run(const lamda_config *cfg) {
     api_server *srv = calloc(1, sizeof *srv);
     if (!srv) return 1;
     srv->cfg = cfg;
+    if (hooks) srv->hooks = *hooks;
     h2o_config_init(&srv->conf);
     srv->conf.max_request_entity_size = api_framing_h2o_limit(cfg->api_max_body);
     if (cfg->api_request_timeout_ms) {

@@ -13,11 +13,10 @@
 #include "api/api.h"
 #include "core/config.h"
 #include "store/store.h"
+#include "view/domain_json.h"
 
 #define API_MAX_PARAMS 4   /* path parameters per route */
 #define API_MAX_QUERY 32   /* query parameters kept per request; more → 400 */
-#define API_LIMIT_DEFAULT 100
-#define API_LIMIT_MAX 1000
 
 typedef struct api_server api_server;
 typedef struct api_thread api_thread;
@@ -160,38 +159,25 @@ int api_query_address(api_ctx *c, const char *key, uint8_t out[20], bool *presen
 cJSON *api_body_json(api_ctx *c);
 
 /* Text helpers. */
-void api_fmt_time(int64_t unix_s, char out[32]); /* RFC 3339 UTC, "" for 0 */
 int api_parse_address_str(const char *s, size_t len, uint8_t out[20], const char **why);
 
-/* ---- JSON writer (json_out.c): text into one growing buffer, as cJSON would print it ----- */
-
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool oom; /* an allocation failed: the text is incomplete */
-} api_jw;
-
-void api_jw_init(api_jw *w, size_t hint);
-void api_jw_free(api_jw *w);
-void api_jw_raw(api_jw *w, const char *s, size_t n);
-#define API_JW_LIT(w, s) api_jw_raw((w), (s), sizeof(s) - 1)
-void api_jw_str(api_jw *w, const char *s);     /* quoted and escaped */
-void api_jw_opt_str(api_jw *w, const char *s); /* null when NULL or "" */
-void api_jw_int(api_jw *w, int64_t v);
-/* RFC 3339 string; t <= 0 is null when null_when_zero, else "". */
-void api_jw_time(api_jw *w, int64_t t, bool null_when_zero);
-
-/* The one serializer of each object (shared by the routes and the NATS query responders). */
-void api_provider_write(api_jw *w, const store_provider *p);
-void api_job_write(api_jw *w, const store_job *j);
-/* api_provider_write's text parsed, for a response built as a cJSON tree. */
-cJSON *api_provider_json(const store_provider *p);
+/* ---- the envelope as text (respond.c), for the row writers of view/domain_json.h ---------- */
 
 /* {"success":true,"data":<what the caller writes>}: begin, write the data value, send (which
  * also frees w; a failed allocation becomes a 503). */
-void api_ok_begin(api_jw *w, size_t hint);
-void api_ok_send(api_ctx *c, int status, api_jw *w);
-void api_list_end(api_jw *w, int n, int64_t total, int64_t limit, int64_t offset);
+void api_ok_begin(view_jw *w, size_t hint);
+void api_ok_send(api_ctx *c, int status, view_jw *w);
+void api_list_end(view_jw *w, int n, int64_t total, int64_t limit, int64_t offset);
+/* {"success":true,"data":<obj as write writes it>} with status 200. */
+void api_ok_object(api_ctx *c, size_t hint, view_write_fn write, const void *obj);
+
+/* Answer with the page of rows filter selects (limit rows from offset, both already checked):
+ * {"success":true,"data":{"<key>":[…],"count":n,"total":…,"limit":…,"offset":…}}; 503 when
+ * the database is unreachable or memory runs out. */
+void api_list(api_ctx *c, const view_page *pg, const void *filter, int64_t limit, int64_t offset);
+/* The provider named by path parameter i: STORE_OK (*p filled) or STORE_NOTFOUND; -1 when
+ * the request was answered already (a bad address, the database unreachable). */
+int api_path_provider(api_ctx *c, int i, uint8_t addr[20], store_provider *p);
 /* One field a JSON body may have, and the JSON type its value must have (core/json_strict.h:
  * no coercion, so "100" is not an integer and "true" not a boolean). */
 typedef enum { API_FIELD_STRING, API_FIELD_INT, API_FIELD_BOOL } api_field_type;
@@ -258,5 +244,7 @@ bool api_ct_equal(const char *a, size_t alen, const char *b, size_t blen);
 /* The canonical job-status message (docs/api-auth.md). Returns its length or -1. */
 int api_status_message(const uint8_t job_id[32], const char *status, int64_t ts, char *out, size_t cap);
 api_replay *api_server_replay(api_ctx *c);
+/* The hooks api_gateway_run was given (members NULL when absent). */
+const api_hooks *api_server_hooks(api_ctx *c);
 
 #endif

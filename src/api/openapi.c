@@ -201,26 +201,30 @@ static void add_tag(cJSON *tags, const char *name, const char *desc) {
     cJSON_AddItemToArray(tags, t);
 }
 
+/* The credentials of PUT /api/jobs/{id}/status (docs/api-auth.md). Members that are NULL are
+ * left out: "scheme" is for the http type, "in" and "name" for apiKey. */
+static const struct {
+    const char *id, *type, *scheme, *in, *name, *description;
+} security_schemes[] = {
+    {"adminToken", "http", "bearer", NULL, NULL, "Authorization: Bearer <API_ADMIN_TOKEN>"},
+    {"providerSignature", "apiKey", NULL, "header", "X-Signature",
+     "EIP-191 signature (65 bytes hex) by the job's provider over the canonical status "
+     "message (docs/api-auth.md); may be sent as the body field signature instead"},
+    {"providerTimestamp", "apiKey", NULL, "header", "X-Timestamp",
+     "unix seconds signed with X-Signature, within API_AUTH_WINDOW of the server's clock; "
+     "may be sent as the body field timestamp instead"},
+};
+
 static void add_security_schemes(cJSON *comp) {
     cJSON *ss = cJSON_AddObjectToObject(comp, "securitySchemes");
-    cJSON *bearer = cJSON_AddObjectToObject(ss, "adminToken");
-    cJSON_AddStringToObject(bearer, "type", "http");
-    cJSON_AddStringToObject(bearer, "scheme", "bearer");
-    cJSON_AddStringToObject(bearer, "description", "Authorization: Bearer <API_ADMIN_TOKEN>");
-    cJSON *sig = cJSON_AddObjectToObject(ss, "providerSignature");
-    cJSON_AddStringToObject(sig, "type", "apiKey");
-    cJSON_AddStringToObject(sig, "in", "header");
-    cJSON_AddStringToObject(sig, "name", "X-Signature");
-    cJSON_AddStringToObject(sig, "description",
-                            "EIP-191 signature (65 bytes hex) by the job's provider over the canonical status "
-                            "message (docs/api-auth.md); may be sent as the body field signature instead");
-    cJSON *ts = cJSON_AddObjectToObject(ss, "providerTimestamp");
-    cJSON_AddStringToObject(ts, "type", "apiKey");
-    cJSON_AddStringToObject(ts, "in", "header");
-    cJSON_AddStringToObject(ts, "name", "X-Timestamp");
-    cJSON_AddStringToObject(ts, "description",
-                            "unix seconds signed with X-Signature, within API_AUTH_WINDOW of the server's clock; "
-                            "may be sent as the body field timestamp instead");
+    for (size_t i = 0; i < sizeof security_schemes / sizeof security_schemes[0]; i++) {
+        cJSON *o = cJSON_AddObjectToObject(ss, security_schemes[i].id);
+        const char *keys[] = {"type", "scheme", "in", "name", "description"};
+        const char *vals[] = {security_schemes[i].type, security_schemes[i].scheme, security_schemes[i].in,
+                              security_schemes[i].name, security_schemes[i].description};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            if (vals[k]) cJSON_AddStringToObject(o, keys[k], vals[k]);
+    }
 }
 
 char *api_openapi_build(size_t *len) {

@@ -2,8 +2,8 @@
  * per request or response body, written as JSON Schema 2020-12 (OpenAPI 3.1). openapi.c
  * parses them into the document; the route tables name them (api_route.request/response).
  *
- * They describe what the writers emit, field for field: api_provider_write / api_job_write
- * (json_out.c), the envelopes (respond.c) and each handler's cJSON object. Every object lists
+ * They describe what the writers emit, field for field: view_provider_write / view_job_write
+ * (view/domain_json.c), the envelopes (respond.c) and each handler's cJSON object. Every object lists
  * its required keys and forbids others, so a renamed, missing or extra field fails the
  * response validation test (tests/integration/test_openapi_contract.sh). Change a writer and
  * its schema together.
@@ -26,7 +26,7 @@ const api_schema api_schemas[] = {
         "description": "20-byte address, EIP-55 checksummed in responses"})},
     {"Bytes32", NULL, NULL,
      S({"type": "string", "pattern": "^0x[0-9a-f]{64}$", "description": "32 bytes as 0x + 64 lowercase hex digits"})},
-    /* Timestamps as api_fmt_time writes them (UTC, whole seconds; years past 9999 have more
+    /* Timestamps as view_fmt_time writes them (UTC, whole seconds; years past 9999 have more
      * digits). */
     {"TimestampOrNull", NULL, NULL,
      S({"type": ["string", "null"], "pattern": "^[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$", "description": "RFC 3339 UTC time; null when not (yet) set"})},

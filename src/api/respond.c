@@ -9,10 +9,10 @@
 #include <time.h>
 
 #include "api/internal.h"
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/json_strict.h"
 #include "core/utf8.h"
-#include "evm/address.h"
 
 void api_header(api_ctx *c, const char *name, const char *value) {
     size_t vl = strlen(value);
@@ -63,30 +63,25 @@ static void send_json(api_ctx *c, int status, cJSON *root) {
     cJSON_free(txt);
 }
 
-void api_ok(api_ctx *c, int status, cJSON *data) {
+/* {"success":true,"data":data|null} or {"success":false,"error":msg[,"data":data]}; takes
+ * ownership of data. */
+static void send_envelope(api_ctx *c, int status, const char *error, cJSON *data) {
     cJSON *root = cJSON_CreateObject();
     if (!root) {
         cJSON_Delete(data);
         send_json(c, status, NULL);
         return;
     }
-    cJSON_AddBoolToObject(root, "success", 1);
-    cJSON_AddItemToObject(root, "data", data ? data : cJSON_CreateNull());
-    send_json(c, status, root);
-}
-
-void api_error_data(api_ctx *c, int status, cJSON *data, const char *msg) {
-    cJSON *root = cJSON_CreateObject();
-    if (!root) {
-        cJSON_Delete(data);
-        send_json(c, status, NULL);
-        return;
-    }
-    cJSON_AddBoolToObject(root, "success", 0);
-    cJSON_AddStringToObject(root, "error", msg);
+    cJSON_AddBoolToObject(root, "success", !error);
+    if (error) cJSON_AddStringToObject(root, "error", error);
+    if (!error && !data) data = cJSON_CreateNull();
     if (data) cJSON_AddItemToObject(root, "data", data);
     send_json(c, status, root);
 }
+
+void api_ok(api_ctx *c, int status, cJSON *data) { send_envelope(c, status, NULL, data); }
+
+void api_error_data(api_ctx *c, int status, cJSON *data, const char *msg) { send_envelope(c, status, msg, data); }
 
 void api_error(api_ctx *c, int status, const char *fmt, ...) {
     char raw[256], msg[256];
@@ -171,4 +166,81 @@ cJSON *api_body_json(api_ctx *c) {
     cJSON *j = json_strict_object(e.base, e.len, NULL, why, sizeof why);
     if (!j) api_error(c, 400, "malformed JSON body: %s", why);
     return j;
+}
+
+/* ---- the envelope ---------------------------------------------------------------------------- */
+
+void api_ok_begin(view_jw *w, size_t hint) {
+    view_jw_init(w, hint);
+    VIEW_JW_LIT(w, "{\"success\":true,\"data\":");
+}
+
+/* The tail of every paginated list: `],"count":n,"total":…,"limit":…,"offset":…}`. */
+void api_list_end(view_jw *w, int n, int64_t total, int64_t limit, int64_t offset) {
+    VIEW_JW_LIT(w, "],\"count\":");
+    view_jw_int(w, n);
+    VIEW_JW_LIT(w, ",\"total\":");
+    view_jw_int(w, total);
+    VIEW_JW_LIT(w, ",\"limit\":");
+    view_jw_int(w, limit);
+    VIEW_JW_LIT(w, ",\"offset\":");
+    view_jw_int(w, offset);
+    VIEW_JW_LIT(w, "}");
+}
+
+void api_ok_send(api_ctx *c, int status, view_jw *w) {
+    VIEW_JW_LIT(w, "}");
+    if (w->oom) {
+        static const char oom[] = "{\"success\":false,\"error\":\"out of memory\"}";
+        api_send(c, 503, "application/json", oom, sizeof oom - 1);
+    } else {
+        api_send(c, status, "application/json", w->p, w->len);
+    }
+    view_jw_free(w);
+}
+
+void api_ok_object(api_ctx *c, size_t hint, view_write_fn write, const void *obj) {
+    view_jw w;
+    api_ok_begin(&w, hint);
+    write(&w, obj);
+    api_ok_send(c, 200, &w);
+}
+
+void api_list(api_ctx *c, const view_page *pg, const void *filter, int64_t limit, int64_t offset) {
+    store *s = api_store(c, true);
+    if (!s) return;
+    char *rows = malloc(pg->row_size * (size_t)limit);
+    if (!rows) {
+        api_error(c, 503, "out of memory");
+        return;
+    }
+    int n = 0;
+    int64_t total = 0;
+    int rc = pg->list(s, filter, rows, (int)limit, &n, &total);
+    if (rc != STORE_OK) {
+        free(rows);
+        api_store_error(c, rc);
+        return;
+    }
+    view_jw w;
+    api_ok_begin(&w, 512 + (size_t)n * pg->row_hint);
+    VIEW_JW_LIT(&w, "{\"");
+    view_jw_raw(&w, pg->key, strlen(pg->key));
+    VIEW_JW_LIT(&w, "\":[");
+    view_jw_rows(&w, rows, pg->row_size, n, pg->write);
+    free(rows);
+    api_list_end(&w, n, total, limit, offset);
+    api_ok_send(c, 200, &w);
+}
+
+int api_path_provider(api_ctx *c, int i, uint8_t addr[20], store_provider *p) {
+    if (api_param_address(c, i, addr) != 0) return -1;
+    store *s = api_store(c, true);
+    if (!s) return -1;
+    int rc = store_provider_get(s, addr, p);
+    if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+        api_store_error(c, rc);
+        return -1;
+    }
+    return rc;
 }

@@ -8,16 +8,12 @@
 #include <time.h>
 
 #include "api/internal.h"
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/json_strict.h"
-#include "evm/address.h"
+#include "core/keccak.h"
 #include "evm/eip191.h"
-#include "evm/keccak.h"
 #include "ipfs/cid.h"
-#include "services/job_specs.h"
-
-/* The job dispatcher's spec logic (services/job_specs.c); tests may swap it. */
-api_spec_fn api_job_spec_handler = job_spec_submit;
 
 /* Filters from the query (or a POST body turned into one). fixed_renter/fixed_provider come
  * from the path of /api/v1/jobs/renter|provider/{address}. */
@@ -41,38 +37,14 @@ static int read_filter(api_ctx *c, store_job_filter *f, uint8_t renter[20], uint
         }
         f->status = (int)js;
     }
-    if (api_query_int(c, "limit", API_LIMIT_DEFAULT, 1, API_LIMIT_MAX, &f->limit) ||
+    if (api_query_int(c, "limit", VIEW_LIMIT_DEFAULT, 1, VIEW_LIMIT_MAX, &f->limit) ||
         api_query_int(c, "offset", 0, 0, 1000000000, &f->offset))
         return -1;
     return 0;
 }
 
 static void list(api_ctx *c, const store_job_filter *f) {
-    store *s = api_store(c, true);
-    if (!s) return;
-    store_job *rows = malloc(sizeof *rows * (size_t)f->limit);
-    if (!rows) {
-        api_error(c, 503, "out of memory");
-        return;
-    }
-    int n = 0;
-    int64_t total = 0;
-    int rc = store_job_list(s, f, rows, (int)f->limit, &n, &total);
-    if (rc != STORE_OK) {
-        free(rows);
-        api_store_error(c, rc);
-        return;
-    }
-    api_jw w;
-    api_ok_begin(&w, 512 + (size_t)n * 640);
-    API_JW_LIT(&w, "{\"jobs\":[");
-    for (int i = 0; i < n; i++) {
-        if (i) API_JW_LIT(&w, ",");
-        api_job_write(&w, &rows[i]);
-    }
-    free(rows);
-    api_list_end(&w, n, total, f->limit, f->offset);
-    api_ok_send(c, 200, &w);
+    api_list(c, &view_jobs_page, f, f->limit, f->offset);
 }
 
 static void jobs_list(api_ctx *c) {
@@ -81,21 +53,18 @@ static void jobs_list(api_ctx *c) {
     if (read_filter(c, &f, r, p) == 0) list(c, &f);
 }
 
-static void jobs_by_renter(api_ctx *c) {
+/* /api/v1/jobs/renter|provider/{address}: the path fixes one of the two addresses. */
+static void jobs_by_party(api_ctx *c, bool renter) {
     uint8_t r[20], p[20];
-    if (api_param_address(c, 0, r) != 0) return;
+    if (api_param_address(c, 0, renter ? r : p) != 0) return;
     store_job_filter f = {0};
-    f.renter = r;
+    if (renter) f.renter = r;
+    else f.provider = p;
     if (read_filter(c, &f, r, p) == 0) list(c, &f);
 }
 
-static void jobs_by_provider(api_ctx *c) {
-    uint8_t r[20], p[20];
-    if (api_param_address(c, 0, p) != 0) return;
-    store_job_filter f = {0};
-    f.provider = p;
-    if (read_filter(c, &f, r, p) == 0) list(c, &f);
-}
+static void jobs_by_renter(api_ctx *c) { jobs_by_party(c, true); }
+static void jobs_by_provider(api_ctx *c) { jobs_by_party(c, false); }
 
 static void jobs_query(api_ctx *c) {
     static const api_body_field allowed[] = {{"renter_address", API_FIELD_STRING}, {"provider_address", API_FIELD_STRING},
@@ -109,12 +78,7 @@ static void jobs_query(api_ctx *c) {
     cJSON_Delete(body);
 }
 
-static void send_job(api_ctx *c, const store_job *j) {
-    api_jw w;
-    api_ok_begin(&w, 1024);
-    api_job_write(&w, j);
-    api_ok_send(c, 200, &w);
-}
+static void send_job(api_ctx *c, const store_job *j) { api_ok_object(c, 1024, view_jobs_page.write, j); }
 
 static void job_get(api_ctx *c) {
     uint8_t id[32];
@@ -137,18 +101,7 @@ static void job_stats(api_ctx *c) {
         api_store_error(c, rc);
         return;
     }
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddNumberToObject(d, "total_jobs", (double)sum.total);
-    /* The original backend's names; pending is every job not yet picked up by its agent. */
-    cJSON_AddNumberToObject(d, "completed_jobs", (double)sum.by_status[JOB_COMPLETED]);
-    cJSON_AddNumberToObject(d, "failed_jobs", (double)sum.by_status[JOB_FAILED]);
-    cJSON_AddNumberToObject(d, "running_jobs", (double)sum.by_status[JOB_RUNNING]);
-    cJSON_AddNumberToObject(d, "pending_jobs", (double)(sum.by_status[JOB_CREATED] + sum.by_status[JOB_ASSIGNED]));
-    cJSON *by = cJSON_AddObjectToObject(d, "by_status");
-    for (int i = 0; i < JOB_STATUS_COUNT; i++)
-        cJSON_AddNumberToObject(by, store_job_status_name((job_status)i), (double)sum.by_status[i]);
-    cJSON_AddItemToObject(d, "status_breakdown", cJSON_Duplicate(by, 1));
-    api_ok(c, 200, d);
+    api_ok(c, 200, view_job_stats_json(&sum));
 }
 
 /* ---- PUT /api/jobs/{id}/status ------------------------------------------------------------ */
@@ -337,11 +290,11 @@ out:
     cJSON_Delete(body);
 }
 
-/* ---- POST /api/jobs (job specs; logic in the dispatcher) -------------------------------------- */
+/* ---- POST /api/jobs (job specs; the logic is the services' hook, api_hooks) ----------------- */
 
 static void job_spec_post(api_ctx *c) {
-    api_spec_fn fn = api_job_spec_handler;
-    if (!fn) {
+    const api_hooks *h = api_server_hooks(c);
+    if (!h->submit_job_spec) {
         api_error(c, 503, "job specs not available");
         return;
     }
@@ -353,7 +306,7 @@ static void job_spec_post(api_ctx *c) {
     char err[256] = "";
     int status = 0;
     cJSON *data = NULL;
-    int rc = fn(api_store(c, false), e.base, e.len, err, sizeof err, &status, &data);
+    int rc = h->submit_job_spec(h->ud, api_store(c, false), e.base, e.len, err, sizeof err, &status, &data);
     if (rc == 0) {
         api_ok(c, status >= 200 && status < 300 ? status : 200, data);
     } else {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "api/internal.h"
-#include "evm/address.h"
+#include "core/address.h"
 #include "store/store.h"
 
 /* Parse "true"/"false"/"any" (online filter). */
@@ -26,7 +26,7 @@ static int read_filter(api_ctx *c, store_provider_filter *f, int online_def) {
     memset(f, 0, sizeof *f);
     if (api_query_int(c, "min_vram", 0, 0, INT64_MAX / 2, &f->min_vram) ||
         api_query_int(c, "min_reputation_score", 0, 0, INT64_MAX / 2, &f->min_reputation) ||
-        api_query_int(c, "limit", API_LIMIT_DEFAULT, 1, API_LIMIT_MAX, &f->limit) ||
+        api_query_int(c, "limit", VIEW_LIMIT_DEFAULT, 1, VIEW_LIMIT_MAX, &f->limit) ||
         api_query_int(c, "offset", 0, 0, 1000000000, &f->offset) || online_param(c, online_def, &f->online))
         return -1;
     const char *g = api_query(c, "gpu_model");
@@ -41,31 +41,7 @@ static int read_filter(api_ctx *c, store_provider_filter *f, int online_def) {
 }
 
 static void list(api_ctx *c, const store_provider_filter *f) {
-    store *s = api_store(c, true);
-    if (!s) return;
-    store_provider *rows = malloc(sizeof *rows * (size_t)f->limit);
-    if (!rows) {
-        api_error(c, 503, "out of memory");
-        return;
-    }
-    int n = 0;
-    int64_t total = 0;
-    int rc = store_provider_list(s, f, rows, (int)f->limit, &n, &total);
-    if (rc != STORE_OK) {
-        free(rows);
-        api_store_error(c, rc);
-        return;
-    }
-    api_jw w;
-    api_ok_begin(&w, 512 + (size_t)n * 320);
-    API_JW_LIT(&w, "{\"nodes\":[");
-    for (int i = 0; i < n; i++) {
-        if (i) API_JW_LIT(&w, ",");
-        api_provider_write(&w, &rows[i]);
-    }
-    free(rows);
-    api_list_end(&w, n, total, f->limit, f->offset);
-    api_ok_send(c, 200, &w);
+    api_list(c, &view_nodes_page, f, f->limit, f->offset);
 }
 
 /* GET /api/nodes: the seed's "active nodes" (online unless ?online=any|false). */
@@ -131,19 +107,10 @@ static void nodes_query(api_ctx *c) {
 
 static void node_get(api_ctx *c) {
     uint8_t addr[20];
-    if (api_param_address(c, 0, addr) != 0) return;
-    store *s = api_store(c, true);
-    if (!s) return;
     store_provider p;
-    int rc = store_provider_get(s, addr, &p);
+    int rc = api_path_provider(c, 0, addr, &p);
     if (rc == STORE_NOTFOUND) api_error(c, 404, "node not found");
-    else if (rc != STORE_OK) api_store_error(c, rc);
-    else {
-        api_jw w;
-        api_ok_begin(&w, 512);
-        api_provider_write(&w, &p);
-        api_ok_send(c, 200, &w);
-    }
+    else if (rc == STORE_OK) api_ok_object(c, 512, view_nodes_page.write, &p);
 }
 
 static int add_gpu_count(void *ud, const char *model, int64_t n) {
@@ -161,16 +128,7 @@ static void node_stats(api_ctx *c) {
         api_store_error(c, rc);
         return;
     }
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddNumberToObject(d, "total_nodes", (double)sum.total);
-    cJSON_AddNumberToObject(d, "online_nodes", (double)sum.online);
-    cJSON_AddNumberToObject(d, "offline_nodes", (double)(sum.total - sum.online));
-    cJSON_AddNumberToObject(d, "registered_nodes", (double)sum.registered);
-    cJSON_AddNumberToObject(d, "total_vram", (double)sum.total_vram);
-    cJSON_AddNumberToObject(d, "total_jobs_completed", (double)sum.total_jobs_completed);
-    /* The original backend's names for the same facts. */
-    cJSON_AddNumberToObject(d, "total_jobs", (double)sum.total_jobs_completed);
-    cJSON_AddNumberToObject(d, "avg_reputation", sum.total ? (double)sum.reputation_sum / (double)sum.total : 0.0);
+    cJSON *d = view_provider_stats_json(&sum);
     cJSON *counts = cJSON_AddObjectToObject(d, "gpu_model_counts");
     rc = store_provider_gpu_counts(s, add_gpu_count, counts);
     if (rc != STORE_OK) {

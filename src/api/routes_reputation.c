@@ -12,9 +12,9 @@
 #include <time.h>
 
 #include "api/internal.h"
+#include "core/address.h"
 #include "core/u256.h"
 #include "evm/abi.h"
-#include "evm/address.h"
 #include "evm/contracts.h"
 #include "evm/rpc_methods.h"
 
@@ -153,15 +153,9 @@ out:
 
 static void reputation_get(api_ctx *c) {
     uint8_t a[20];
-    if (api_param_address(c, 0, a) != 0) return;
-    store *s = api_store(c, true);
-    if (!s) return;
     store_provider p;
-    int rc = store_provider_get(s, a, &p);
-    if (rc != STORE_OK && rc != STORE_NOTFOUND) {
-        api_store_error(c, rc);
-        return;
-    }
+    int rc = api_path_provider(c, 0, a, &p);
+    if (rc < 0) return;
     chain_info ci;
     char why[160] = "";
     bool chain_ok = chain_lookup(c, a, &ci, why, sizeof why) == 0;
@@ -176,7 +170,7 @@ static void reputation_get(api_ctx *c) {
         cJSON_AddNumberToObject(d, "reputation_score", (double)p.reputation_score);
         cJSON_AddNumberToObject(d, "total_jobs_completed", (double)p.total_jobs_completed);
         cJSON_AddBoolToObject(d, "is_online", p.is_online);
-        cJSON_AddItemToObject(d, "database", api_provider_json(&p));
+        cJSON_AddItemToObject(d, "database", view_provider_json(&p));
     } else {
         cJSON_AddNullToObject(d, "database");
     }
@@ -203,19 +197,10 @@ static void reputation_get(api_ctx *c) {
 /* GET /api/reputation/{address}/jobs: completed-jobs count (database) and job counts. */
 static void reputation_jobs(api_ctx *c) {
     uint8_t a[20];
-    if (api_param_address(c, 0, a) != 0) return;
-    store *s = api_store(c, true);
-    if (!s) return;
     store_provider p;
-    int rc = store_provider_get(s, a, &p);
-    if (rc == STORE_NOTFOUND) {
-        api_error(c, 404, "provider not found");
-        return;
-    }
-    if (rc != STORE_OK) {
-        api_store_error(c, rc);
-        return;
-    }
+    int rc = api_path_provider(c, 0, a, &p);
+    if (rc == STORE_NOTFOUND) api_error(c, 404, "provider not found");
+    if (rc != STORE_OK) return;
     char addr[ADDRESS_STR_LEN];
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "wallet_address", address_format(a, addr));

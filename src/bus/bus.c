@@ -5,12 +5,12 @@
 
 #include <nats/nats.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/err.h"
 #include "core/log.h"
 
 #define CONNECT_TIMEOUT_MS 2000
@@ -46,25 +46,14 @@ struct bus {
     struct pub_batch *pub;
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /* "what: status text (detail)" — libnats keeps a per-thread detail of the last failure. */
 static int fail_nats(char *err, size_t errlen, const char *what, natsStatus s, jsErrCode jerr) {
     natsStatus last;
     const char *detail = nats_GetLastError(&last);
     if (jerr)
-        return fail(err, errlen, "%s: %s (JetStream error %d%s%s)", what, natsStatus_GetText(s), (int)jerr,
+        return err_fail(err, errlen, "%s: %s (JetStream error %d%s%s)", what, natsStatus_GetText(s), (int)jerr,
                     detail && *detail ? ": " : "", detail ? detail : "");
-    return fail(err, errlen, "%s: %s%s%s", what, natsStatus_GetText(s), detail && *detail ? ": " : "",
+    return err_fail(err, errlen, "%s: %s%s%s", what, natsStatus_GetText(s), detail && *detail ? ": " : "",
                 detail ? detail : "");
 }
 
@@ -157,11 +146,11 @@ int bus_connect(const char *url, const char *name, bus **out, char *err, size_t 
     natsOptions *opts = NULL;
     natsStatus s;
     int rc = -1;
-    if (!out) return fail(err, errlen, "bus_connect: no output");
+    if (!out) return err_fail(err, errlen, "bus_connect: no output");
     *out = NULL;
-    if (!url || !*url) return fail(err, errlen, "NATS_URL is empty");
+    if (!url || !*url) return err_fail(err, errlen, "NATS_URL is empty");
     bus *b = calloc(1, sizeof *b);
-    if (!b) return fail(err, errlen, "out of memory");
+    if (!b) return err_fail(err, errlen, "out of memory");
     snprintf(b->name, sizeof b->name, "%s", name && *name ? name : "lamda");
     pthread_mutex_init(&b->lock, NULL);
     pthread_cond_init(&b->done, NULL);
@@ -236,14 +225,14 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
     jsErrCode jerr = 0;
     jsOptions jo;
     natsStatus s;
-    if (!b || !stream_name || !*stream_name) return fail(err, errlen, "no stream name");
+    if (!b || !stream_name || !*stream_name) return err_fail(err, errlen, "no stream name");
     /* Stream names become subject tokens of the JetStream API. */
     for (const char *p = stream_name; *p; p++)
         if (*p <= ' ' || *p >= 0x7f || *p == '.' || *p == '*' || *p == '>' || *p == '/' || *p == '\\')
-            return fail(err, errlen, "invalid stream name \"%s\"", stream_name);
+            return err_fail(err, errlen, "invalid stream name \"%s\"", stream_name);
     if (duplicate_window_ms == 0 || duplicate_window_ms > INT64_MAX / NS_PER_MS)
-        return fail(err, errlen, "duplicate window %llu ms out of range", (unsigned long long)duplicate_window_ms);
-    if (replicas < 1 || replicas > 5) return fail(err, errlen, "stream replicas %d out of range (1 to 5)", replicas);
+        return err_fail(err, errlen, "duplicate window %llu ms out of range", (unsigned long long)duplicate_window_ms);
+    if (replicas < 1 || replicas > 5) return err_fail(err, errlen, "stream replicas %d out of range (1 to 5)", replicas);
     uint64_t max_age_ms = BUS_DISPATCH_MAX_AGE_MS;
     /* The server refuses a duplicate window longer than the age limit. */
     if (max_age_ms < duplicate_window_ms) max_age_ms = duplicate_window_ms;
@@ -288,7 +277,7 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
     if (cur && cur->Replicas != replicas) {
         int have = (int)cur->Replicas;
         jsStreamInfo_Destroy(si);
-        return fail(err, errlen,
+        return err_fail(err, errlen,
                     "stream %s has %d replica%s but NATS_STREAM_REPLICAS is %d: set NATS_STREAM_REPLICAS=%d, or "
                     "change the stream's replicas on the server first",
                     stream_name, have, have == 1 ? "" : "s", replicas, have);
@@ -314,15 +303,15 @@ int bus_publish_dedup(bus *b, const char *subject, const void *data, size_t len,
     jsErrCode jerr = 0;
     jsPubOptions po;
     if (duplicate) *duplicate = false;
-    if (!b) return fail(err, errlen, "no bus");
+    if (!b) return err_fail(err, errlen, "no bus");
     if (!bus_subject_valid(subject, false) || strncmp(subject, BUS_DISPATCH_PREFIX, strlen(BUS_DISPATCH_PREFIX)) != 0)
-        return fail(err, errlen, "subject must be a concrete %s<…> subject", BUS_DISPATCH_PREFIX);
+        return err_fail(err, errlen, "subject must be a concrete %s<…> subject", BUS_DISPATCH_PREFIX);
     size_t idlen = msg_id ? strnlen(msg_id, BUS_MAX_MSG_ID + 1) : 0;
-    if (idlen == 0 || idlen > BUS_MAX_MSG_ID) return fail(err, errlen, "message id empty or too long");
+    if (idlen == 0 || idlen > BUS_MAX_MSG_ID) return err_fail(err, errlen, "message id empty or too long");
     for (size_t i = 0; i < idlen; i++)
         if ((unsigned char)msg_id[i] <= ' ' || (unsigned char)msg_id[i] >= 0x7f)
-            return fail(err, errlen, "message id has a character that cannot go in a header");
-    if (len > INT32_MAX || (len && !data)) return fail(err, errlen, "bad payload");
+            return err_fail(err, errlen, "message id has a character that cannot go in a header");
+    if (len > INT32_MAX || (len && !data)) return err_fail(err, errlen, "bad payload");
     if (timeout_ms <= 0) timeout_ms = STREAM_API_WAIT_MS;
 
     jsPubOptions_Init(&po);
@@ -368,21 +357,21 @@ static void on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, 
 static int pub_item_check(const bus_pub_item *it, char *err, size_t errlen) {
     if (!bus_subject_valid(it->subject, false) ||
         strncmp(it->subject, BUS_DISPATCH_PREFIX, strlen(BUS_DISPATCH_PREFIX)) != 0)
-        return fail(err, errlen, "subject must be a concrete %s<…> subject", BUS_DISPATCH_PREFIX);
+        return err_fail(err, errlen, "subject must be a concrete %s<…> subject", BUS_DISPATCH_PREFIX);
     size_t idlen = it->msg_id ? strnlen(it->msg_id, BUS_MAX_MSG_ID + 1) : 0;
-    if (idlen == 0 || idlen > BUS_MAX_MSG_ID) return fail(err, errlen, "message id empty or too long");
+    if (idlen == 0 || idlen > BUS_MAX_MSG_ID) return err_fail(err, errlen, "message id empty or too long");
     for (size_t i = 0; i < idlen; i++)
         if ((unsigned char)it->msg_id[i] <= ' ' || (unsigned char)it->msg_id[i] >= 0x7f)
-            return fail(err, errlen, "message id has a character that cannot go in a header");
-    if (it->len > INT32_MAX || (it->len && !it->data)) return fail(err, errlen, "bad payload");
+            return err_fail(err, errlen, "message id has a character that cannot go in a header");
+    if (it->len > INT32_MAX || (it->len && !it->data)) return err_fail(err, errlen, "bad payload");
     return 0;
 }
 
 #define PUB_ASYNC_MAX_PENDING 4096
 
 int bus_publish_dedup_many(bus *b, bus_pub_item *items, size_t n, int64_t timeout_ms, char *err, size_t errlen) {
-    if (!b) return fail(err, errlen, "no bus");
-    if (n > PUB_ASYNC_MAX_PENDING) return fail(err, errlen, "more than %d messages at once", PUB_ASYNC_MAX_PENDING);
+    if (!b) return err_fail(err, errlen, "no bus");
+    if (n > PUB_ASYNC_MAX_PENDING) return err_fail(err, errlen, "more than %d messages at once", PUB_ASYNC_MAX_PENDING);
     for (size_t i = 0; i < n; i++) {
         items[i].acked = items[i].duplicate = false;
         snprintf(items[i].err, sizeof items[i].err, "no acknowledgement in time");
@@ -442,7 +431,7 @@ int bus_stream_msg_count(bus *b, const char *stream_name, uint64_t *msgs, char *
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     jsOptions jo;
-    if (!b || !stream_name || !msgs) return fail(err, errlen, "bad arguments");
+    if (!b || !stream_name || !msgs) return err_fail(err, errlen, "bad arguments");
     jsOptions_Init(&jo);
     jo.Wait = STREAM_API_WAIT_MS;
     natsStatus s = js_GetStreamInfo(&si, b->js, stream_name, &jo, &jerr);
@@ -494,11 +483,11 @@ int bus_subscribe(bus *b, const char *subject, const char *queue, bus_msg_cb cb,
                   char *err, size_t errlen) {
     natsStatus s;
     if (out) *out = NULL;
-    if (!b || !cb) return fail(err, errlen, "bad arguments");
-    if (!bus_subject_valid(subject, true)) return fail(err, errlen, "invalid subject");
-    if (queue && !bus_subject_valid(queue, false)) return fail(err, errlen, "invalid queue group");
+    if (!b || !cb) return err_fail(err, errlen, "bad arguments");
+    if (!bus_subject_valid(subject, true)) return err_fail(err, errlen, "invalid subject");
+    if (queue && !bus_subject_valid(queue, false)) return err_fail(err, errlen, "invalid queue group");
     bus_sub *sub = calloc(1, sizeof *sub);
-    if (!sub) return fail(err, errlen, "out of memory");
+    if (!sub) return err_fail(err, errlen, "out of memory");
     sub->b = b;
     sub->cb = cb;
     sub->ud = ud;
@@ -560,14 +549,14 @@ int bus_request(bus *b, const char *subject, const void *data, size_t len, int64
     if (reply) *reply = NULL;
     if (reply_len) *reply_len = 0;
     if (!b || !reply || !bus_subject_valid(subject, false) || len > INT32_MAX || (len && !data))
-        return fail(err, errlen, "bad arguments");
+        return err_fail(err, errlen, "bad arguments");
     natsStatus s = natsConnection_Request(&msg, b->nc, subject, data, (int)len, timeout_ms);
     if (s != NATS_OK) return fail_nats(err, errlen, "request", s, 0);
     size_t n = (size_t)natsMsg_GetDataLength(msg);
     char *copy = malloc(n + 1);
     if (!copy) {
         natsMsg_Destroy(msg);
-        return fail(err, errlen, "out of memory");
+        return err_fail(err, errlen, "out of memory");
     }
     if (n) memcpy(copy, natsMsg_GetData(msg), n);
     copy[n] = '\0';

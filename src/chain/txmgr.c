@@ -10,10 +10,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "evm/abi.h"
-#include "evm/address.h"
 #include "evm/rpc_methods.h"
 #include "evm/secp.h"
 #include "evm/tx.h"

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/log.h"
-#include "evm/address.h"
 
 typedef enum {
     K_STRING,   /* any non-empty text */
@@ -299,6 +299,14 @@ static int parse_nats_urls(const setting *s, const char *v, char **dst, char *er
     return 0;
 }
 
+/* 0 when ok; otherwise -1 with "NAME: <what> "VALUE"" in err. Only for settings that are not
+ * secrets: the value is echoed so the operator sees what was read. */
+static int check_value(bool ok, const setting *s, const char *what, const char *v, char *err, size_t errlen) {
+    if (ok) return 0;
+    snprintf(err, errlen, "%s: %s\"%s\"", s->name, what, v);
+    return -1;
+}
+
 static int set_value(lamda_config *cfg, const setting *s, const char *v, char *err, size_t errlen) {
     char *base = (char *)cfg;
     void *field = base + s->off;
@@ -328,10 +336,9 @@ static int set_value(lamda_config *cfg, const setting *s, const char *v, char *e
             return -1;
         }
         log_level lvl;
-        if (s->kind == K_LEVEL && log_level_parse(v, &lvl) != 0) {
-            snprintf(err, errlen, "%s: expected debug, info, warn or error, got \"%s\"", s->name, v);
+        if (check_value(s->kind != K_LEVEL || log_level_parse(v, &lvl) == 0, s, "expected debug, info, warn or error, got ",
+                        v, err, errlen) != 0)
             return -1;
-        }
         char **dst = field;
         free(*dst);
         *dst = strdup(v);
@@ -341,35 +348,19 @@ static int set_value(lamda_config *cfg, const setting *s, const char *v, char *e
     case K_RPC_URLS: return parse_url_list(s, v, field, err, errlen);
     case K_ADDRESS: {
         int rc = address_parse(v, strlen(v), field);
-        if (rc == ADDRESS_BAD_CHECKSUM) {
-            snprintf(err, errlen, "%s: EIP-55 checksum mismatch in \"%s\"", s->name, v);
+        if (check_value(rc != ADDRESS_BAD_CHECKSUM, s, "EIP-55 checksum mismatch in ", v, err, errlen) != 0 ||
+            check_value(rc == ADDRESS_OK, s, "not an address (expected 0x and 40 hex digits): ", v, err, errlen) != 0)
             return -1;
-        }
-        if (rc != ADDRESS_OK) {
-            snprintf(err, errlen, "%s: not an address (expected 0x and 40 hex digits): \"%s\"", s->name, v);
-            return -1;
-        }
         *(bool *)(base + s->flag_off) = true;
         return 0;
     }
     case K_U64:
-        if (config_parse_u64(v, field) != 0) {
-            snprintf(err, errlen, "%s: not a non-negative integer: \"%s\"", s->name, v);
-            return -1;
-        }
-        return 0;
+        return check_value(config_parse_u64(v, field) == 0, s, "not a non-negative integer: ", v, err, errlen);
     case K_DURATION:
-        if (config_parse_duration_ms(v, field) != 0) {
-            snprintf(err, errlen, "%s: not a duration (e.g. 250ms, 5s, 15m, 6h): \"%s\"", s->name, v);
-            return -1;
-        }
-        return 0;
+        return check_value(config_parse_duration_ms(v, field) == 0, s, "not a duration (e.g. 250ms, 5s, 15m, 6h): ", v,
+                           err, errlen);
     case K_BOOL:
-        if (config_parse_bool(v, field) != 0) {
-            snprintf(err, errlen, "%s: expected true or false, got \"%s\"", s->name, v);
-            return -1;
-        }
-        return 0;
+        return check_value(config_parse_bool(v, field) == 0, s, "expected true or false, got ", v, err, errlen);
     case K_PRIVKEY:
         /* Never echo the value: it is a secret even when malformed. */
         if (parse_privkey(v, field) != 0) {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evm/keccak.h"
+#include "core/keccak.h"
 
 void abi_selector(const char *signature, uint8_t out[4]) {
     uint8_t h[32];

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "evm/keccak.h"
+#include "core/keccak.h"
 #include "evm/secp.h"
 
 void eip191_hash(const uint8_t *msg, size_t len, uint8_t hash[32]) {

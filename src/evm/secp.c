@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "core/keccak.h"
 #include "core/log.h"
-#include "evm/keccak.h"
 
 /* Created once, then only read: libsecp256k1 allows concurrent use of a const context. */
 static secp256k1_context *g_ctx;

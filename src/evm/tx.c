@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/hex.h"
-#include "evm/keccak.h"
+#include "core/keccak.h"
 #include "evm/secp.h"
 
 void tx_init(tx *t, int type, uint64_t chain_id) {

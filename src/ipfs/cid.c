@@ -3,10 +3,10 @@
  * overflow; the fuzzer in fuzz/fuzz_cid.c holds us to that. */
 #include "ipfs/cid.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "core/hex.h"
 
 #define VARINT_MAX 9
@@ -14,17 +14,6 @@
 
 static const char b58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 static const char b32_alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* A character for an error message: itself when printable, else its code. */
 static const char *show_char(unsigned char c, char buf[8]) {
@@ -227,17 +216,17 @@ static int varint_read(const uint8_t *p, size_t len, size_t *pos, uint64_t *v, c
                        size_t errlen) {
     uint64_t x = 0;
     for (size_t i = 0; i < VARINT_MAX; i++) {
-        if (*pos + i >= len) return fail(err, errlen, "truncated %s varint", what);
+        if (*pos + i >= len) return err_fail(err, errlen, "truncated %s varint", what);
         uint8_t b = p[*pos + i];
         x |= (uint64_t)(b & 0x7f) << (7 * i);
         if (!(b & 0x80)) {
-            if (i > 0 && b == 0) return fail(err, errlen, "non-minimal %s varint", what);
+            if (i > 0 && b == 0) return err_fail(err, errlen, "non-minimal %s varint", what);
             *pos += i + 1;
             *v = x;
             return 0;
         }
     }
-    return fail(err, errlen, "%s varint longer than %d bytes", what, VARINT_MAX);
+    return err_fail(err, errlen, "%s varint longer than %d bytes", what, VARINT_MAX);
 }
 
 static size_t varint_write(uint64_t v, uint8_t *out) {
@@ -259,17 +248,17 @@ static int multihash_parse(const uint8_t *p, size_t len, cid *out, char *err, si
     size_t rest = len - pos;
     const char *name = cid_hash_name(code);
     if (dlen > CID_MAX_DIGEST)
-        return fail(err, errlen, "digest length %llu exceeds the limit of %d", (unsigned long long)dlen,
+        return err_fail(err, errlen, "digest length %llu exceeds the limit of %d", (unsigned long long)dlen,
                     CID_MAX_DIGEST);
     if (dlen > rest)
-        return fail(err, errlen, "truncated multihash: digest length %llu but %zu bytes follow",
+        return err_fail(err, errlen, "truncated multihash: digest length %llu but %zu bytes follow",
                     (unsigned long long)dlen, rest);
     if (dlen < rest)
-        return fail(err, errlen, "digest length %llu does not match the %zu bytes that follow",
+        return err_fail(err, errlen, "digest length %llu does not match the %zu bytes that follow",
                     (unsigned long long)dlen, rest);
     size_t want = hash_digest_size(code);
     if (want && dlen != want)
-        return fail(err, errlen, "digest length %llu does not match %s (%zu)", (unsigned long long)dlen, name,
+        return err_fail(err, errlen, "digest length %llu does not match %s (%zu)", (unsigned long long)dlen, name,
                     want);
     out->hash_code = code;
     out->digest_len = (size_t)dlen;
@@ -280,15 +269,15 @@ static int multihash_parse(const uint8_t *p, size_t len, cid *out, char *err, si
 int cid_parse_binary(const uint8_t *p, size_t len, cid *out, char *err, size_t errlen) {
     size_t pos = 0;
     uint64_t version, codec;
-    if (!p || !out) return fail(err, errlen, "no input");
+    if (!p || !out) return err_fail(err, errlen, "no input");
     memset(out, 0, sizeof *out);
-    if (len == 0) return fail(err, errlen, "empty binary CID");
+    if (len == 0) return err_fail(err, errlen, "empty binary CID");
     if (varint_read(p, len, &pos, &version, "version", err, errlen) < 0) return -1;
     if (version == CID_HASH_SHA2_256)
-        return fail(err, errlen, "unsupported CID version 18 (a binary CIDv0; CIDv0 text has no multibase prefix)");
-    if (version != 1) return fail(err, errlen, "unsupported CID version %llu", (unsigned long long)version);
+        return err_fail(err, errlen, "unsupported CID version 18 (a binary CIDv0; CIDv0 text has no multibase prefix)");
+    if (version != 1) return err_fail(err, errlen, "unsupported CID version %llu", (unsigned long long)version);
     if (varint_read(p, len, &pos, &codec, "codec", err, errlen) < 0) return -1;
-    if (pos >= len) return fail(err, errlen, "missing multihash");
+    if (pos >= len) return err_fail(err, errlen, "missing multihash");
     if (multihash_parse(p + pos, len - pos, out, err, errlen) < 0) return -1;
     out->version = 1;
     out->codec = codec;
@@ -298,15 +287,15 @@ int cid_parse_binary(const uint8_t *p, size_t len, cid *out, char *err, size_t e
 static int parse_v0(const char *s, size_t len, cid *out, char *err, size_t errlen) {
     uint8_t bin[64];
     size_t bad = 0;
-    if (len != CID_V0_LEN) return fail(err, errlen, "CIDv0 must be %d characters, got %zu", CID_V0_LEN, len);
+    if (len != CID_V0_LEN) return err_fail(err, errlen, "CIDv0 must be %d characters, got %zu", CID_V0_LEN, len);
     long n = b58_decode(s, len, bin, sizeof bin, &bad);
     if (n == DEC_BAD_CHAR) {
         char cb[8];
-        return fail(err, errlen, "invalid base58btc character %s at offset %zu", show_char((unsigned char)s[bad], cb),
+        return err_fail(err, errlen, "invalid base58btc character %s at offset %zu", show_char((unsigned char)s[bad], cb),
                     bad);
     }
     if (n != 34 || bin[0] != 0x12 || bin[1] != 0x20)
-        return fail(err, errlen, "CIDv0 does not decode to a sha2-256 multihash (0x12 0x20 + 32 bytes)");
+        return err_fail(err, errlen, "CIDv0 does not decode to a sha2-256 multihash (0x12 0x20 + 32 bytes)");
     out->version = 0;
     out->multibase = 0;
     out->codec = CID_CODEC_DAG_PB;
@@ -321,11 +310,11 @@ int cid_parse(const char *s, size_t len, cid *out, char *err, size_t errlen) {
     size_t bad = 0;
     long n;
     char cb[8];
-    if (!out) return fail(err, errlen, "no output");
+    if (!out) return err_fail(err, errlen, "no output");
     memset(out, 0, sizeof *out);
-    if (!s || len == 0) return fail(err, errlen, "empty CID");
+    if (!s || len == 0) return err_fail(err, errlen, "empty CID");
     if (len > CID_MAX_TEXT)
-        return fail(err, errlen, "CID too long (%zu characters, limit %d)", len, CID_MAX_TEXT);
+        return err_fail(err, errlen, "CID too long (%zu characters, limit %d)", len, CID_MAX_TEXT);
     /* "Qm" is how every CIDv0 starts ('Q' is no multibase prefix, so there is no ambiguity). */
     if (s[0] == 'Q') return parse_v0(s, len, out, err, errlen);
     const char *body = s + 1;
@@ -337,13 +326,13 @@ int cid_parse(const char *s, size_t len, cid *out, char *err, size_t errlen) {
     case 'z': base = "base58btc"; n = b58_decode(body, blen, bin, sizeof bin, &bad); break;
     case 'f': base = "base16"; n = b16_decode(body, blen, false, bin, sizeof bin, &bad); break;
     case 'F': base = "base16upper"; n = b16_decode(body, blen, true, bin, sizeof bin, &bad); break;
-    default: return fail(err, errlen, "unknown multibase prefix %s", show_char((unsigned char)s[0], cb));
+    default: return err_fail(err, errlen, "unknown multibase prefix %s", show_char((unsigned char)s[0], cb));
     }
     if (n == DEC_BAD_CHAR)
-        return fail(err, errlen, "invalid %s character %s at offset %zu", base,
+        return err_fail(err, errlen, "invalid %s character %s at offset %zu", base,
                     show_char((unsigned char)body[bad], cb), bad + 1);
-    if (n == DEC_BAD_TAIL) return fail(err, errlen, "malformed %s: impossible length or non-zero padding bits", base);
-    if (n < 0) return fail(err, errlen, "%s text decodes to too many bytes", base);
+    if (n == DEC_BAD_TAIL) return err_fail(err, errlen, "malformed %s: impossible length or non-zero padding bits", base);
+    if (n < 0) return err_fail(err, errlen, "%s text decodes to too many bytes", base);
     if (cid_parse_binary(bin, (size_t)n, out, err, errlen) < 0) return -1;
     out->multibase = s[0];
     return 0;

@@ -4,15 +4,20 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/json_strict.h"
+#include "core/json_text.h"
+#include "core/log.h"
+#include "core/metrics.h"
 #include "core/utf8.h"
-#include "evm/address.h"
 #include "evm/eip191.h"
 #include "ipfs/cid.h"
+#include "services/subscriber.h"
 
 static int digits(const char *s, int n, int *out) {
     int v = 0;
@@ -187,4 +192,72 @@ int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, 
         return -1;
     }
     return rc;
+}
+
+/* ---- the agent.status subscription ------------------------------------------------------- */
+
+/* Two subscriptions, each with its own store connection (libnats may run them on two threads):
+ * the plain subject, and the per-provider subjects a server with accounts maps each provider's
+ * publishes to (agent_status.h). */
+struct agent_status_sub {
+    const lamda_config *cfg;
+    subscriber *sub[2];
+    metrics_counter_t *m_ok, *m_dropped;
+};
+
+static void on_agent_status(subscriber *sub, void *ud, bus *b, const bus_msg *m) {
+    (void)b;
+    agent_status_sub *c = ud;
+    agent_report r;
+    char err[256];
+    if (agent_status_parse(m->data, m->len, &r, err, sizeof err) != 0) {
+        metrics_counter_inc(c->m_dropped);
+        log_warn("job-dispatcher: agent.status dropped: %s", err);
+        return;
+    }
+    if (agent_status_check_subject(m->subject, &r, err, sizeof err) != 0) {
+        metrics_counter_inc(c->m_dropped);
+        log_warn("job-dispatcher: agent.status refused: %s", err);
+        return;
+    }
+    if (c->cfg->agent_status_require_signature && !r.signed_by_agent) {
+        metrics_counter_inc(c->m_dropped);
+        log_warn("job-dispatcher: agent.status refused: no signature (AGENT_STATUS_REQUIRE_SIGNATURE is true)");
+        return;
+    }
+    store *s = subscriber_store(sub, err, sizeof err);
+    if (!s) {
+        log_warn("job-dispatcher: agent.status not applied, database unavailable: %s", err);
+        return;
+    }
+    int rc = agent_status_apply(s, &r, (int64_t)time(NULL), err, sizeof err);
+    if (rc == 0) {
+        metrics_counter_inc(c->m_ok);
+        return;
+    }
+    metrics_counter_inc(c->m_dropped);
+    if (rc == -1) log_warn("job-dispatcher: agent.status refused: %s", err);
+    else log_warn("job-dispatcher: agent.status not applied: %s", store_errmsg(s));
+}
+
+agent_status_sub *agent_status_subscribe(bus *b, const lamda_config *cfg) {
+    agent_status_sub *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->cfg = cfg;
+    c->m_ok = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"applied\"");
+    c->m_dropped = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"dropped\"");
+    static const char *const subjects[2] = {AGENT_STATUS_SUBJECT, AGENT_STATUS_SUBJECT_PREFIX "*"};
+    for (int i = 0; i < 2; i++) {
+        char err[256];
+        c->sub[i] = subscriber_start(b, subjects[i], NULL, cfg->database_url, on_agent_status, c, err, sizeof err);
+        if (!c->sub[i])
+            log_warn("job-dispatcher: %s subscription failed (%s); will not track agent progress", subjects[i], err);
+    }
+    return c;
+}
+
+void agent_status_unsubscribe(agent_status_sub *c) {
+    if (!c) return;
+    for (int i = 0; i < 2; i++) subscriber_stop(c->sub[i]);
+    free(c);
 }

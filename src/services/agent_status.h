@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bus/bus.h"
+#include "core/config.h"
 #include "store/store.h"
 
 #define AGENT_STATUS_MAX_BYTES 65536
@@ -65,5 +67,14 @@ int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, 
  * time.RFC3339Nano as the published agent writes it ("…T13:37:32.215190849+05:30", up to nine
  * fraction digits, trailing zeros trimmed). The date must exist; second 60 is refused. */
 int agent_status_parse_time(const char *s, int64_t *out);
+
+/* The job dispatcher's agent.status subscriber: parses and applies every report on its own
+ * store connection (opened on first use, retried per message while the database is down).
+ * A failed subscription is logged and the dispatcher runs on without progress tracking.
+ * NULL only when out of memory. */
+typedef struct agent_status_sub agent_status_sub;
+agent_status_sub *agent_status_subscribe(bus *b, const lamda_config *cfg);
+/* Unsubscribe, wait for a report being applied, close the store. NULL is a no-op. */
+void agent_status_unsubscribe(agent_status_sub *c);
 
 #endif

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/log.h"
-#include "evm/address.h"
 #include "ipfs/cid.h"
 
 void job_dispatch_subject(const uint8_t provider[20], char out[64]) {

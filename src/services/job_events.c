@@ -199,39 +199,3 @@ int job_events_reset(void *ud, store *s, const uint8_t key[32]) {
     return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
-int job_events_follower(const lamda_config *cfg, bool rebuild, follower_config *fc, job_events_ctx **out) {
-    job_events_ctx *ctx = job_events_ctx_new(cfg);
-    if (!ctx) return -1;
-    memset(fc, 0, sizeof *fc);
-    fc->name = rebuild ? "rebuild-job-manager" : "job-manager";
-    fc->rpc_urls = &cfg->bsc_rpc;
-    fc->ws_url = rebuild ? NULL : cfg->bsc_ws_url;
-    fc->expected_chain_id = cfg->bsc_chain_id;
-    memcpy(fc->contract, cfg->job_manager, 20);
-    fc->topic0 = job_events_topics(&fc->ntopic0);
-    fc->start_block = cfg->job_manager_start_block;
-    fc->confirmations = cfg->bsc_confirmations;
-    fc->poll_interval_ms = cfg->poll_interval_ms;
-    fc->max_range = cfg->getlogs_max_range;
-    fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
-    fc->database_url = cfg->database_url;
-    fc->stop_when_caught_up = rebuild;
-    job_events_defer_dispatch(ctx);
-    fc->handler = (follower_handler){
-        .ud = ctx, .apply = job_events_apply, .reset = job_events_reset, .flush = job_events_flush};
-    *out = ctx;
-    return 0;
-}
-
-int job_events_follow(const lamda_config *cfg) {
-    if (!cfg->have_job_manager) {
-        log_error("JOB_MANAGER_CONTRACT_ADDRESS is not set");
-        return 2;
-    }
-    job_events_ctx *ctx;
-    follower_config fc;
-    if (job_events_follower(cfg, false, &fc, &ctx) != 0) return 1;
-    int rc = follower_run(&fc);
-    job_events_ctx_free(ctx);
-    return rc;
-}

@@ -1,4 +1,5 @@
-/* job_events — what each JobManager log does to the database, and the JobManager follower.
+/* job_events — what each JobManager log does to the database (the follower that feeds it is
+ * built in services/wiring.c).
  *
  * All JobManager effects live here, because one follower (one cursor, one ledger) serves the
  * contract: whichever process holds its lease — `job-dispatcher` or `reputation-service` —
@@ -14,10 +15,6 @@
 #include "chain/follower.h"
 #include "core/config.h"
 
-/* Follow JobManager on BSC until shutdown (blocking). Returns as follower_run does. */
-int job_events_follow(const lamda_config *cfg);
-
-
 /* The follower handler pieces, exposed for tests and rebuilds. ud is a job_events_ctx. */
 typedef struct job_events_ctx job_events_ctx;
 job_events_ctx *job_events_ctx_new(const lamda_config *cfg);
@@ -31,13 +28,5 @@ const uint8_t (*job_events_topics(size_t *n))[32];
  * it commits. Without this call every JobCreated dispatches at once. */
 void job_events_defer_dispatch(job_events_ctx *ctx);
 int job_events_flush(void *ud, store *s, bool discard);
-
-/* The JobManager follower exactly as every user runs it (job-dispatcher, reputation-service,
- * lamda rebuild, benchmarks): chain, contract, topics, start block, confirmations, the common
- * settings, and the handler with batched dispatch (job_events_defer_dispatch + flush). cfg must
- * outlive follower_run. rebuild: stop when caught up and poll instead of WebSocket heads (the
- * caller turns dispatch off in cfg: a rebuild has no specs, and jobId-from-CID would queue
- * every job). 0, or -1 when the BSC RPC client cannot be made; free *ctx after follower_run. */
-int job_events_follower(const lamda_config *cfg, bool rebuild, follower_config *fc, job_events_ctx **ctx);
 
 #endif

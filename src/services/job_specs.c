@@ -5,18 +5,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/json_strict.h"
 #include "core/log.h"
-#include "evm/address.h"
 #include "evm/eip191.h"
 #include "ipfs/cid.h"
 #include "services/job_dispatch.h"
-
-/* Read once at start-up by the API gateway, then only read. */
-static const lamda_config *g_cfg;
-
-void job_specs_set_config(const lamda_config *cfg) { g_cfg = cfg; }
 
 int job_spec_message(const uint8_t job_id[32], const char *image, const char *cid, char *out, size_t cap) {
     char id[67];
@@ -115,8 +110,8 @@ static const char *get_string(const cJSON *o, const char *key) {
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-int job_spec_submit(store *s, const char *body, size_t len, char *err, size_t errlen, int *http_status,
-                    cJSON **data) {
+int job_spec_submit(const lamda_config *cfg, store *s, const char *body, size_t len, char *err, size_t errlen,
+                    int *http_status, cJSON **data) {
     *data = NULL;
     if (!s) return fail(503, http_status, err, errlen, "database unavailable");
     static const char *const known[] = {"jobId", "dockerImage", "inputFileCID", "signature", NULL};
@@ -164,9 +159,9 @@ int job_spec_submit(store *s, const char *body, size_t len, char *err, size_t er
          * at JobCreated only if the signer turns out to be the renter (issue 21: a squatter's
          * spec once took the id first and the renter's got 409). */
         store_spec_caps caps = {16, 10000, 24 * 3600};
-        if (g_cfg)
-            caps = (store_spec_caps){(int64_t)g_cfg->spec_pending_max_per_signer, (int64_t)g_cfg->spec_pending_max_total,
-                                     (int64_t)(g_cfg->spec_pending_ttl_ms / 1000)};
+        if (cfg)
+            caps = (store_spec_caps){(int64_t)cfg->spec_pending_max_per_signer, (int64_t)cfg->spec_pending_max_total,
+                                     (int64_t)(cfg->spec_pending_ttl_ms / 1000)};
         src = store_spec_candidate_put(s, job_id, image, cid_s, signer, sig, 65, now, &caps);
         if (src == STORE_SPEC_CAP_SIGNER || src == STORE_SPEC_CAP_TOTAL) {
             store_rollback(s);
@@ -195,7 +190,7 @@ int job_spec_submit(store *s, const char *body, size_t len, char *err, size_t er
         cJSON_Delete(o);
         return fail(409, http_status, err, errlen, "a different spec for this job exists");
     }
-    if (src == STORE_OK && g_cfg) src = job_dispatch_try(s, g_cfg, job_id, now, &dispatched);
+    if (src == STORE_OK && cfg) src = job_dispatch_try(s, cfg, job_id, now, &dispatched);
     if (src == STORE_OK) src = store_commit(s);
     if (src != STORE_OK) {
         store_rollback(s);

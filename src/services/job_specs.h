@@ -32,10 +32,10 @@ int job_spec_message(const uint8_t job_id[32], const char *image, const char *ci
 /* Docker image reference syntax: [host[:port]/]path[:tag][@sha256:<64 hex>]. */
 bool job_spec_image_valid(const char *s, size_t len);
 
-/* The api_spec_fn for POST /api/jobs (see api/api.h). The configuration is taken from
- * job_specs_set_config (the jobId-from-CID mode does not need specs but accepts them). */
-int job_spec_submit(store *s, const char *body, size_t len, char *err, size_t errlen, int *http_status,
-                    cJSON **data);
-void job_specs_set_config(const lamda_config *cfg);
+/* POST /api/jobs (api_hooks.submit_job_spec, see api/api.h): verify and store the spec and, in
+ * the same transaction, dispatch its job when the job is known. cfg NULL: store only, never
+ * dispatch (a fuzz target has no configuration). */
+int job_spec_submit(const lamda_config *cfg, store *s, const char *body, size_t len, char *err, size_t errlen,
+                    int *http_status, cJSON **data);
 
 #endif

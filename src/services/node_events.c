@@ -4,11 +4,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/u256.h"
 #include "evm/abi.h"
-#include "evm/address.h"
 #include "evm/contracts.h"
 
 #define NODE_VRAM_MAX (UINT64_C(1) << 40)
@@ -89,7 +89,7 @@ int node_events_reset(void *ud, store *s, const uint8_t key[32]) {
 
 /* Chain time, not the wall clock: a stalled chain or a backfill must not mark everyone
  * offline, and a replayed history must give the same answer. */
-static void sweep_offline(void *ud, store *s, int64_t chain_time) {
+void node_events_idle(void *ud, store *s, int64_t chain_time) {
     node_events_state *st = ud;
     time_t now = time(NULL);
     if (chain_time <= 0 || (!st->every_batch && now == st->last_sweep)) return;
@@ -100,30 +100,9 @@ static void sweep_offline(void *ud, store *s, int64_t chain_time) {
                  (long long)st->offline_after_s);
 }
 
-static void after_batch(void *ud, store *s, uint64_t block, int64_t block_time, size_t nlogs) {
+void node_events_committed(void *ud, store *s, uint64_t block, int64_t block_time, size_t nlogs) {
     (void)block;
     (void)nlogs;
-    sweep_offline(ud, s, block_time);
+    node_events_idle(ud, s, block_time);
 }
 
-void node_events_follower(const lamda_config *cfg, bool rebuild, node_events_state *st, follower_config *fc) {
-    memset(fc, 0, sizeof *fc);
-    memset(st, 0, sizeof *st);
-    st->offline_after_s = (int64_t)(cfg->provider_offline_after_ms / 1000);
-    st->every_batch = rebuild;
-    fc->name = rebuild ? "rebuild-node-reputation" : "node-registry";
-    fc->rpc_urls = &cfg->opbnb_rpc;
-    fc->ws_url = rebuild ? NULL : cfg->opbnb_ws_url;
-    fc->expected_chain_id = cfg->opbnb_chain_id;
-    memcpy(fc->contract, cfg->node_reputation, 20);
-    fc->topic0 = node_events_topics(&fc->ntopic0);
-    fc->start_block = cfg->node_reputation_start_block;
-    fc->confirmations = cfg->opbnb_confirmations;
-    fc->poll_interval_ms = cfg->poll_interval_ms;
-    fc->max_range = cfg->getlogs_max_range;
-    fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
-    fc->database_url = cfg->database_url;
-    fc->stop_when_caught_up = rebuild;
-    fc->handler = (follower_handler){
-        .ud = st, .apply = node_events_apply, .reset = node_events_reset, .committed = after_batch, .idle = sweep_offline};
-}

@@ -20,17 +20,14 @@ typedef struct {
     bool every_batch; /* a rebuild: sweep after every batch, not at most once a second */
 } node_events_state;
 
-/* The NodeReputation follower exactly as every user runs it (node-registry, lamda rebuild,
- * benchmarks): chain, contract, topics, start block, confirmations, the common settings, and
- * the handler with the offline sweep. st must outlive follower_run. rebuild: stop when caught
- * up, poll instead of WebSocket heads, sweep after every batch. */
-void node_events_follower(const lamda_config *cfg, bool rebuild, node_events_state *st, follower_config *fc);
-
 /* follower_handler.apply: NodeRegistered → upsert specs; NodeHeartbeat → last seen, online;
  * JobCountIncremented → job count and reputation (the chain is authoritative). A log that does
  * not decode is logged and skipped (it cannot be applied later either). */
 int node_events_apply(void *ud, store *s, const chain_log *log);
 /* follower_handler.reset: forget the provider whose address is in key (topic1). */
 int node_events_reset(void *ud, store *s, const uint8_t key[32]);
+/* follower_handler.idle and .committed (ud is a node_events_state): the offline sweep. */
+void node_events_idle(void *ud, store *s, int64_t chain_time);
+void node_events_committed(void *ud, store *s, uint64_t block, int64_t block_time, size_t nlogs);
 
 #endif

@@ -21,6 +21,7 @@
 #include "services/job_events.h"
 #include "services/node_events.h"
 #include "services/service.h"
+#include "services/wiring.h"
 
 
 /* A rebuild starts from nothing: a database that already follows a contract is refused, so a
@@ -63,7 +64,7 @@ int rebuild_run(const lamda_config *cfg_in, const char *database_url) {
         return 2;
     }
     if (refuse_used(url) != 0) return 2;
-    /* The services' own follower constructors, with the rebuild flag: stop at the confirmed
+    /* The services' own followers (services/wiring.c), with the rebuild flag: stop at the confirmed
      * head, poll, and dispatch nothing (the jobId-from-CID mode would otherwise queue every
      * job). Nothing else may differ, or the rebuilt tables would not be the services' tables. */
     lamda_config cfg = *cfg_in;
@@ -72,12 +73,12 @@ int rebuild_run(const lamda_config *cfg_in, const char *database_url) {
     time_t t0 = time(NULL);
     node_events_state nodes;
     follower_config fc;
-    node_events_follower(&cfg, true, &nodes, &fc);
+    wiring_node_follower(&cfg, true, &nodes, &fc);
     int rc = follower_run(&fc);
 
     job_events_ctx *jobs = NULL;
     if (rc == 0) {
-        if (job_events_follower(&cfg, true, &fc, &jobs) != 0) {
+        if (wiring_job_follower(&cfg, true, &fc, &jobs) != 0) {
             fprintf(stderr, "lamda rebuild: cannot create the BSC RPC client\n");
             return 2;
         }

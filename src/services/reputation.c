@@ -2,30 +2,29 @@
  * mined on opBNB, signed by the admin wallet.
  *
  * Two halves in one process:
- *   - the JobManager follower (job_events_follow, its own thread and lease): JobConfirmed →
+ *   - the JobManager follower (wiring_job_follower_start: its own thread and lease): JobConfirmed →
  *     job confirmed + a PENDING reputation_updates row, in the ledger row's transaction;
  *   - the transaction manager (chain/txmgr.h, this thread, lease "reputation-txmgr"): PENDING
  *     rows → signed, stored, broadcast, tracked to MINED or FAILED.
  * The row (job id unique) is the hand-over, so a replayed event or a restart adds nothing.
  *
  * Also `lamda reputation audit [--fix]`: database against on-chain job counts. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "chain/txmgr.h"
+#include "core/address.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/shutdown.h"
 #include "evm/abi.h"
-#include "evm/address.h"
 #include "evm/contracts.h"
 #include "evm/rpc_methods.h"
 #include "evm/secp.h"
-#include "services/job_events.h"
 #include "services/service.h"
+#include "services/wiring.h"
 #include "store/store.h"
 #include "store/store_rep_audit.h"
 
@@ -118,23 +117,6 @@ static int check_owner(rpc_client *rpc, const lamda_config *cfg, const uint8_t a
     }
     log_info("reputation-service: admin wallet %s owns NodeReputation %s", as, cs);
     return 0;
-}
-
-/* ---- the follower thread ------------------------------------------------------------------- */
-
-typedef struct {
-    const lamda_config *cfg;
-    int rc;
-} follow_thread;
-
-static void *follow_main(void *arg) {
-    follow_thread *t = arg;
-    t->rc = job_events_follow(t->cfg);
-    if (t->rc != 0) {
-        log_error("reputation-service: the JobManager follower stopped (rc=%d)", t->rc);
-        shutdown_request();
-    }
-    return NULL;
 }
 
 /* ---- updates the chain already counts -------------------------------------------------------- */
@@ -390,18 +372,16 @@ int reputation_service_run(const lamda_config *cfg) {
     rep_metrics met;
     metrics_init(&met);
 
-    follow_thread ft = {cfg, 0};
-    pthread_t tid;
-    if (pthread_create(&tid, NULL, follow_main, &ft) != 0) {
-        log_error("reputation-service: cannot start the follower thread");
+    wiring_follower_thread ft;
+    if (wiring_job_follower_start(&ft, cfg, "reputation-service") != 0) {
         store_close(s);
         return 1;
     }
     int rc = run_txmgr(cfg, s, &met);
     if (rc != 0) shutdown_request();
-    pthread_join(tid, NULL);
+    int frc = wiring_job_follower_join(&ft);
     store_close(s);
-    return rc != 0 ? rc : ft.rc;
+    return rc != 0 ? rc : frc;
 }
 
 /* ---- lamda reputation audit [--fix] -------------------------------------------------------- */

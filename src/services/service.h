@@ -26,7 +26,7 @@ int job_dispatcher_run(const lamda_config *cfg);
  * 0 done, 1 failed or interrupted, 2 usage (e.g. the database is not empty). */
 int rebuild_run(const lamda_config *cfg, const char *database_url);
 
-/* The table of services, terminated by {NULL}. Defined in services/registry.c. */
+/* The table of services, terminated by {NULL}. Defined in services/wiring.c. */
 extern const service_def lamda_services[];
 
 #endif

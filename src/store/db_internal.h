@@ -10,6 +10,8 @@
 #define DB_CACHE_BUCKETS 256
 #define DB_LIT_SLOTS 64 /* direct-mapped by address; a collision only costs a text lookup */
 
+typedef struct db_ops db_ops;
+
 struct db_stmt {
     db *d;
     char *sql;      /* the cache key, owned */
@@ -39,7 +41,7 @@ struct db_stmt {
 };
 
 struct db {
-    db_kind kind;
+    const db_ops *ops; /* the backend, chosen once by db_open */
     char errmsg[512];
     db_stmt *buckets[DB_CACHE_BUCKETS];
     struct {
@@ -68,24 +70,35 @@ struct db {
 
 void db_set_err(db *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Backends. */
-int dbsq_open(db *d, const char *path);
-void dbsq_close(db *d);
-int dbsq_exec(db *d, const char *sql);
-int dbsq_prepare(db_stmt *st);
-void dbsq_finalize(db_stmt *st);
-int dbsq_step(db_stmt *st);
-void dbsq_reset(db_stmt *st);
+/* A backend: everything of the driver that differs between SQLite and PostgreSQL. db_open
+ * chooses the table from the URL once; db.c calls the backend only through it, so a backend
+ * is one file and one table, and db.c asks no question about which one it has. */
+struct db_ops {
+    db_kind kind;
+    const char *begin_sql;       /* opens a write transaction */
+    bool failed_commit_ends_tx;  /* PostgreSQL ends it even then; SQLite keeps it (SQLITE_BUSY) */
+    int (*open)(db *d, const char *url);
+    void (*close)(db *d);
+    int (*exec)(db *d, const char *sql);
+    int (*prepare)(db_stmt *st);
+    void (*finalize)(db_stmt *st);
+    int (*step)(db_stmt *st);
+    void (*reset)(db_stmt *st);
+    /* Inside db_begin_bulk: queue a write without waiting for it, and collect what was queued
+     * (rollback calls drain: what was queued is moot). NULL: the backend runs each write. */
+    int (*send)(db_stmt *st);
+    int (*drain)(db *d);
+    int (*bind_int64)(db_stmt *st, int idx, int64_t v);
+    int (*bind_text)(db_stmt *st, int idx, const char *v); /* NULL → SQL NULL */
+    int (*bind_blob)(db_stmt *st, int idx, const void *p, size_t n);
+    int (*bind_null)(db_stmt *st, int idx);
+    bool (*col_is_null)(db_stmt *st, int col);
+    int64_t (*col_int64)(db_stmt *st, int col);
+    const char *(*col_text)(db_stmt *st, int col);
+    const uint8_t *(*col_blob)(db_stmt *st, int col, size_t *len);
+};
 
-int dbpg_open(db *d, const char *url);
-void dbpg_close(db *d);
-int dbpg_exec(db *d, const char *sql);
-int dbpg_prepare(db_stmt *st); /* converts placeholders; the server-side prepare is lazy */
-void dbpg_finalize(db_stmt *st);
-int dbpg_step(db_stmt *st);
-void dbpg_reset(db_stmt *st);
-int dbpg_ensure(db *d);
-int dbpg_send(db_stmt *st); /* pipeline mode: queue the execution, do not wait */
-int dbpg_drain(db *d);      /* pipeline mode: sync, collect every result, leave the mode */
+extern const db_ops db_sqlite_ops; /* db_sqlite.c */
+extern const db_ops db_pg_ops;     /* db_pg.c */
 
 #endif

@@ -2,10 +2,10 @@
  *
  * Statements are prepared on the server once per connection (lazily, at first execution) and
  * executed with PQexecPrepared: one round trip per call. Inside db_begin_bulk, writes go out in
- * libpq pipeline mode instead (dbpg_send): queued, with a Sync and a collection of the results
+ * libpq pipeline mode instead (pg_send): queued, with a Sync and a collection of the results
  * every PIPE_CHUNK statements (so neither side's socket buffer fills while the other waits) and
- * before any read, COMMIT or ROLLBACK (dbpg_drain). Blob parameters go in binary format;
- * results come back as text and bytea is decoded from its hex form in db.c.
+ * before any read, COMMIT or ROLLBACK (pg_drain). Blob parameters go in binary format;
+ * results come back as text and bytea is decoded from its hex form (pg_col_blob).
  *
  * Reconnection: any failure that leaves the connection unusable marks it bad and returns
  * DB_CONN; the next call tries to connect again, attempts spaced by a doubling backoff
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/hex.h"
 #include "store/db_internal.h"
 
 static int64_t now_ms(void) {
@@ -84,7 +85,7 @@ static int pg_connect(db *d) {
     return DB_OK;
 }
 
-int dbpg_ensure(db *d) {
+static int pg_ensure(db *d) {
     if (d->pg && !d->bad) return DB_OK;
     int64_t now = now_ms();
     if (now < d->next_try_ms) {
@@ -104,7 +105,7 @@ int dbpg_ensure(db *d) {
     return rc;
 }
 
-int dbpg_open(db *d, const char *url) {
+static int pg_open(db *d, const char *url) {
     if (!(d->conninfo = strdup(url))) {
         db_set_err(d, "out of memory");
         return DB_ERR;
@@ -112,15 +113,15 @@ int dbpg_open(db *d, const char *url) {
     return pg_connect(d);
 }
 
-void dbpg_close(db *d) {
+static void pg_close(db *d) {
     if (d->pg) PQfinish(d->pg);
     d->pg = NULL;
     free(d->conninfo);
     d->conninfo = NULL;
 }
 
-int dbpg_exec(db *d, const char *sql) {
-    int rc = dbpg_ensure(d);
+static int pg_exec(db *d, const char *sql) {
+    int rc = pg_ensure(d);
     if (rc != DB_OK) return rc;
     PGresult *r = PQexec(d->pg, sql);
     ExecStatusType s = PQresultStatus(r);
@@ -138,7 +139,7 @@ int dbpg_exec(db *d, const char *sql) {
 }
 
 /* Rewrite `?` placeholders to $1..$n, leaving quoted literals, identifiers and comments alone. */
-int dbpg_prepare(db_stmt *st) {
+static int pg_prepare(db_stmt *st) {
     const char *s = st->sql;
     size_t n = strlen(s);
     char *o = malloc(n * 4 + 1); /* "?" → "$NNN" at most */
@@ -182,7 +183,7 @@ int dbpg_prepare(db_stmt *st) {
     return DB_OK;
 }
 
-void dbpg_finalize(db_stmt *st) {
+static void pg_finalize(db_stmt *st) {
     if (st->res) PQclear(st->res);
     st->res = NULL;
     for (int i = 0; i < st->nparams && st->bufs; i++) free(st->bufs[i]);
@@ -213,11 +214,11 @@ static int ensure_cols(db_stmt *st, int n) {
     return 0;
 }
 
-int dbpg_step(db_stmt *st) {
+static int pg_step(db_stmt *st) {
     db *d = st->d;
     if (!st->executed) {
         st->executed = true;
-        int rc = dbpg_ensure(d);
+        int rc = pg_ensure(d);
         if (rc != DB_OK) return rc;
         if (st->gen != d->gen) {
             PGresult *r = PQprepare(d->pg, st->name, st->pgsql, st->nparams, NULL);
@@ -289,10 +290,10 @@ static int pipe_collect(db *d) {
     return first;
 }
 
-int dbpg_send(db_stmt *st) {
+static int pg_send(db_stmt *st) {
     db *d = st->d;
     st->executed = true;
-    int rc = dbpg_ensure(d);
+    int rc = pg_ensure(d);
     if (rc != DB_OK) return rc;
     if (!d->piped) {
         if (PQenterPipelineMode(d->pg) != 1) {
@@ -315,7 +316,7 @@ int dbpg_send(db_stmt *st) {
     return DB_OK;
 }
 
-int dbpg_drain(db *d) {
+static int pg_drain(db *d) {
     if (!d->piped) return DB_OK;
     int rc = d->bad ? DB_CONN : pipe_collect(d);
     if (d->piped && !d->bad && PQexitPipelineMode(d->pg) != 1 && rc == DB_OK) {
@@ -327,7 +328,7 @@ int dbpg_drain(db *d) {
     return rc;
 }
 
-void dbpg_reset(db_stmt *st) {
+static void pg_reset(db_stmt *st) {
     if (st->res) PQclear(st->res);
     st->res = NULL;
     st->nrows = 0;
@@ -338,3 +339,143 @@ void dbpg_reset(db_stmt *st) {
         st->fmts[i] = 0;
     }
 }
+
+/* db_ops.exec: queued writes go first. */
+static int pg_exec_after_queue(db *d, const char *sql) {
+    if (d->piped) {
+        int rc = pg_drain(d);
+        if (rc != DB_OK) {
+            /* a queued write failed: still send COMMIT/ROLLBACK so the aborted transaction
+             * ends on the server, but report the write's failure */
+            if (!d->bad) pg_exec(d, sql);
+            return rc;
+        }
+    }
+    return pg_exec(d, sql);
+}
+
+/* db_ops.step: a read, so the queued writes come first. */
+static int pg_step_after_queue(db_stmt *st) {
+    if (st->d->piped && !st->executed) {
+        int rc = pg_drain(st->d);
+        if (rc != DB_OK) return rc;
+    }
+    return pg_step(st);
+}
+
+/* ---- binding: each value in the statement's own buffer ------------------------------------ */
+
+static int pg_param(db_stmt *st, int idx, const void *p, size_t n, int fmt) {
+    if (idx < 1 || idx > st->nparams) {
+        db_set_err(st->d, "parameter %d out of range (statement has %d)", idx, st->nparams);
+        return DB_ERR;
+    }
+    int i = idx - 1;
+    if (!p) {
+        st->vals[i] = NULL;
+        st->lens[i] = 0;
+        st->fmts[i] = 0;
+        return DB_OK;
+    }
+    if (st->caps[i] < n + 1) {
+        size_t cap = n + 1 < 64 ? 64 : n + 1;
+        char *nb = realloc(st->bufs[i], cap);
+        if (!nb) {
+            db_set_err(st->d, "out of memory");
+            return DB_ERR;
+        }
+        st->bufs[i] = nb;
+        st->caps[i] = cap;
+    }
+    memcpy(st->bufs[i], p, n);
+    st->bufs[i][n] = 0;
+    st->vals[i] = st->bufs[i];
+    st->lens[i] = (int)n;
+    st->fmts[i] = fmt;
+    return DB_OK;
+}
+
+static int pg_bind_int64(db_stmt *st, int idx, int64_t v) {
+    char buf[24];
+    int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+    return pg_param(st, idx, buf, (size_t)n, 0);
+}
+
+static int pg_bind_text(db_stmt *st, int idx, const char *v) {
+    return pg_param(st, idx, v, v ? strlen(v) : 0, 0);
+}
+
+/* Binary format: no escaping cost, and the server sees the exact bytes. */
+static int pg_bind_blob(db_stmt *st, int idx, const void *p, size_t n) {
+    return pg_param(st, idx, p, p ? n : 0, p ? 1 : 0);
+}
+
+static int pg_bind_null(db_stmt *st, int idx) { return pg_param(st, idx, NULL, 0, 0); }
+
+/* ---- columns (text results) ------------------------------------------------------------------ */
+
+static bool pg_col_is_null(db_stmt *st, int col) {
+    if (!st->res || col >= st->ncols) return true;
+    return PQgetisnull(st->res, st->row, col);
+}
+
+static int64_t pg_col_int64(db_stmt *st, int col) {
+    if (pg_col_is_null(st, col)) return 0;
+    return strtoll(PQgetvalue(st->res, st->row, col), NULL, 10);
+}
+
+static const char *pg_col_text(db_stmt *st, int col) {
+    if (pg_col_is_null(st, col)) return "";
+    return PQgetvalue(st->res, st->row, col);
+}
+
+static const uint8_t *pg_col_blob(db_stmt *st, int col, size_t *len) {
+    if (pg_col_is_null(st, col)) return NULL;
+    /* bytea arrives as "\x" + hex (bytea_output=hex, set at connect). */
+    const char *v = PQgetvalue(st->res, st->row, col);
+    size_t vn = (size_t)PQgetlength(st->res, st->row, col);
+    if (vn < 2 || v[0] != '\\' || v[1] != 'x' || (vn & 1)) return NULL;
+    size_t n = (vn - 2) / 2;
+    if (st->colcaps[col] < n + 1) {
+        uint8_t *nb = realloc(st->cols[col], n + 1);
+        if (!nb) return NULL;
+        st->cols[col] = nb;
+        st->colcaps[col] = n + 1;
+    }
+    uint8_t *o = st->cols[col];
+    for (size_t i = 0; i < n; i++) {
+        int hi = hex_digit(v[2 + 2 * i]), lo = hex_digit(v[3 + 2 * i]);
+        if (hi < 0 || lo < 0) return NULL;
+        o[i] = (uint8_t)(hi << 4 | lo);
+    }
+    *len = n;
+    return o;
+}
+
+int db_pg_backend_pid(db *d) {
+    if (!d->pg || d->bad) return 0; /* SQLite has no server */
+    return PQbackendPID(d->pg);
+}
+
+const db_ops db_pg_ops = {
+    .kind = DB_POSTGRES,
+    .begin_sql = "BEGIN",
+    .failed_commit_ends_tx = true,
+    .open = pg_open,
+    .close = pg_close,
+    .exec = pg_exec_after_queue,
+    .prepare = pg_prepare,
+    .finalize = pg_finalize,
+    .step = pg_step_after_queue,
+    .reset = pg_reset,
+    .send = pg_send,
+    .drain = pg_drain,
+    .bind_int64 = pg_bind_int64,
+    .bind_text = pg_bind_text,
+    .bind_blob = pg_bind_blob,
+    .bind_null = pg_bind_null,
+    .col_is_null = pg_col_is_null,
+    .col_int64 = pg_col_int64,
+    .col_text = pg_col_text,
+    .col_blob = pg_col_blob,
+};

@@ -35,7 +35,9 @@ static int sq_code(db *d, int rc, const char *what) {
     return DB_ERR;
 }
 
-int dbsq_open(db *d, const char *path) {
+static int sq_exec(db *d, const char *sql);
+
+static int sq_open(db *d, const char *path) { /* the URL after "sqlite:" */
     if (!*path) {
         db_set_err(d, "sqlite: empty path");
         return DB_ERR;
@@ -57,12 +59,12 @@ int dbsq_open(db *d, const char *path) {
     sqlite3_extended_result_codes(d->sq, 1);
     sqlite3_busy_timeout(d->sq, 5000);
     /* journal_mode=WAL needs the write lock once, so it also waits on the busy timeout. */
-    rc = dbsq_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+    rc = sq_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                       "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;");
     return rc;
 }
 
-void dbsq_close(db *d) {
+static void sq_close(db *d) {
     /* keeps the planner's statistics fresh; cheap when nothing changed */
     if (d->sq) sqlite3_exec(d->sq, "PRAGMA optimize", NULL, NULL, NULL);
     if (d->sq) sqlite3_close_v2(d->sq);
@@ -71,7 +73,7 @@ void dbsq_close(db *d) {
     d->path = NULL;
 }
 
-int dbsq_exec(db *d, const char *sql) {
+static int sq_exec(db *d, const char *sql) {
     char *msg = NULL;
     int rc = sqlite3_exec(d->sq, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
@@ -83,18 +85,18 @@ int dbsq_exec(db *d, const char *sql) {
     return DB_OK;
 }
 
-int dbsq_prepare(db_stmt *st) {
+static int sq_prepare(db_stmt *st) {
     int rc = sqlite3_prepare_v3(st->d->sq, st->sql, -1, SQLITE_PREPARE_PERSISTENT, &st->sq, NULL);
     if (rc != SQLITE_OK) return sq_code(st->d, rc, "prepare");
     return DB_OK;
 }
 
-void dbsq_finalize(db_stmt *st) {
+static void sq_finalize(db_stmt *st) {
     if (st->sq) sqlite3_finalize(st->sq);
     st->sq = NULL;
 }
 
-int dbsq_step(db_stmt *st) {
+static int sq_step(db_stmt *st) {
     int rc = sqlite3_step(st->sq);
     st->executed = true;
     if (rc == SQLITE_ROW) return DB_ROW;
@@ -105,7 +107,67 @@ int dbsq_step(db_stmt *st) {
     return sq_code(st->d, rc, "step");
 }
 
-void dbsq_reset(db_stmt *st) {
+static void sq_reset(db_stmt *st) {
     sqlite3_reset(st->sq);
     sqlite3_clear_bindings(st->sq);
 }
+
+static int sq_bind_rc(db_stmt *st, int rc) {
+    if (rc == SQLITE_OK) return DB_OK;
+    db_set_err(st->d, "bind: %s", sqlite3_errmsg(st->d->sq));
+    return DB_ERR;
+}
+
+static int sq_bind_int64(db_stmt *st, int idx, int64_t v) {
+    return sq_bind_rc(st, sqlite3_bind_int64(st->sq, idx, v));
+}
+
+static int sq_bind_null(db_stmt *st, int idx) { return sq_bind_rc(st, sqlite3_bind_null(st->sq, idx)); }
+
+static int sq_bind_text(db_stmt *st, int idx, const char *v) {
+    if (!v) return sq_bind_null(st, idx);
+    return sq_bind_rc(st, sqlite3_bind_text(st->sq, idx, v, -1, SQLITE_TRANSIENT));
+}
+
+static int sq_bind_blob(db_stmt *st, int idx, const void *p, size_t n) {
+    if (!p) return sq_bind_null(st, idx);
+    return sq_bind_rc(st, sqlite3_bind_blob64(st->sq, idx, p, n, SQLITE_TRANSIENT));
+}
+
+static bool sq_col_is_null(db_stmt *st, int col) { return sqlite3_column_type(st->sq, col) == SQLITE_NULL; }
+
+static int64_t sq_col_int64(db_stmt *st, int col) { return sqlite3_column_int64(st->sq, col); }
+
+static const char *sq_col_text(db_stmt *st, int col) {
+    const unsigned char *t = sqlite3_column_text(st->sq, col);
+    return t ? (const char *)t : "";
+}
+
+static const uint8_t *sq_col_blob(db_stmt *st, int col, size_t *len) {
+    const void *p = sqlite3_column_blob(st->sq, col);
+    if (!p) return NULL;
+    *len = (size_t)sqlite3_column_bytes(st->sq, col);
+    return p;
+}
+
+const db_ops db_sqlite_ops = {
+    .kind = DB_SQLITE,
+    /* IMMEDIATE takes the write lock now, so a transaction never fails half-way on it. */
+    .begin_sql = "BEGIN IMMEDIATE",
+    .failed_commit_ends_tx = false,
+    .open = sq_open,
+    .close = sq_close,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .finalize = sq_finalize,
+    .step = sq_step,
+    .reset = sq_reset,
+    .bind_int64 = sq_bind_int64,
+    .bind_text = sq_bind_text,
+    .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .col_is_null = sq_col_is_null,
+    .col_int64 = sq_col_int64,
+    .col_text = sq_col_text,
+    .col_blob = sq_col_blob,
+};

@@ -37,9 +37,7 @@ int store_cursor_set(store *s, uint64_t chain_id, const uint8_t contract[20], ui
     db_bind_int64(st, 3, (int64_t)block);
     db_bind_blob(st, 4, hash, 32);
     db_bind_int64(st, 5, (int64_t)time(NULL));
-    rc = db_run(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, NULL);
 }
 
 int store_block_hash_put(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t number,
@@ -54,9 +52,7 @@ int store_block_hash_put(store *s, uint64_t chain_id, const uint8_t contract[20]
     db_bind_blob(st, 2, contract, 20);
     db_bind_int64(st, 3, (int64_t)number);
     db_bind_blob(st, 4, hash, 32);
-    rc = db_run(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, NULL);
 }
 
 int store_block_hash_get(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t number,
@@ -82,9 +78,7 @@ static int delete_where(store *s, const char *sql, uint64_t chain_id, const uint
     db_bind_int64(st, 1, (int64_t)chain_id);
     db_bind_blob(st, 2, contract, 20);
     db_bind_int64(st, 3, (int64_t)n);
-    rc = db_run(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, NULL);
 }
 
 int store_block_hash_delete_from(store *s, uint64_t chain_id, const uint8_t contract[20],

@@ -21,7 +21,8 @@ bool store_amount_valid(const char *s) {
     return n > 0;
 }
 
-static void read_job(db_stmt *st, store_job *j) {
+static void read_job(db_stmt *st, void *row) {
+    store_job *j = row;
     memset(j, 0, sizeof *j);
     db_col_blob_fixed(st, 0, j->job_id, 32);
     db_col_blob_fixed(st, 1, j->renter, 20);
@@ -90,14 +91,7 @@ int store_job_insert(store *s, const store_job *j) {
 }
 
 int store_job_get(store *s, const uint8_t job_id[32], store_job *out) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, JOB_COLS " WHERE job_id = ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    rc = db_step(st);
-    if (rc == DB_ROW) read_job(st, out);
-    db_reset(st);
-    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+    return store_get_by_key(s, JOB_COLS " WHERE job_id = ?", job_id, 32, read_job, out);
 }
 
 static const char *const ts_column[JOB_STATUS_COUNT] = {
@@ -169,20 +163,8 @@ int store_job_delete(store *s, const uint8_t job_id[32]) {
     return store_delete_job_keyed(s, "DELETE FROM jobs WHERE job_id = ?", job_id);
 }
 
-static void job_where(const store_job_filter *f, char *w, size_t cap) {
-    int first = 1;
-    size_t len = 0;
-    w[0] = 0;
-    const char *parts[3] = {f->renter ? "renter = ?" : NULL, f->provider ? "provider = ?" : NULL,
-                            f->status >= 0 ? "status = ?" : NULL};
-    for (int i = 0; i < 3; i++) {
-        if (!parts[i]) continue;
-        len += (size_t)snprintf(w + len, cap - len, "%s%s", first ? " WHERE " : " AND ", parts[i]);
-        first = 0;
-    }
-}
-
-static int job_bind(db_stmt *st, const store_job_filter *f) {
+static int job_bind(db_stmt *st, const void *filter) {
+    const store_job_filter *f = filter;
     int i = 1;
     if (f->renter) db_bind_blob(st, i++, f->renter, 20);
     if (f->provider) db_bind_blob(st, i++, f->provider, 20);
@@ -192,30 +174,15 @@ static int job_bind(db_stmt *st, const store_job_filter *f) {
 
 int store_job_list(store *s, const store_job_filter *f, store_job *out, int cap, int *n,
                    int64_t *total) {
-    char where[160], sql[700];
+    char where[160];
     *n = 0;
     if (f->status >= JOB_STATUS_COUNT) return STORE_INVALID;
-    job_where(f, where, sizeof where);
-    db_stmt *st;
-    int rc;
-    if (total) {
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM jobs%s", where);
-        if ((rc = db_prepare(s->db, sql, &st)) != DB_OK) return store_rc(s, rc);
-        job_bind(st, f);
-        rc = db_step(st);
-        if (rc == DB_ROW) *total = db_col_int64(st, 0);
-        db_reset(st);
-        if (rc != DB_ROW) return store_rc(s, rc);
-    }
-    int64_t limit = f->limit > 0 && f->limit < cap ? f->limit : cap;
-    snprintf(sql, sizeof sql, JOB_COLS "%s ORDER BY created_at DESC, job_id LIMIT ? OFFSET ?", where);
-    if ((rc = db_prepare(s->db, sql, &st)) != DB_OK) return store_rc(s, rc);
-    int i = job_bind(st, f);
-    db_bind_int64(st, i++, limit);
-    db_bind_int64(st, i, f->offset > 0 ? f->offset : 0);
-    while (*n < limit && (rc = db_step(st)) == DB_ROW) read_job(st, &out[(*n)++]);
-    db_reset(st);
-    return rc == DB_ROW ? STORE_OK : store_rc(s, rc);
+    const char *terms[] = {f->renter ? "renter = ?" : NULL, f->provider ? "provider = ?" : NULL,
+                           f->status >= 0 ? "status = ?" : NULL};
+    store_where(terms, 3, where, sizeof where);
+    const store_page_query q = {"jobs", JOB_COLS, "created_at DESC, job_id", where,
+                                job_bind, read_job, sizeof *out};
+    return store_page(s, &q, f, f->limit, f->offset, out, cap, n, total);
 }
 
 int store_job_stats(store *s, store_job_summary *out) {

@@ -37,10 +37,7 @@ int store_ledger_count(store *s, uint64_t chain_id, const uint8_t contract[20], 
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_int64(st, 1, (int64_t)chain_id);
     db_bind_blob(st, 2, contract, 20);
-    rc = db_step(st);
-    if (rc == DB_ROW) *count = db_col_int64(st, 0);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_query_int64(s, st, count); /* count(*): always a row */
 }
 
 #define LEDGER_COLS                                                                          \
@@ -76,30 +73,30 @@ static int each(store *s, db_stmt *st, uint64_t chain_id, const uint8_t contract
     return store_rc(s, rc);
 }
 
-int store_ledger_each_from(store *s, uint64_t chain_id, const uint8_t contract[20],
-                           uint64_t from_block, store_log_cb cb, void *ud) {
+/* The contract's rows from a block on (key NULL) or of one entity key, in chain order. */
+static int each_where(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t from_block,
+                      const uint8_t key[32], store_log_cb cb, void *ud) {
     db_stmt *st;
     int rc = db_prepare(s->db,
-                        LEDGER_COLS "WHERE chain_id = ? AND contract = ? AND block_number >= ?"
-                                    " ORDER BY block_number, log_index",
+                        key ? LEDGER_COLS "WHERE chain_id = ? AND contract = ? AND entity_key = ?"
+                                          " ORDER BY block_number, log_index"
+                            : LEDGER_COLS "WHERE chain_id = ? AND contract = ? AND block_number >= ?"
+                                          " ORDER BY block_number, log_index",
                         &st);
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_int64(st, 1, (int64_t)chain_id);
     db_bind_blob(st, 2, contract, 20);
-    db_bind_int64(st, 3, (int64_t)from_block);
+    if (key) db_bind_blob(st, 3, key, 32);
+    else db_bind_int64(st, 3, (int64_t)from_block);
     return each(s, st, chain_id, contract, cb, ud);
+}
+
+int store_ledger_each_from(store *s, uint64_t chain_id, const uint8_t contract[20],
+                           uint64_t from_block, store_log_cb cb, void *ud) {
+    return each_where(s, chain_id, contract, from_block, NULL, cb, ud);
 }
 
 int store_ledger_each_for_key(store *s, uint64_t chain_id, const uint8_t contract[20],
                               const uint8_t key[32], store_log_cb cb, void *ud) {
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        LEDGER_COLS "WHERE chain_id = ? AND contract = ? AND entity_key = ?"
-                                    " ORDER BY block_number, log_index",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, (int64_t)chain_id);
-    db_bind_blob(st, 2, contract, 20);
-    db_bind_blob(st, 3, key, 32);
-    return each(s, st, chain_id, contract, cb, ud);
+    return each_where(s, chain_id, contract, 0, key, cb, ud);
 }

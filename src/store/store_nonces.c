@@ -9,10 +9,10 @@ int store_nonce_get(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_int64(st, 1, (int64_t)chain_id);
     db_bind_blob(st, 2, addr, 20);
-    rc = db_step(st);
-    if (rc == DB_ROW) *next = (uint64_t)db_col_int64(st, 0);
-    db_reset(st);
-    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+    int64_t v = 0;
+    rc = store_query_int64(s, st, &v);
+    if (rc == STORE_OK) *next = (uint64_t)v;
+    return rc;
 }
 
 int store_nonce_set(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_t next) {
@@ -25,7 +25,5 @@ int store_nonce_set(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_
     db_bind_int64(st, 1, (int64_t)chain_id);
     db_bind_blob(st, 2, addr, 20);
     db_bind_int64(st, 3, (int64_t)next);
-    rc = db_run(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, NULL);
 }

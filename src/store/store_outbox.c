@@ -88,8 +88,5 @@ int store_outbox_depth(store *s, int64_t *unsent) {
     db_stmt *st;
     int rc = db_prepare(s->db, "SELECT count(*) FROM outbox WHERE sent_at IS NULL", &st);
     if (rc != DB_OK) return store_rc(s, rc);
-    rc = db_step(st);
-    if (rc == DB_ROW) *unsent = db_col_int64(st, 0);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_query_int64(s, st, unsent); /* count(*): always a row */
 }

@@ -10,7 +10,8 @@
     " total_jobs_completed, reputation_score, registered_block, created_at, updated_at"        \
     " FROM providers"
 
-static void read_provider(db_stmt *st, store_provider *p) {
+static void read_provider(db_stmt *st, void *row) {
+    store_provider *p = row;
     memset(p, 0, sizeof *p);
     db_col_blob_fixed(st, 0, p->address, 20);
     db_col_text_copy(st, 1, p->gpu_model, sizeof p->gpu_model);
@@ -50,50 +51,40 @@ int store_provider_register(store *s, const uint8_t addr[20], const char *gpu_mo
     db_bind_int64(st, 5, block_number > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)block_number);
     db_bind_int64(st, 6, now);
     db_bind_int64(st, 7, now);
-    rc = db_run(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, NULL);
+}
+
+/* An upsert of the provider at addr: sql's parameters are the address, then the n values,
+ * then created_at and updated_at (now). */
+static int upsert(store *s, const char *sql, const uint8_t addr[20], const int64_t *vals, int n) {
+    db_stmt *st;
+    int rc = db_prepare_lit(s->db, sql, &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    int64_t now = (int64_t)time(NULL);
+    db_bind_blob(st, 1, addr, 20);
+    for (int i = 0; i < n; i++) db_bind_int64(st, 2 + i, vals[i]);
+    db_bind_int64(st, 2 + n, now);
+    db_bind_int64(st, 3 + n, now);
+    return store_run_count(s, st, NULL);
 }
 
 int store_provider_heartbeat(store *s, const uint8_t addr[20], int64_t ts) {
-    db_stmt *st;
-    int rc = db_prepare_lit(
-        s->db,
-        "INSERT INTO providers (address, last_seen, is_online, created_at, updated_at)"
-        " VALUES (?, ?, 1, ?, ?) ON CONFLICT (address) DO UPDATE SET"
-        " last_seen = CASE WHEN excluded.last_seen > providers.last_seen THEN excluded.last_seen"
-        " ELSE providers.last_seen END, is_online = 1, updated_at = excluded.updated_at",
-        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    int64_t now = (int64_t)time(NULL);
-    db_bind_blob(st, 1, addr, 20);
-    db_bind_int64(st, 2, ts);
-    db_bind_int64(st, 3, now);
-    db_bind_int64(st, 4, now);
-    rc = db_run(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return upsert(s,
+                  "INSERT INTO providers (address, last_seen, is_online, created_at, updated_at)"
+                  " VALUES (?, ?, 1, ?, ?) ON CONFLICT (address) DO UPDATE SET"
+                  " last_seen = CASE WHEN excluded.last_seen > providers.last_seen THEN excluded.last_seen"
+                  " ELSE providers.last_seen END, is_online = 1, updated_at = excluded.updated_at",
+                  addr, (const int64_t[]){ts}, 1);
 }
 
 int store_provider_set_job_count(store *s, const uint8_t addr[20], int64_t count) {
-    db_stmt *st;
-    int rc = db_prepare_lit(
-        s->db,
-        "INSERT INTO providers (address, total_jobs_completed, reputation_score, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET"
-        " total_jobs_completed = excluded.total_jobs_completed,"
-        " reputation_score = excluded.reputation_score, updated_at = excluded.updated_at",
-        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    int64_t now = (int64_t)time(NULL);
-    db_bind_blob(st, 1, addr, 20);
-    db_bind_int64(st, 2, count);
-    db_bind_int64(st, 3, count);
-    db_bind_int64(st, 4, now);
-    db_bind_int64(st, 5, now);
-    rc = db_run(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    /* The chain's job count is the reputation score. */
+    return upsert(s,
+                  "INSERT INTO providers (address, total_jobs_completed, reputation_score, created_at, updated_at)"
+                  " VALUES (?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET"
+                  " total_jobs_completed = excluded.total_jobs_completed,"
+                  " reputation_score = excluded.reputation_score, updated_at = excluded.updated_at",
+                  addr, (const int64_t[]){count, count}, 2);
 }
 
 int store_provider_delete(store *s, const uint8_t addr[20]) {
@@ -112,41 +103,18 @@ int store_provider_sweep_offline(store *s, int64_t cutoff_ts, int *changed) {
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_int64(st, 1, (int64_t)time(NULL));
     db_bind_int64(st, 2, cutoff_ts);
-    rc = db_run(st);
-    if (changed) *changed = (int)db_changes(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    int64_t n = 0;
+    rc = store_run_count(s, st, &n);
+    if (changed) *changed = (int)n;
+    return rc;
 }
 
 int store_provider_get(store *s, const uint8_t addr[20], store_provider *out) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, PROVIDER_COLS " WHERE address = ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, addr, 20);
-    rc = db_step(st);
-    if (rc == DB_ROW) read_provider(st, out);
-    db_reset(st);
-    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+    return store_get_by_key(s, PROVIDER_COLS " WHERE address = ?", addr, 20, read_provider, out);
 }
 
-/* The WHERE clause is composed from constant fragments; values are always bound. */
-/* A minimum of 0 means any, and is left out: every stored vram and score is >= 0, and without
- * those terms the count of a page (the default query) is answered from the online index alone
- * instead of reading all the rows (PostgreSQL 6.7 -> 1.3 ms at 10,000 providers). */
-static void provider_where(const store_provider_filter *f, char *w, size_t cap) {
-    const char *terms[4];
-    int n = 0;
-    if (f->min_vram > 0) terms[n++] = "vram >= ?";
-    if (f->min_reputation > 0) terms[n++] = "reputation_score >= ?";
-    if (f->online >= 0) terms[n++] = "is_online = ?";
-    if (f->gpu_model) terms[n++] = "lower(gpu_model) = lower(?)";
-    size_t o = 0;
-    w[0] = '\0';
-    for (int i = 0; i < n && o < cap; i++)
-        o += (size_t)snprintf(w + o, cap - o, "%s%s", i ? " AND " : " WHERE ", terms[i]);
-}
-
-static int provider_bind(db_stmt *st, const store_provider_filter *f) {
+static int provider_bind(db_stmt *st, const void *filter) {
+    const store_provider_filter *f = filter;
     int i = 1;
     if (f->min_vram > 0) db_bind_int64(st, i++, f->min_vram);
     if (f->min_reputation > 0) db_bind_int64(st, i++, f->min_reputation);
@@ -157,31 +125,19 @@ static int provider_bind(db_stmt *st, const store_provider_filter *f) {
 
 int store_provider_list(store *s, const store_provider_filter *f, store_provider *out, int cap,
                         int *n, int64_t *total) {
-    char where[160], sql[640];
-    *n = 0;
-    provider_where(f, where, sizeof where);
-    db_stmt *st;
-    if (total) {
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM providers%s", where);
-        int rc = db_prepare(s->db, sql, &st);
-        if (rc != DB_OK) return store_rc(s, rc);
-        provider_bind(st, f);
-        rc = db_step(st);
-        if (rc == DB_ROW) *total = db_col_int64(st, 0);
-        db_reset(st);
-        if (rc != DB_ROW) return store_rc(s, rc);
-    }
-    int64_t limit = f->limit > 0 && f->limit < cap ? f->limit : cap;
-    snprintf(sql, sizeof sql, PROVIDER_COLS "%s ORDER BY reputation_score DESC, address LIMIT ? OFFSET ?",
-             where);
-    int rc = db_prepare(s->db, sql, &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    int i = provider_bind(st, f);
-    db_bind_int64(st, i++, limit);
-    db_bind_int64(st, i, f->offset > 0 ? f->offset : 0);
-    while (*n < limit && (rc = db_step(st)) == DB_ROW) read_provider(st, &out[(*n)++]);
-    db_reset(st);
-    return rc == DB_ROW ? STORE_OK : store_rc(s, rc);
+    char where[160];
+    /* The WHERE clause is composed from constant fragments; values are always bound. A minimum
+     * of 0 means any, and is left out: every stored vram and score is >= 0, and without those
+     * terms the count of a page (the default query) is answered from the online index alone
+     * instead of reading all the rows (PostgreSQL 6.7 -> 1.3 ms at 10,000 providers). */
+    const char *terms[] = {f->min_vram > 0 ? "vram >= ?" : NULL,
+                           f->min_reputation > 0 ? "reputation_score >= ?" : NULL,
+                           f->online >= 0 ? "is_online = ?" : NULL,
+                           f->gpu_model ? "lower(gpu_model) = lower(?)" : NULL};
+    store_where(terms, 4, where, sizeof where);
+    const store_page_query q = {"providers", PROVIDER_COLS, "reputation_score DESC, address", where, provider_bind,
+                                read_provider, sizeof *out};
+    return store_page(s, &q, f, f->limit, f->offset, out, cap, n, total);
 }
 
 int store_provider_stats(store *s, store_provider_summary *out) {

@@ -55,10 +55,7 @@ int store_rep_add_missing(store *s, const uint8_t provider[20], int64_t now, int
     db_bind_int64(st, 1, now);
     db_bind_int64(st, 2, now);
     db_bind_blob(st, 3, provider, 20);
-    rc = db_run(st);
-    *added = db_changes(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, added);
 }
 
 int store_rep_requeue_failed(store *s, const uint8_t provider[20], int64_t n, int64_t *done) {
@@ -74,10 +71,7 @@ int store_rep_requeue_failed(store *s, const uint8_t provider[20], int64_t n, in
     db_bind_int64(st, 1, (int64_t)time(NULL));
     db_bind_blob(st, 2, provider, 20);
     db_bind_int64(st, 3, n);
-    rc = db_run(st);
-    *done = db_changes(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, done);
 }
 
 int store_rep_settle_covered(store *s, const uint8_t provider[20], int64_t n, const char *note, int64_t *done) {
@@ -93,8 +87,5 @@ int store_rep_settle_covered(store *s, const uint8_t provider[20], int64_t n, co
     db_bind_int64(st, 2, (int64_t)time(NULL));
     db_bind_blob(st, 3, provider, 20);
     db_bind_int64(st, 4, n);
-    rc = db_run(st);
-    *done = db_changes(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_run_count(s, st, done);
 }

@@ -26,7 +26,8 @@ int store_rep_state_parse(const char *name, store_rep_state *out) {
     "SELECT job_id, provider, state, nonce, raw_tx, tx_hash, attempts, last_error,"            \
     " confirmed_at, sent_at, mined_block, created_at, updated_at FROM reputation_updates"
 
-static void read_rep(db_stmt *st, store_rep *r) {
+static void read_rep(db_stmt *st, void *row) {
+    store_rep *r = row;
     memset(r, 0, sizeof *r);
     db_col_blob_fixed(st, 0, r->job_id, 32);
     db_col_blob_fixed(st, 1, r->provider, 20);
@@ -69,14 +70,7 @@ int store_rep_add(store *s, const uint8_t job_id[32], const uint8_t provider[20]
 }
 
 int store_rep_get(store *s, const uint8_t job_id[32], store_rep *out) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, REP_COLS " WHERE job_id = ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    rc = db_step(st);
-    if (rc == DB_ROW) read_rep(st, out);
-    db_reset(st);
-    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+    return store_get_by_key(s, REP_COLS " WHERE job_id = ?", job_id, 32, read_rep, out);
 }
 
 int store_rep_list_state(store *s, store_rep_state state, int limit, store_rep *rows, int *n) {

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 
 #include "core/hex.h"
+#include "core/keccak.h"
 #include "evm/abi.h"
 #include "evm/contracts.h"
-#include "evm/keccak.h"
 #include "test.h"
 
 static char *finish_hex(const abi_enc *e, const char *sig) {

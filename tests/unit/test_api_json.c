@@ -1,14 +1,14 @@
-/* The API's JSON writer (src/api/json_out.c) against cJSON_PrintUnformatted, which it replaced
+/* The JSON writer (src/view/json_writer.c, domain_json.c) against cJSON_PrintUnformatted, which it replaced
  * for provider and job objects: the same bytes for every string byte, number and time. */
 #include <stdint.h>
 #include <time.h>
 
-#include "api/internal.h"
+#include "core/address.h"
 #include "core/hex.h"
-#include "evm/address.h"
-#include "evm/keccak.h"
+#include "core/keccak.h"
 #include "core/utf8.h"
 #include "test.h"
+#include "view/domain_json.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 static uint64_t next(void) {
@@ -19,21 +19,21 @@ static uint64_t next(void) {
 }
 
 /* w's text (NUL-terminated) and reset. */
-static const char *text(api_jw *w) {
-    api_jw_raw(w, "", 1);
+static const char *text(view_jw *w) {
+    view_jw_raw(w, "", 1);
     w->len = 0;
     return w->p;
 }
 
 /* Valid UTF-8 is escaped exactly as cJSON does it. Invalid bytes cannot go out in JSON: each
  * becomes U+FFFD, so the text is valid UTF-8 and reads back as the sanitized string. */
-static void check_str(api_jw *w, const char *s) {
+static void check_str(view_jw *w, const char *s) {
     size_t n = strlen(s);
     char clean[6 * 64 + 8];
     utf8_copy(clean, sizeof clean, s, n);
     cJSON *j = cJSON_CreateString(clean);
     char *want = cJSON_PrintUnformatted(j);
-    api_jw_str(w, s);
+    view_jw_str(w, s);
     const char *got = text(w);
     CHECK(utf8_valid(got, strlen(got)));
     if (utf8_valid(s, n)) {
@@ -49,8 +49,8 @@ static void check_str(api_jw *w, const char *s) {
 }
 
 TEST(strings_escape_like_cjson_and_stay_utf8) {
-    api_jw w;
-    api_jw_init(&w, 8);
+    view_jw w;
+    view_jw_init(&w, 8);
     char s[4] = {0};
     for (int c = 1; c < 256; c++) {
         s[0] = (char)c;
@@ -66,16 +66,16 @@ TEST(strings_escape_like_cjson_and_stay_utf8) {
         r[n] = 0;
         check_str(&w, r);
     }
-    api_jw_opt_str(&w, "");
+    view_jw_opt_str(&w, "");
     CHECK_EQ_STR(text(&w), "null");
-    api_jw_opt_str(&w, NULL);
+    view_jw_opt_str(&w, NULL);
     CHECK_EQ_STR(text(&w), "null");
-    api_jw_free(&w);
+    view_jw_free(&w);
 }
 
 TEST(numbers_print_like_cjson) {
-    api_jw w;
-    api_jw_init(&w, 8);
+    view_jw w;
+    view_jw_init(&w, 8);
     int64_t v[] = {0, 1, -1, 2147483647, 2147483648LL, -2147483648LL, -2147483649LL, 999999999999999LL,
                    1000000000000000LL, 9007199254740993LL, INT64_MAX, INT64_MIN + 1, -999999999999999LL,
                    -1000000000000000LL, 123456789012345678LL};
@@ -83,17 +83,17 @@ TEST(numbers_print_like_cjson) {
         int64_t x = i < sizeof v / sizeof v[0] ? v[i] : (int64_t)(next() >> (next() % 64));
         cJSON *j = cJSON_CreateNumber((double)x);
         char *want = cJSON_PrintUnformatted(j);
-        api_jw_int(&w, x);
+        view_jw_int(&w, x);
         CHECK_EQ_STR(text(&w), want);
         cJSON_free(want);
         cJSON_Delete(j);
     }
-    api_jw_free(&w);
+    view_jw_free(&w);
 }
 
 static void check_time(int64_t t) {
     char got[32], want[32] = "";
-    api_fmt_time(t, got);
+    view_fmt_time(t, got);
     if (t > 0) {
         time_t tt = (time_t)t;
         struct tm tm;
@@ -107,15 +107,15 @@ TEST(times_match_strftime) {
                    1767225600, 253402300799LL, 253402300800LL, 67767976233316800LL, INT64_MAX};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) check_time(v[i]);
     for (int i = 0; i < 200000; i++) check_time((int64_t)(next() % 253402400000ULL));
-    api_jw w;
-    api_jw_init(&w, 8);
-    api_jw_time(&w, 0, true);
+    view_jw w;
+    view_jw_init(&w, 8);
+    view_jw_time(&w, 0, true);
     CHECK_EQ_STR(text(&w), "null");
-    api_jw_time(&w, 0, false);
+    view_jw_time(&w, 0, false);
     CHECK_EQ_STR(text(&w), "\"\"");
-    api_jw_time(&w, 1767225600, true);
+    view_jw_time(&w, 1767225600, true);
     CHECK_EQ_STR(text(&w), "\"2026-01-01T00:00:00Z\"");
-    api_jw_free(&w);
+    view_jw_free(&w);
 }
 
 /* The per-thread EIP-55 cache: colliding and repeated addresses format as without it. */

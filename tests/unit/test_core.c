@@ -5,12 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/address.h"
 #include "core/config.h"
 #include "core/hex.h"
+#include "core/keccak.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "evm/address.h"
-#include "evm/keccak.h"
 #include "core/utf8.h"
 #include "test.h"
 

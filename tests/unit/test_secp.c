@@ -1,8 +1,8 @@
 /* Unit tests for src/evm/secp and src/evm/eip191: key → address on well-known keys, sign and
  * recover round trips, v forms, and rejection of tampered or malformed signatures. */
+#include "core/address.h"
 #include "core/hex.h"
 #include "core/u256.h"
-#include "evm/address.h"
 #include "evm/eip191.h"
 #include "evm/secp.h"
 #include "test.h"

@@ -806,6 +806,36 @@ TEST(driver_placeholders_and_nulls) {
     CHECK_EQ_INT(db_open("mysql://x", &d, err, sizeof err), DB_ERR);
 }
 
+/* The sticky bind error reaches every way a statement runs: db_step (a read) and db_run inside
+ * db_begin_bulk (pipelined on PostgreSQL), not only a plain db_run. */
+TEST(failed_bind_stops_step_and_bulk_run) {
+    store *s = fresh_store();
+    store_close(s);
+    db *d;
+    char err[256];
+    CHECK_EQ_INT(db_open(g_url, &d, err, sizeof err), DB_OK);
+    db_stmt *st;
+    CHECK_EQ_INT(db_prepare(d, "SELECT ? || 'x'", &st), DB_OK);
+    CHECK(db_bind_int64(st, 2, 7) != DB_OK);
+    CHECK_EQ_INT(db_bind_text(st, 1, "a"), DB_OK);
+    CHECK_EQ_INT(db_step(st), DB_ERR);
+    CHECK_EQ_INT(db_step(st), DB_ERR); /* still: only db_reset clears it */
+    db_reset(st);
+    CHECK_EQ_INT(db_exec(d, "CREATE TABLE bindb (a TEXT)"), DB_OK);
+    CHECK_EQ_INT(db_begin_bulk(d), DB_OK);
+    CHECK_EQ_INT(db_prepare(d, "INSERT INTO bindb (a) VALUES (?)", &st), DB_OK);
+    CHECK(db_bind_blob(st, 0, "z", 1) != DB_OK);
+    CHECK_EQ_INT(db_run(st), DB_ERR);
+    db_reset(st);
+    CHECK_EQ_INT(db_rollback(d), DB_OK);
+    CHECK_EQ_INT(db_prepare(d, "SELECT count(*) FROM bindb", &st), DB_OK);
+    CHECK_EQ_INT(db_step(st), DB_ROW);
+    CHECK_EQ_INT((int)db_col_int64(st, 0), 0);
+    db_reset(st);
+    CHECK_EQ_INT(db_exec(d, "DROP TABLE bindb"), DB_OK);
+    db_close(d);
+}
+
 /* A chain string is any bytes: stored as valid UTF-8 (PostgreSQL would refuse the row, and the
  * follower's batch with it, for ever), invalid bytes as U+FFFD, cut between characters. */
 TEST(provider_strings_are_stored_as_utf8) {
@@ -867,6 +897,7 @@ int main(void) {
     RUN_ON(reputation_and_nonces);
     RUN_ON(lease_exclusive);
     RUN_ON(driver_placeholders_and_nulls);
+    RUN_ON(failed_bind_stops_step_and_bulk_run);
     RUN_ON(provider_strings_are_stored_as_utf8);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);

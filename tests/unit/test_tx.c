@@ -3,9 +3,9 @@
  * malformed raw transactions. */
 #include <stdlib.h>
 
+#include "core/address.h"
 #include "core/hex.h"
-#include "evm/address.h"
-#include "evm/keccak.h"
+#include "core/keccak.h"
 #include "evm/secp.h"
 #include "evm/tx.h"
 #include "test.h"

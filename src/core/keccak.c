@@ -1,4 +1,4 @@
-#include "evm/keccak.h"
+#include "core/keccak.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-#include "evm/address.h"
+#include "core/address.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/hex.h"
-#include "evm/keccak.h"
+#include "core/keccak.h"
 
 char *address_format_lower(const uint8_t addr[20], char out[ADDRESS_STR_LEN]) {
     return hex_encode(addr, 20, out);

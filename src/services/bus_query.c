@@ -1,24 +1,21 @@
-#include "api/bus_query.h"
+#include "services/bus_query.h"
 
 #include <cjson/cJSON.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/internal.h"
+#include "core/address.h"
 #include "core/json_strict.h"
+#include "core/json_text.h"
 #include "core/log.h"
-#include "core/shutdown.h"
-#include "evm/address.h"
+#include "services/subscriber.h"
+#include "view/domain_json.h"
 
 #define QUERY_MAX_BYTES 8192
 
 struct bus_query {
-    const lamda_config *cfg;
     bus_query_kind kind;
-    bus_sub *sub;
-    store *s;          /* used only on the subscription's callback thread */
-    atomic_int active; /* a callback is running: stop waits for it before closing s */
+    subscriber *sub;
 };
 
 static char *error_json(const char *msg) {
@@ -48,30 +45,36 @@ static int addr_field(const cJSON *o, const char *k, uint8_t out[20], bool *pres
 }
 
 static int paging(const cJSON *o, int64_t *limit, int64_t *offset, const char **err) {
-    *limit = int_field(o, "limit", API_LIMIT_DEFAULT);
+    *limit = int_field(o, "limit", VIEW_LIMIT_DEFAULT);
     *offset = int_field(o, "offset", 0);
-    if (*limit <= 0 || *limit > API_LIMIT_MAX) *err = "limit must be 1..1000";
+    if (*limit <= 0 || *limit > VIEW_LIMIT_MAX) *err = "limit must be 1..1000";
     else if (*offset < 0) *err = "offset must be a non-negative integer";
     return *err ? -1 : 0;
 }
 
-/* {"<key>":[rows…],"count":total} as a NUL-terminated malloc'd string (NULL when out of memory). */
-static char *page_text(const char *key, const void *rows, size_t size, int n, int64_t total,
-                       void (*write)(api_jw *, const void *)) {
-    api_jw w;
-    api_jw_init(&w, 512 + (size_t)n * 640);
-    API_JW_LIT(&w, "{\"");
-    api_jw_raw(&w, key, strlen(key));
-    API_JW_LIT(&w, "\":[");
-    for (int i = 0; i < n; i++) {
-        if (i) API_JW_LIT(&w, ",");
-        write(&w, (const char *)rows + (size_t)i * size);
+/* {"<key>":[rows…],"count":total} for the page f selects, as a NUL-terminated malloc'd string
+ * (NULL when out of memory). */
+static char *page_text(store *s, const view_page *pg, const void *f, int64_t limit) {
+    char *rows = calloc((size_t)limit, pg->row_size);
+    if (!rows) return NULL;
+    int n = 0;
+    int64_t total = 0;
+    if (pg->list(s, f, rows, (int)limit, &n, &total) != STORE_OK) {
+        free(rows);
+        return error_json("database error");
     }
-    API_JW_LIT(&w, "],\"count\":");
-    api_jw_int(&w, total);
-    api_jw_raw(&w, "}", 2); /* with the terminating NUL */
+    view_jw w;
+    view_jw_init(&w, 512 + (size_t)n * pg->row_hint);
+    VIEW_JW_LIT(&w, "{\"");
+    view_jw_raw(&w, pg->key, strlen(pg->key));
+    VIEW_JW_LIT(&w, "\":[");
+    view_jw_rows(&w, rows, pg->row_size, n, pg->write);
+    free(rows);
+    VIEW_JW_LIT(&w, "],\"count\":");
+    view_jw_int(&w, total);
+    view_jw_raw(&w, "}", 2); /* with the terminating NUL */
     if (w.oom) {
-        api_jw_free(&w);
+        view_jw_free(&w);
         return NULL;
     }
     return w.p;
@@ -90,18 +93,7 @@ static char *answer_nodes(store *s, const cJSON *q) {
     if (err || paging(q, &f.limit, &f.offset, &err) != 0) return error_json(err);
     if (cJSON_IsString(g) && *g->valuestring) f.gpu_model = g->valuestring;
     if (cJSON_IsBool(on)) f.online = cJSON_IsTrue(on) ? 1 : 0;
-    store_provider *rows = calloc((size_t)f.limit, sizeof *rows);
-    if (!rows) return NULL;
-    int n = 0;
-    int64_t total = 0;
-    char *out;
-    if (store_provider_list(s, &f, rows, (int)f.limit, &n, &total) != STORE_OK) {
-        out = error_json("database error");
-    } else {
-        out = page_text("nodes", rows, sizeof *rows, n, total, (void (*)(api_jw *, const void *))api_provider_write);
-    }
-    free(rows);
-    return out;
+    return page_text(s, &view_nodes_page, &f, f.limit);
 }
 
 static char *answer_jobs(store *s, const cJSON *q) {
@@ -120,18 +112,7 @@ static char *answer_jobs(store *s, const cJSON *q) {
     if (paging(q, &f.limit, &f.offset, &err) != 0) return error_json(err);
     f.renter = has_r ? renter : NULL;
     f.provider = has_p ? provider : NULL;
-    store_job *rows = calloc((size_t)f.limit, sizeof *rows);
-    if (!rows) return NULL;
-    int n = 0;
-    int64_t total = 0;
-    char *out;
-    if (store_job_list(s, &f, rows, (int)f.limit, &n, &total) != STORE_OK) {
-        out = error_json("database error");
-    } else {
-        out = page_text("jobs", rows, sizeof *rows, n, total, (void (*)(api_jw *, const void *))api_job_write);
-    }
-    free(rows);
-    return out;
+    return page_text(s, &view_jobs_page, &f, f.limit);
 }
 
 char *bus_query_answer(store *s, bus_query_kind kind, const uint8_t *req, size_t len) {
@@ -149,32 +130,25 @@ char *bus_query_answer(store *s, bus_query_kind kind, const uint8_t *req, size_t
     return out;
 }
 
-static void on_query(bus *b, const bus_msg *m, void *ud) {
+static void on_query(subscriber *sub, void *ud, bus *b, const bus_msg *m) {
     bus_query *q = ud;
     if (!m->reply || !*m->reply) return; /* a query nobody waits for */
-    atomic_store(&q->active, 1);
     char err[256];
-    char *out;
-    if (!q->s && store_open(q->cfg->database_url, &q->s, err, sizeof err) != 0) {
-        q->s = NULL;
-        out = error_json("database unavailable");
-    } else {
-        out = bus_query_answer(q->s, q->kind, m->data, m->len);
-    }
+    store *s = subscriber_store(sub, err, sizeof err);
+    char *out = s ? bus_query_answer(s, q->kind, m->data, m->len) : error_json("database unavailable");
     if (out) bus_respond(b, m, out, strlen(out));
     free(out);
-    atomic_store(&q->active, 0);
 }
 
 bus_query *bus_query_start(bus *b, const lamda_config *cfg, bus_query_kind kind) {
     bus_query *q = calloc(1, sizeof *q);
     if (!q) return NULL;
-    q->cfg = cfg;
     q->kind = kind;
     char err[256];
     const char *subject = kind == BUS_QUERY_NODES ? "nodes.query" : "jobs.query";
     /* A queue group: several instances share the queries instead of all answering. */
-    if (bus_subscribe(b, subject, "lamda-query", on_query, q, &q->sub, err, sizeof err) != 0) {
+    q->sub = subscriber_start(b, subject, "lamda-query", cfg->database_url, on_query, q, err, sizeof err);
+    if (!q->sub) {
         log_warn("%s subscription failed: %s", subject, err);
         free(q);
         return NULL;
@@ -184,9 +158,6 @@ bus_query *bus_query_start(bus *b, const lamda_config *cfg, bus_query_kind kind)
 
 void bus_query_stop(bus_query *q) {
     if (!q) return;
-    bus_unsubscribe(q->sub);
-    /* The callback may be finishing one last message on the bus thread. */
-    while (atomic_load(&q->active)) shutdown_sleep_ms(1);
-    store_close(q->s);
+    subscriber_stop(q->sub);
     free(q);
 }

@@ -1,0 +1,51 @@
+/* store_query — the query shapes several tables share, each table giving its columns and row
+ * reader: one row by its key (jobs, providers, reputation updates), and a filtered page of rows
+ * with the total the filter matches (the job and provider lists). */
+#include "store/store_internal.h"
+
+int store_get_by_key(store *s, const char *sql, const uint8_t *key, size_t keylen, store_read_fn read, void *out) {
+    db_stmt *st;
+    int rc = db_prepare(s->db, sql, &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_blob(st, 1, key, keylen);
+    rc = db_step(st);
+    if (rc == DB_ROW) read(st, out);
+    db_reset(st);
+    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+}
+
+void store_where(const char *const *terms, int n, char *w, size_t cap) {
+    size_t o = 0;
+    int used = 0;
+    w[0] = '\0';
+    for (int i = 0; i < n && o < cap; i++) {
+        if (!terms[i]) continue;
+        o += (size_t)snprintf(w + o, cap - o, "%s%s", used++ ? " AND " : " WHERE ", terms[i]);
+    }
+}
+
+int store_page(store *s, const store_page_query *q, const void *f, int64_t limit, int64_t offset, void *rows,
+               int cap, int *n, int64_t *total) {
+    char sql[1024];
+    *n = 0;
+    db_stmt *st;
+    int rc;
+    if (total) {
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s%s", q->table, q->where);
+        if ((rc = db_prepare(s->db, sql, &st)) != DB_OK) return store_rc(s, rc);
+        q->bind(st, f);
+        rc = db_step(st);
+        if (rc == DB_ROW) *total = db_col_int64(st, 0);
+        db_reset(st);
+        if (rc != DB_ROW) return store_rc(s, rc);
+    }
+    limit = limit > 0 && limit < cap ? limit : cap;
+    snprintf(sql, sizeof sql, "%s%s ORDER BY %s LIMIT ? OFFSET ?", q->cols, q->where, q->order);
+    if ((rc = db_prepare(s->db, sql, &st)) != DB_OK) return store_rc(s, rc);
+    int i = q->bind(st, f);
+    db_bind_int64(st, i++, limit);
+    db_bind_int64(st, i, offset > 0 ? offset : 0);
+    while (*n < limit && (rc = db_step(st)) == DB_ROW) q->read(st, (char *)rows + (size_t)(*n)++ * q->row_size);
+    db_reset(st);
+    return rc == DB_ROW ? STORE_OK : store_rc(s, rc);
+}
