@@ -29,14 +29,14 @@ static int64_t sat_i64(const u256 *v) {
     return (int64_t)x;
 }
 
-static void skip(const chain_log *l, const char *what) {
+static void skip(const rpc_log *l, const char *what) {
     char tx[67];
     hex_encode(l->tx_hash, 32, tx);
     log_warn("node-registry: skipping malformed %s log (tx %s, index %llu)", what, tx,
              (unsigned long long)l->log_index);
 }
 
-int node_events_apply(void *ud, store *s, const chain_log *l) {
+int node_events_apply(void *ud, store *s, const rpc_log *l) {
     (void)ud;
     if (l->ntopics < 2) return STORE_OK;
     uint8_t provider[20];
@@ -123,6 +123,7 @@ void node_events_follower(const lamda_config *cfg, bool rebuild, node_events_sta
     fc->max_range = cfg->getlogs_max_range;
     fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
     fc->database_url = cfg->database_url;
+    fc->prefetch_max_bytes = cfg->follower_prefetch_max_mb << 20;
     fc->stop_when_caught_up = rebuild;
     fc->handler = (follower_handler){
         .ud = st, .apply = node_events_apply, .reset = node_events_reset, .committed = after_batch, .idle = sweep_offline};
