@@ -317,39 +317,52 @@ static bool batch_fits(const follower *f, const follower_batch *b) {
            (!f->have_cursor || !memcmp(b->parent_hash, f->cursor_hash, 32));
 }
 
-/* One step: check the head, fetch (or take the prefetched batch) and apply the next range.
- * Returns 1 when caught up (nothing to do), 0 after progress, negative on a failure to retry
- * after a backoff. */
-static int step(follower *f) {
+/* The head check before every batch, as before the fetch/apply split: the head, and does the
+ * chain still have our cursor block? Every step: a reorg at the tip can replace blocks without
+ * moving the head number, and the check is one cheap call. 0 and *head; 1 when the chain is
+ * not yet deeper than the confirmations; negative to retry; 2 after a reorg was rolled back
+ * (*rrc: its result). */
+static int check_head(follower *f, uint64_t *head, int *rrc) {
     rpc_error e;
-    uint64_t head;
-    if (rpc_block_number(f->rpc, &head, &e) != 0) {
+    if (rpc_block_number(f->rpc, head, &e) != 0) {
         log_warn("%s: eth_blockNumber failed (%s: %s)", f->fc->name, rpc_error_kind_name(e.kind), e.message);
         return -1;
     }
-    if (head < f->fc->confirmations) return 1;
-    uint64_t safe = head - f->fc->confirmations;
+    if (*head < f->fc->confirmations) return 1;
+    uint64_t safe = *head - f->fc->confirmations;
     metrics_gauge_set(f->m_lag, safe + 1 > f->next ? (double)(safe + 1 - f->next) : 0);
-
-    /* Reorg check: does the chain still have our cursor block? Every step: a reorg at the tip
-     * can replace blocks without moving the head number, and the check is one cheap call. It
-     * comes after a prefetched batch was fetched, so that batch is checked against it too. */
     if (f->have_cursor) {
         rpc_block_header h;
         bool found;
         if (rpc_get_block_header(f->rpc, f->next - 1, &h, &found, &e) != 0) return -1;
         if (!found || memcmp(h.hash, f->cursor_hash, 32) != 0) {
-            if (!found && head >= f->next - 1) return -1; /* node lagging behind itself */
-            follower_prefetch_discard(f->pf); /* fetched on the old chain */
-            int rc = handle_reorg(f);
-            return rc < 0 ? rc : 0;
+            if (!found && *head >= f->next - 1) return -1; /* node lagging behind itself */
+            *rrc = handle_reorg(f);
+            return 2;
         }
         if (h.timestamp > (uint64_t)f->chain_time) f->chain_time = (int64_t)h.timestamp;
     }
-    f->last_head = head;
+    f->last_head = *head;
+    return 0;
+}
 
+/* One step: take the batch fetched ahead (or fetch one now), check the head, apply. Returns 1
+ * when caught up (nothing to do), 0 after progress, negative on a failure to retry after a
+ * backoff. */
+static int step(follower *f) {
+    /* Taken before the head check, so that the check always comes after the batch's fetch:
+     * with batch_fits (parent hash = cursor hash) a batch fetched ahead is applied only if the
+     * chain still agreed with the cursor after it was fetched; a reorg discards it. */
     follower_batch b;
     bool ahead = f->pf && follower_prefetch_take(f->pf, &b);
+    uint64_t head;
+    int rrc = 0;
+    int rc = check_head(f, &head, &rrc);
+    if (rc != 0) {
+        if (ahead) follower_batch_free(&b);
+        return rc == 2 ? (rrc < 0 ? rrc : 0) : rc;
+    }
+    uint64_t safe = head - f->fc->confirmations;
     if (ahead && !batch_fits(f, &b)) {
         if (b.status == FETCH_OK && b.from == f->next)
             log_info("%s: the batch fetched ahead from block %" PRIu64 " is not on the cursor's chain; fetching again",
@@ -372,7 +385,7 @@ static int step(follower *f) {
      * fit in the cap (the next one is about as large: the range adapts to the density). */
     if (f->pf && b.to < b.safe && 2 * (uint64_t)b.bytes <= f->fc->prefetch_max_bytes)
         follower_prefetch_request(f->pf, b.to + 1);
-    int rc = apply_batch(f, &b, safe);
+    rc = apply_batch(f, &b, safe);
     uint64_t to = b.to;
     follower_batch_free(&b);
     if (rc < 0) return rc;

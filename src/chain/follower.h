@@ -11,7 +11,8 @@
  * When the chain's hash for the cursor block differs, it walks back to the newest remembered
  * block the chain still agrees with, deletes the orphaned ledger rows, and re-derives every
  * entity those rows touched from the ledger rows that remain (handler.reset, then handler.apply
- * with replay set), all in one transaction; then it scans forward again.
+ * of each remaining row, read back from the ledger as the same rpc_log), all in one
+ * transaction; then it scans forward again.
  *
  * One active writer: a lease per (chain, contract) elects one follower among processes; the
  * others wait and take over when it dies.
@@ -47,7 +48,7 @@ typedef struct {
      * store code rolls the whole batch back; it is retried after a backoff. */
     int (*apply)(void *ud, store *s, const rpc_log *log);
     /* Reorg: forget what was derived for this entity (topic1) before its remaining ledger logs
-     * are applied again (replay = true). Inside the same transaction. */
+     * are applied again. Inside the same transaction. */
     int (*reset)(void *ud, store *s, const uint8_t key[32]);
     /* After the last apply of a batch or of a reorg's replay, inside the transaction, before
      * the cursor advance and the commit: finish work the handler queued during apply (e.g.

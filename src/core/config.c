@@ -448,6 +448,10 @@ int config_load(lamda_config *cfg, const char *dotenv_path, char *err, size_t er
                  cfg->getlogs_max_range == 0 ? "GETLOGS_MAX_RANGE" : "REPUTATION_MAX_IN_FLIGHT");
         rc = -1;
     }
+    if (rc == 0 && cfg->follower_prefetch_max_mb > 1048576) { /* bytes must fit 64 bits */
+        snprintf(err, errlen, "FOLLOWER_PREFETCH_MAX_MB: at most 1048576 (1 TiB)");
+        rc = -1;
+    }
     if (rc == 0 && cfg->job_id_from_cid && !cfg->default_docker_image) {
         snprintf(err, errlen, "DEFAULT_DOCKER_IMAGE: required when JOB_ID_FROM_CID is true");
         rc = -1;
