@@ -253,7 +253,7 @@ static int needs_lookup(job_events_ctx *c, store *s, const rpc_log *logs, size_t
     *need = false;
     store_job j;
     int rc = store_job_get(s, id, &j);
-    if (rc != STORE_NOTFOUND) return rc == STORE_OK ? STORE_OK : rc;
+    if (rc != STORE_NOTFOUND) return rc; /* known (STORE_OK), or a read error */
     if (!*created && (rc = index_created(logs, n, created, ncreated)) != STORE_OK) return rc;
     if (created_before(*created, *ncreated, id, i) || find_resolved(c, id)) return STORE_OK;
     store_rep rep;
