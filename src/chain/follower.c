@@ -421,7 +421,11 @@ int follower_run(const follower_config *fc) {
     f.fc = fc;
     if (open_store(&f) != 0) return 0;
     f.rpc = rpc_client_new(fc->rpc_urls, (long)fc->rpc_timeout_ms);
-    if (!f.rpc || follower_fetcher_init(&f.fx, fc) != 0) {
+    follower_fetch_config ffc = {.name = fc->name, .rpc_urls = fc->rpc_urls, .rpc_timeout_ms = fc->rpc_timeout_ms,
+                                 .topic0 = fc->topic0, .ntopic0 = fc->ntopic0, .confirmations = fc->confirmations,
+                                 .max_range = fc->max_range};
+    memcpy(ffc.contract, fc->contract, 20);
+    if (!f.rpc || follower_fetcher_init(&f.fx, &ffc) != 0) {
         rpc_client_free(f.rpc);
         follower_fetcher_free(&f.fx);
         store_close(f.s);

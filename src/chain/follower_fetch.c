@@ -14,9 +14,9 @@
  * its decoded logs) hundreds of megabytes. */
 #define BATCH_LOGS_TARGET 20000
 
-int follower_fetcher_init(follower_fetcher *fx, const follower_config *fc) {
+int follower_fetcher_init(follower_fetcher *fx, const follower_fetch_config *fc) {
     memset(fx, 0, sizeof *fx);
-    fx->fc = fc;
+    fx->fc = *fc;
     fx->range = fc->max_range < 100 ? fc->max_range : 100;
     fx->rpc = rpc_client_new(fc->rpc_urls, (long)fc->rpc_timeout_ms);
     return fx->rpc ? 0 : -1;
@@ -70,7 +70,7 @@ static bool consistent(const follower_fetcher *fx, const follower_batch *b) {
         const rpc_log *l = &b->logs[i];
         if (l->removed || l->block_number < b->from || l->block_number > b->to ||
             (l->block_number == b->to && memcmp(l->block_hash, b->end.hash, 32) != 0) ||
-            memcmp(l->address, fx->fc->contract, 20) != 0)
+            memcmp(l->address, fx->fc.contract, 20) != 0)
             return false;
     }
     return true;
@@ -78,7 +78,7 @@ static bool consistent(const follower_fetcher *fx, const follower_batch *b) {
 
 /* After a successful fetch of n logs over [from, to]: the next range. */
 static void adapt_range(follower_fetcher *fx, uint64_t from, uint64_t to, size_t n) {
-    uint64_t cap = fx->fc->max_range;
+    uint64_t cap = fx->fc.max_range;
     if (fx->ceiling_ttl > 0) {
         fx->ceiling_ttl--;
         if (fx->range_ceiling < cap) cap = fx->range_ceiling;
@@ -95,7 +95,7 @@ static void adapt_range(follower_fetcher *fx, uint64_t from, uint64_t to, size_t
 /* eth_getLogs failed: shrink on provider limits and on timeouts (a big range can time out).
  * Returns the status to report. */
 static fetch_status on_logs_error(follower_fetcher *fx, const follower_batch *b, const rpc_error *e) {
-    const follower_config *fc = fx->fc;
+    const follower_fetch_config *fc = &fx->fc;
     if (e->kind == RPC_RANGE || e->kind == RPC_TRANSIENT) {
         uint64_t old = fx->range;
         fx->range = fx->range > 1 ? fx->range / 2 : 1;
@@ -116,7 +116,7 @@ static fetch_status on_logs_error(follower_fetcher *fx, const follower_batch *b,
 }
 
 void follower_fetch(follower_fetcher *fx, uint64_t from, uint64_t head, follower_batch *b) {
-    const follower_config *fc = fx->fc;
+    const follower_fetch_config *fc = &fx->fc;
     memset(b, 0, sizeof *b);
     b->status = FETCH_FAILED;
     b->from = from;

@@ -2,7 +2,9 @@
  * block range, eth_getLogs, decoding, the consistency checks and block times. RPC only: it
  * never touches the database, so it can run on the prefetch thread while the previous batch
  * is being written. It owns the adaptive range (growth, shrinking on refusals and timeouts,
- * the density target). Internal to src/chain/. */
+ * the density target). Internal to src/chain/. It includes nothing of the store (not even
+ * follower.h, whose handler takes one): the include graph itself keeps this phase off the
+ * database. */
 #ifndef LAMDA_FOLLOWER_FETCH_H
 #define LAMDA_FOLLOWER_FETCH_H
 
@@ -10,8 +12,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "chain/follower.h"
+#include "core/config.h"
+#include "evm/rpc_logs.h"
 #include "evm/rpc_methods.h"
+
+/* What the fetch needs of the follower's configuration (follower_config), copied once. */
+typedef struct {
+    const char *name; /* for logs */
+    const config_url_list *rpc_urls;
+    uint64_t rpc_timeout_ms;
+    uint8_t contract[20];
+    const uint8_t (*topic0)[32];
+    size_t ntopic0;
+    uint64_t confirmations;
+    uint64_t max_range;
+} follower_fetch_config;
 
 typedef enum {
     FETCH_OK,        /* a batch: logs of [from, to], sorted, consistent, with block times */
@@ -32,14 +47,14 @@ typedef struct {
 } follower_batch;
 
 typedef struct {
-    const follower_config *fc;
+    follower_fetch_config fc;
     rpc_client *rpc; /* its own client: the fetch may run on another thread than the apply */
     uint64_t range;
     uint64_t range_ceiling; /* below the last size the provider refused, while ceiling_ttl > 0 */
     unsigned ceiling_ttl;   /* successful fetches left before growing past the ceiling again */
 } follower_fetcher;
 
-int follower_fetcher_init(follower_fetcher *fx, const follower_config *fc);
+int follower_fetcher_init(follower_fetcher *fx, const follower_fetch_config *fc);
 void follower_fetcher_free(follower_fetcher *fx);
 
 /* Fetch the batch that starts at block `from`. head: the chain head when the caller has just
