@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "evm/contracts.h"
 #include "evm/rpc_logs.h"
 #include "store/store.h"
@@ -115,22 +116,34 @@ static inline rpc_log cl_node_registered(uint64_t block, uint64_t index, const u
     return l;
 }
 
-/* NodeHeartbeat(address indexed provider, uint256 timestamp) */
-static inline rpc_log cl_node_heartbeat(uint64_t block, uint64_t index, const uint8_t provider[20], uint64_t ts) {
-    rpc_log l = cl_log(block, index, CONTRACT_TOPIC_NODE_HEARTBEAT);
+/* An event of the shape (address indexed provider, uint256 value). */
+static inline rpc_log cl_provider_u256(uint64_t block, uint64_t index, const uint8_t topic0[32],
+                                       const uint8_t provider[20], uint64_t value) {
+    rpc_log l = cl_log(block, index, topic0);
     cl_addr_topic(l.topics[1], provider);
     l.ntopics = 2;
-    cl_data_u64(&l, ts);
+    cl_data_u64(&l, value);
     return l;
+}
+
+/* NodeHeartbeat(address indexed provider, uint256 timestamp) */
+static inline rpc_log cl_node_heartbeat(uint64_t block, uint64_t index, const uint8_t provider[20], uint64_t ts) {
+    return cl_provider_u256(block, index, CONTRACT_TOPIC_NODE_HEARTBEAT, provider, ts);
 }
 
 /* JobCountIncremented(address indexed provider, uint256 newCount) */
 static inline rpc_log cl_job_count(uint64_t block, uint64_t index, const uint8_t provider[20], uint64_t count) {
-    rpc_log l = cl_log(block, index, CONTRACT_TOPIC_JOB_COUNT_INCREMENTED);
-    cl_addr_topic(l.topics[1], provider);
-    l.ntopics = 2;
-    cl_data_u64(&l, count);
-    return l;
+    return cl_provider_u256(block, index, CONTRACT_TOPIC_JOB_COUNT_INCREMENTED, provider, count);
+}
+
+/* The configuration from defaults and the environment only (no .env), for job_events_ctx_new. */
+static inline void cl_load_config(lamda_config *cfg) {
+    char err[256];
+    setenv("LAMDA_DOTENV", "/nonexistent", 1);
+    if (config_load(cfg, "/nonexistent", err, sizeof err) != 0) {
+        fprintf(stderr, "config: %s\n", err);
+        exit(1);
+    }
 }
 
 /* A fresh SQLite database in a directory of its own, removed at exit by the caller's cleanup. */

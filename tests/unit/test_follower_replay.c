@@ -172,12 +172,7 @@ TEST(job_undo_rederives_and_keeps_updates) {
 }
 
 int main(void) {
-    setenv("LAMDA_DOTENV", "/nonexistent", 1);
-    char err[256];
-    if (config_load(&g_cfg, "/nonexistent", err, sizeof err) != 0) {
-        fprintf(stderr, "config: %s\n", err);
-        return 1;
-    }
+    cl_load_config(&g_cfg);
     RUN(node_undo_equals_never_seen);
     RUN(undo_above_everything_changes_nothing);
     RUN(job_undo_rederives_and_keeps_updates);

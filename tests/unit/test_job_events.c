@@ -223,12 +223,7 @@ TEST(malformed_logs_are_skipped) {
 }
 
 int main(void) {
-    setenv("LAMDA_DOTENV", "/nonexistent", 1);
-    char err[256];
-    if (config_load(&g_cfg, "/nonexistent", err, sizeof err) != 0) {
-        fprintf(stderr, "config: %s\n", err);
-        return 1;
-    }
+    cl_load_config(&g_cfg);
     RUN(created_then_confirmed_then_paid);
     RUN(created_with_spec_is_assigned_and_queued);
     RUN(created_and_confirmed_in_one_batch_needs_no_lookup);
