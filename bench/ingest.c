@@ -52,7 +52,12 @@ typedef struct {
     follower_handler inner;
 } run_state;
 
-static int apply_wrap(void *ud, store *s, const chain_log *l) {
+static int prepare_wrap(void *ud, store *s, const rpc_log *logs, size_t n) {
+    run_state *r = ud;
+    return r->inner.prepare ? r->inner.prepare(r->inner.ud, s, logs, n) : STORE_OK;
+}
+
+static int apply_wrap(void *ud, store *s, const rpc_log *l) {
     run_state *r = ud;
     return r->inner.apply(r->inner.ud, s, l);
 }
@@ -92,7 +97,7 @@ static int run_apply(const lamda_config *cfg, bool node, uint64_t last) {
     job_events_ctx *jc;
     if (fill_fc(cfg, node, &ns, &jc, &fc) != 0) return 1;
     run_state r = {.last = last, .inner = fc.handler};
-    fc.handler = (follower_handler){.ud = &r, .apply = apply_wrap, .reset = reset_wrap, .flush = flush_wrap, .committed = on_committed};
+    fc.handler = (follower_handler){.ud = &r, .prepare = prepare_wrap, .apply = apply_wrap, .reset = reset_wrap, .flush = flush_wrap, .committed = on_committed};
     double t0 = now_s();
     int rc = follower_run(&fc);
     job_events_ctx_free(jc);

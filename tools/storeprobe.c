@@ -35,7 +35,7 @@ static const uint8_t CONTRACT[20] = {0xc0, 0x01};
 static int write_unit(store *s, uint64_t i) {
     store_job j;
     memset(&j, 0, sizeof j);
-    store_log l;
+    rpc_log l;
     memset(&l, 0, sizeof l);
     unit_ids(i, j.job_id, l.tx_hash);
     j.renter[0] = 1;
@@ -43,17 +43,17 @@ static int write_unit(store *s, uint64_t i) {
     snprintf(j.payment, sizeof j.payment, "%llu", (unsigned long long)(i * 1000));
     j.status = JOB_CREATED;
     j.created_at = 1700000000 + (int64_t)i;
-    l.chain_id = 97;
     l.block_number = i;
-    memcpy(l.contract, CONTRACT, 20);
-    memcpy(l.entity_key, j.job_id, 32);
+    memcpy(l.address, CONTRACT, 20);
+    l.ntopics = 2; /* topic1 is the ledger's entity key */
+    memcpy(l.topics[1], j.job_id, 32);
     int rc = store_begin(s);
     if (rc == STORE_OK) {
         rc = store_job_insert(s, &j);
         if (rc == STORE_DUP) rc = STORE_OK; /* committed before the connection died */
     }
     if (rc == STORE_OK) {
-        rc = store_ledger_insert(s, &l);
+        rc = store_ledger_insert(s, 97, &l);
         if (rc == STORE_DUP) rc = STORE_OK;
     }
     if (rc == STORE_OK) rc = store_cursor_set(s, 97, CONTRACT, i, l.tx_hash);

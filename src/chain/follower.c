@@ -1,4 +1,6 @@
 #include "chain/follower.h"
+#include "chain/follower_fetch.h"
+#include "chain/follower_prefetch.h"
 
 #include <inttypes.h>
 #include <malloc.h>
@@ -21,18 +23,13 @@
 /* Remembered block hashes older than this many blocks behind the cursor are pruned. */
 #define HASH_KEEP_BLOCKS 4096
 #define BACKOFF_MAX_MS 5000
-/* After eth_getLogs refused a range, this many successful batches stay below it before the
- * follower probes larger ranges again (provider limits rarely change, but they may). */
-#define RANGE_CEILING_TTL 64
-/* A batch aims at no more than this many logs: the range shrinks after a fuller answer and
- * stops growing past half of it, so a dense stretch of chain cannot make one response (and
- * its decoded logs) hundreds of megabytes. */
-#define BATCH_LOGS_TARGET 20000
 
 typedef struct {
     const follower_config *fc;
     store *s;
-    rpc_client *rpc;
+    rpc_client *rpc;       /* the apply side's: head checks and the reorg search */
+    follower_fetcher fx;   /* FETCH: its own RPC client and the adaptive range */
+    follower_prefetch *pf; /* NULL: no fetching ahead */
     heads_ws *ws;
     uint64_t chain_id;
     char lease[128];
@@ -40,9 +37,6 @@ typedef struct {
     uint64_t next;           /* first block not yet applied */
     bool have_cursor;        /* a cursor row exists: block next-1 is applied, hash below */
     uint8_t cursor_hash[32]; /* hash of block next-1 */
-    uint64_t range;
-    uint64_t range_ceiling; /* below the last size the provider refused, while ceiling_ttl > 0 */
-    unsigned ceiling_ttl;   /* successful batches left before growing past the ceiling again */
     long backoff_ms;
     int64_t chain_time; /* newest block time seen */
     uint64_t last_head;
@@ -61,39 +55,6 @@ static void backoff(follower *f) {
     f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : 100;
     if (f->backoff_ms > BACKOFF_MAX_MS) f->backoff_ms = BACKOFF_MAX_MS;
     shutdown_sleep_ms(f->backoff_ms);
-}
-
-void follower_log_from_ledger(const store_log *in, chain_log *out) {
-    memset(out, 0, sizeof *out);
-    out->chain_id = in->chain_id;
-    memcpy(out->contract, in->contract, 20);
-    out->ntopics = in->ntopics;
-    memcpy(out->topics, in->topics, sizeof out->topics);
-    out->data = in->data;
-    out->data_len = in->data_len;
-    out->block_number = in->block_number;
-    memcpy(out->block_hash, in->block_hash, 32);
-    memcpy(out->tx_hash, in->tx_hash, 32);
-    out->log_index = in->log_index;
-    out->block_time = in->block_time;
-    out->replay = true;
-}
-
-static void to_store_log(const follower *f, const chain_log *l, store_log *out) {
-    memset(out, 0, sizeof *out);
-    out->chain_id = f->chain_id;
-    memcpy(out->tx_hash, l->tx_hash, 32);
-    out->log_index = l->log_index;
-    out->block_number = l->block_number;
-    memcpy(out->block_hash, l->block_hash, 32);
-    memcpy(out->contract, l->contract, 20);
-    out->ntopics = l->ntopics;
-    memcpy(out->topics, l->topics, sizeof out->topics);
-    if (l->ntopics > 0) memcpy(out->topic0, l->topics[0], 32);
-    if (l->ntopics > 1) memcpy(out->entity_key, l->topics[1], 32);
-    out->data = l->data;
-    out->data_len = l->data_len;
-    out->block_time = l->block_time;
 }
 
 static int open_store(follower *f) {
@@ -161,84 +122,111 @@ static int lease_still_held(follower *f) {
 typedef struct {
     uint8_t (*keys)[32];
     size_t n, cap;
-    bool oom;
 } key_set;
 
-static int collect_key(const store_log *l, void *ud) {
+static int collect_key(const rpc_log *l, void *ud) {
     key_set *ks = ud;
+    uint8_t key[32] = {0}; /* the ledger's entity key: topic1, or zero bytes */
+    if (l->ntopics > 1) memcpy(key, l->topics[1], 32);
     for (size_t i = 0; i < ks->n; i++) /* reorgs are shallow: a linear scan is enough */
-        if (!memcmp(ks->keys[i], l->entity_key, 32)) return 0;
+        if (!memcmp(ks->keys[i], key, 32)) return 0;
     if (ks->n == ks->cap) {
         size_t cap = ks->cap ? ks->cap * 2 : 32;
         void *p = realloc(ks->keys, cap * 32);
-        if (!p) {
-            ks->oom = true;
-            return STORE_ERR;
-        }
+        if (!p) return STORE_ERR;
         ks->keys = p;
         ks->cap = cap;
     }
-    memcpy(ks->keys[ks->n++], l->entity_key, 32);
+    memcpy(ks->keys[ks->n++], key, 32);
     return 0;
 }
 
 /* handler.flush: rc is the transaction's state so far; a failing one discards. */
-static int flush_handler(follower *f, int rc) {
-    if (!f->fc->handler.flush) return rc;
-    int r = f->fc->handler.flush(f->fc->handler.ud, f->s, rc < 0);
+static int flush_handler(const follower_handler *h, store *s, int rc) {
+    if (!h->flush) return rc;
+    int r = h->flush(h->ud, s, rc < 0);
     return rc < 0 ? rc : r < 0 ? r : rc;
 }
 
 typedef struct {
-    follower *f;
+    const follower_handler *h;
+    store *s;
     int rc;
 } replay_ctx;
 
-static int replay_one(const store_log *l, void *ud) {
+/* A ledger row is already the log the handler takes: replayed as it is. */
+static int replay_one(const rpc_log *l, void *ud) {
     replay_ctx *rc = ud;
-    chain_log cl;
-    follower_log_from_ledger(l, &cl);
-    int r = rc->f->fc->handler.apply(rc->f->fc->handler.ud, rc->f->s, &cl);
+    int r = rc->h->apply(rc->h->ud, rc->s, l);
     if (r < 0) rc->rc = r;
     return r < 0 ? r : 0;
+}
+
+int follower_undo_from(store *s, const follower_handler *h, uint64_t chain_id, const uint8_t contract[20],
+                       uint64_t first_orphan, size_t *nkeys) {
+    key_set ks = {0};
+    int rc = store_ledger_each_from(s, chain_id, contract, first_orphan, collect_key, &ks);
+    if (rc == STORE_OK) rc = store_ledger_delete_from(s, chain_id, contract, first_orphan);
+    if (rc == STORE_OK) rc = store_block_hash_delete_from(s, chain_id, contract, first_orphan);
+    for (size_t i = 0; rc == STORE_OK && i < ks.n; i++) {
+        rc = h->reset(h->ud, s, ks.keys[i]);
+        if (rc < 0) break;
+        replay_ctx ctx = {h, s, 0};
+        rc = store_ledger_each_for_key(s, chain_id, contract, ks.keys[i], replay_one, &ctx);
+        if (rc == STORE_OK && ctx.rc < 0) rc = ctx.rc;
+    }
+    rc = flush_handler(h, s, rc);
+    *nkeys = ks.n;
+    free(ks.keys);
+    return rc;
+}
+
+int follower_apply_logs(store *s, const follower_handler *h, uint64_t chain_id, const uint8_t contract[20],
+                        const rpc_log *logs, size_t n, uint64_t keep_hash_from, size_t *applied) {
+    int rc = STORE_OK;
+    *applied = 0;
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        rc = store_ledger_insert(s, chain_id, &logs[i]);
+        if (rc == STORE_DUP) { /* applied before (should not happen with the cursor; harmless) */
+            rc = STORE_OK;
+            continue;
+        }
+        if (rc != STORE_OK) break;
+        rc = h->apply(h->ud, s, &logs[i]);
+        if (rc < 0) break;
+        rc = STORE_OK;
+        (*applied)++;
+        /* Remembered for the reorg search; blocks the prune would drop at once are not */
+        if ((i + 1 == n || logs[i + 1].block_number != logs[i].block_number) && logs[i].block_number >= keep_hash_from)
+            rc = store_block_hash_put(s, chain_id, contract, logs[i].block_number, logs[i].block_hash);
+    }
+    return flush_handler(h, s, rc);
 }
 
 /* Undo everything applied from block `first_orphan` on and re-derive the touched entities, in
  * one transaction; the cursor moves to first_orphan-1 with the chain's hash for it. */
 static int rollback_to(follower *f, uint64_t first_orphan, const uint8_t ancestor_hash[32]) {
     const uint8_t *c = f->fc->contract;
-    key_set ks = {0};
+    size_t nkeys = 0;
     int rc = store_begin(f->s);
     if (rc != STORE_OK) return rc;
-    rc = store_ledger_each_from(f->s, f->chain_id, c, first_orphan, collect_key, &ks);
-    if (rc == STORE_OK) rc = store_ledger_delete_from(f->s, f->chain_id, c, first_orphan);
-    if (rc == STORE_OK) rc = store_block_hash_delete_from(f->s, f->chain_id, c, first_orphan);
-    for (size_t i = 0; rc == STORE_OK && i < ks.n; i++) {
-        rc = f->fc->handler.reset(f->fc->handler.ud, f->s, ks.keys[i]);
-        if (rc < 0) break;
-        replay_ctx ctx = {f, 0};
-        rc = store_ledger_each_for_key(f->s, f->chain_id, c, ks.keys[i], replay_one, &ctx);
-        if (rc == STORE_OK && ctx.rc < 0) rc = ctx.rc;
-    }
-    rc = flush_handler(f, rc);
+    rc = follower_undo_from(f->s, &f->fc->handler, f->chain_id, c, first_orphan, &nkeys);
     /* Genesis has no logs, so a rollback to block 0 keeps a cursor at block 0. */
     uint64_t cursor = first_orphan ? first_orphan - 1 : 0;
     if (rc >= 0) rc = store_cursor_set(f->s, f->chain_id, c, cursor, ancestor_hash);
     if (rc >= 0) rc = lease_still_held(f);
     if (rc >= 0) rc = store_commit(f->s);
-    free(ks.keys);
     if (rc < 0) {
         store_rollback(f->s);
         return rc;
     }
-    log_warn("%s: reorg: rolled back to block %" PRIu64 ", re-derived %zu entities", f->fc->name, cursor, ks.n);
+    log_warn("%s: reorg: rolled back to block %" PRIu64 ", re-derived %zu entities", f->fc->name, cursor, nkeys);
     metrics_counter_inc(f->m_reorgs);
     f->next = cursor + 1;
     memcpy(f->cursor_hash, ancestor_hash, 32);
     f->have_cursor = true;
     return 0;
 }
-
 /* The chain no longer has our cursor block: find the newest remembered block it still agrees
  * with and roll back to it. */
 static int handle_reorg(follower *f) {
@@ -268,33 +256,6 @@ static int handle_reorg(follower *f) {
     return rollback_to(f, f->fc->start_block, h.hash);
 }
 
-static int cmp_logs(const void *a, const void *b) {
-    const rpc_log *x = a, *y = b;
-    if (x->block_number != y->block_number) return x->block_number < y->block_number ? -1 : 1;
-    return x->log_index < y->log_index ? -1 : x->log_index > y->log_index;
-}
-
-/* Block times: taken from the logs (blockTimestamp) when the node sends them, else from the
- * block headers, fetched in one batch request per distinct block. */
-static int fill_block_times(follower *f, rpc_log *logs, size_t n, int64_t *times) {
-    size_t i = 0;
-    while (i < n) {
-        if (logs[i].has_block_time) {
-            times[i] = (int64_t)logs[i].block_time;
-            i++;
-            continue;
-        }
-        rpc_block_header h;
-        bool found;
-        rpc_error e;
-        if (rpc_get_block_header(f->rpc, logs[i].block_number, &h, &found, &e) != 0 || !found) return -1;
-        if (memcmp(h.hash, logs[i].block_hash, 32) != 0) return -1; /* reorg in flight: retry */
-        uint64_t bn = logs[i].block_number;
-        for (; i < n && logs[i].block_number == bn; i++) times[i] = (int64_t)h.timestamp;
-    }
-    return 0;
-}
-
 static void log_progress(follower *f, uint64_t head, size_t nlogs) {
     f->progress_logs += nlogs;
     time_t now = time(NULL);
@@ -312,161 +273,122 @@ static void log_progress(follower *f, uint64_t head, size_t nlogs) {
     clock_gettime(CLOCK_MONOTONIC, &f->progress_t0);
 }
 
-/* One step: fetch and apply the next range. Returns 1 when caught up (nothing to do), 0 after
- * progress, negative on a failure to retry after a backoff. */
-static int step(follower *f) {
+/* The APPLY phase of one fetched batch: the handler's prepare outside any transaction, then
+ * ledger rows, effects, the cursor advance and the lease check in one transaction. */
+static int apply_batch(follower *f, const follower_batch *b, uint64_t safe) {
+    const follower_handler *h = &f->fc->handler;
+    size_t applied = 0;
+    int rc = h->prepare ? h->prepare(h->ud, f->s, b->logs, b->n) : STORE_OK;
+    if (rc < 0) return rc; /* the handler said why; nothing was written */
+    rc = store_begin_bulk(f->s); /* PostgreSQL: the batch's writes are pipelined */
+    uint64_t keep_from = b->to > HASH_KEEP_BLOCKS ? b->to - HASH_KEEP_BLOCKS : 0;
+    if (rc >= 0) rc = follower_apply_logs(f->s, h, f->chain_id, f->fc->contract, b->logs, b->n, keep_from, &applied);
+    if (rc >= 0) rc = store_block_hash_put(f->s, f->chain_id, f->fc->contract, b->to, b->end.hash);
+    if (rc >= 0) rc = store_cursor_set(f->s, f->chain_id, f->fc->contract, b->to, b->end.hash);
+    if (rc >= 0 && b->to % 256 == 0 && b->to > HASH_KEEP_BLOCKS)
+        rc = store_block_hash_prune_below(f->s, f->chain_id, f->fc->contract, b->to - HASH_KEEP_BLOCKS);
+    if (rc >= 0) rc = lease_still_held(f);
+    if (rc >= 0) rc = store_commit(f->s);
+    if (rc < 0) {
+        if (f->leased) /* else lease_still_held said why */
+            log_warn("%s: applying blocks %" PRIu64 "-%" PRIu64 " failed: %s; will retry", f->fc->name, b->from, b->to,
+                     store_errmsg(f->s));
+        store_rollback(f->s);
+        return rc;
+    }
+    f->next = b->to + 1;
+    memcpy(f->cursor_hash, b->end.hash, 32);
+    f->have_cursor = true;
+    if ((int64_t)b->end.timestamp > f->chain_time) f->chain_time = (int64_t)b->end.timestamp;
+    metrics_counter_add(f->m_applied, applied);
+    metrics_gauge_set(f->m_cursor, (double)b->to);
+    metrics_gauge_set(f->m_lag, safe > b->to ? (double)(safe - b->to) : 0);
+    log_progress(f, safe, applied);
+    f->poll_ms = (long)f->fc->poll_interval_ms / 16 > 5 ? (long)f->fc->poll_interval_ms / 16 : 5;
+    if (h->committed) h->committed(h->ud, f->s, b->to, (int64_t)b->end.timestamp, applied);
+    return 0;
+}
+
+/* A batch fetched ahead is applied only if it starts at the cursor and its first block's
+ * parent is the cursor's block as committed: a reorg (or an RPC fail-over to a node on another
+ * fork) between the prefetch and now makes it stale, and it is fetched again. */
+static bool batch_fits(const follower *f, const follower_batch *b) {
+    return b->status == FETCH_OK && b->from == f->next &&
+           (!f->have_cursor || !memcmp(b->parent_hash, f->cursor_hash, 32));
+}
+
+/* The head check before every batch, as before the fetch/apply split: the head, and does the
+ * chain still have our cursor block? Every step: a reorg at the tip can replace blocks without
+ * moving the head number, and the check is one cheap call. 0 and *head; 1 when the chain is
+ * not yet deeper than the confirmations; negative to retry; 2 after a reorg was rolled back
+ * (*rrc: its result). */
+static int check_head(follower *f, uint64_t *head, int *rrc) {
     rpc_error e;
-    uint64_t head;
-    if (rpc_block_number(f->rpc, &head, &e) != 0) {
+    if (rpc_block_number(f->rpc, head, &e) != 0) {
         log_warn("%s: eth_blockNumber failed (%s: %s)", f->fc->name, rpc_error_kind_name(e.kind), e.message);
         return -1;
     }
-    if (head < f->fc->confirmations) return 1;
-    uint64_t safe = head - f->fc->confirmations;
+    if (*head < f->fc->confirmations) return 1;
+    uint64_t safe = *head - f->fc->confirmations;
     metrics_gauge_set(f->m_lag, safe + 1 > f->next ? (double)(safe + 1 - f->next) : 0);
-
-    /* Reorg check: does the chain still have our cursor block? Every step: a reorg at the tip
-     * can replace blocks without moving the head number, and the check is one cheap call. */
     if (f->have_cursor) {
         rpc_block_header h;
         bool found;
         if (rpc_get_block_header(f->rpc, f->next - 1, &h, &found, &e) != 0) return -1;
         if (!found || memcmp(h.hash, f->cursor_hash, 32) != 0) {
-            if (!found && head >= f->next - 1) return -1; /* node lagging behind itself */
-            int rc = handle_reorg(f);
-            return rc < 0 ? rc : 0;
+            if (!found && *head >= f->next - 1) return -1; /* node lagging behind itself */
+            *rrc = handle_reorg(f);
+            return 2;
         }
         if (h.timestamp > (uint64_t)f->chain_time) f->chain_time = (int64_t)h.timestamp;
     }
-    f->last_head = head;
+    f->last_head = *head;
+    return 0;
+}
 
-    uint64_t from = f->next;
-    if (from > safe) return 1;
-    uint64_t to = safe;
-    if (to - from + 1 > f->range) to = from + f->range - 1;
-
-    rpc_block_header end;
-    bool found;
-    if (rpc_get_block_header(f->rpc, to, &end, &found, &e) != 0) return -1;
-    if (!found) return -1;
-
-    rpc_log *logs = NULL;
-    size_t n = 0;
-    if (rpc_get_logs(f->rpc, from, to, (const uint8_t(*)[20])f->fc->contract, 1, f->fc->topic0, f->fc->ntopic0,
-                     &logs, &n, &e) != 0) {
-        if (e.kind == RPC_RANGE || e.kind == RPC_TRANSIENT) {
-            /* Shrink on provider limits and on timeouts (a big range can time out). */
-            uint64_t old = f->range;
-            f->range = f->range > 1 ? f->range / 2 : 1;
-            if (e.kind == RPC_RANGE) {
-                /* Remember the refusal: growing straight back to it after every success would
-                 * make every other request a refused one under a fixed provider limit. */
-                uint64_t ceil = old > 1 ? old - 1 : 1;
-                if (f->ceiling_ttl == 0 || ceil < f->range_ceiling) f->range_ceiling = ceil;
-                f->ceiling_ttl = RANGE_CEILING_TTL;
-                log_info("%s: eth_getLogs range %" PRIu64 " refused (%s); now %" PRIu64, f->fc->name, old,
-                         e.message, f->range);
-                return 0;
-            }
-        }
-        log_warn("%s: eth_getLogs %" PRIu64 "-%" PRIu64 " failed (%s: %s)", f->fc->name, from, to,
-                 rpc_error_kind_name(e.kind), e.message);
-        return -1;
-    }
-    if (n > 1) qsort(logs, n, sizeof *logs, cmp_logs); /* logs may be NULL when n == 0 (UB for qsort) */
-
-    int64_t *times = calloc(n ? n : 1, sizeof *times);
-    int rc = times ? 0 : -1;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        /* A removed log or one from a block other than the canonical end block means the
-         * chain moved under us: fetch again. Logs outside the range are a broken RPC. */
-        if (logs[i].removed || logs[i].block_number < from || logs[i].block_number > to ||
-            (logs[i].block_number == to && memcmp(logs[i].block_hash, end.hash, 32) != 0) ||
-            memcmp(logs[i].address, f->fc->contract, 20) != 0) {
-            log_warn("%s: inconsistent eth_getLogs answer for %" PRIu64 "-%" PRIu64 "; refetching", f->fc->name,
-                     from, to);
-            rc = -1;
-        }
-    }
-    if (rc == 0) rc = fill_block_times(f, logs, n, times);
+/* One step: take the batch fetched ahead (or fetch one now), check the head, apply. Returns 1
+ * when caught up (nothing to do), 0 after progress, negative on a failure to retry after a
+ * backoff. */
+static int step(follower *f) {
+    /* Taken before the head check, so that the check always comes after the batch's fetch:
+     * with batch_fits (parent hash = cursor hash) a batch fetched ahead is applied only if the
+     * chain still agreed with the cursor after it was fetched; a reorg discards it. */
+    follower_batch b;
+    bool ahead = f->pf && follower_prefetch_take(f->pf, &b);
+    uint64_t head;
+    int rrc = 0;
+    int rc = check_head(f, &head, &rrc);
     if (rc != 0) {
-        free(times);
-        rpc_logs_free(logs, n);
-        return -1;
+        if (ahead) follower_batch_free(&b);
+        return rc == 2 ? (rrc < 0 ? rrc : 0) : rc;
     }
-
-    /* Effects, ledger rows and the cursor advance: one transaction. */
-    size_t applied = 0;
-    rc = store_begin_bulk(f->s); /* PostgreSQL: the batch's writes are pipelined */
-    for (size_t i = 0; rc >= 0 && i < n; i++) {
-        chain_log cl;
-        memset(&cl, 0, sizeof cl);
-        cl.chain_id = f->chain_id;
-        memcpy(cl.contract, logs[i].address, 20);
-        cl.ntopics = logs[i].ntopics;
-        memcpy(cl.topics, logs[i].topics, sizeof cl.topics);
-        cl.data = logs[i].data;
-        cl.data_len = logs[i].data_len;
-        cl.block_number = logs[i].block_number;
-        memcpy(cl.block_hash, logs[i].block_hash, 32);
-        memcpy(cl.tx_hash, logs[i].tx_hash, 32);
-        cl.log_index = logs[i].log_index;
-        cl.block_time = times[i];
-        store_log sl;
-        to_store_log(f, &cl, &sl);
-        rc = store_ledger_insert(f->s, &sl);
-        if (rc == STORE_DUP) { /* applied before (should not happen with the cursor; harmless) */
-            rc = STORE_OK;
-            continue;
+    uint64_t safe = head - f->fc->confirmations;
+    if (ahead && !batch_fits(f, &b)) {
+        if (b.status == FETCH_OK && b.from == f->next)
+            log_info("%s: the batch fetched ahead from block %" PRIu64 " is not on the cursor's chain; fetching again",
+                     f->fc->name, b.from);
+        follower_batch_free(&b);
+        ahead = false;
+    }
+    if (!ahead) {
+        if (f->next > safe) return 1;
+        follower_fetch(&f->fx, f->next, head, &b);
+        if (b.status == FETCH_SHRUNK) return 0;
+        if (b.status == FETCH_CAUGHT_UP) return 1;
+        if (b.status == FETCH_FAILED) return -1;
+        if (!batch_fits(f, &b)) { /* the chain moved between the check and the fetch */
+            follower_batch_free(&b);
+            return -1;
         }
-        if (rc != STORE_OK) break;
-        rc = f->fc->handler.apply(f->fc->handler.ud, f->s, &cl);
-        if (rc < 0) break;
-        rc = STORE_OK;
-        applied++;
-        /* Remembered for the reorg search; blocks the prune below would drop at once are not */
-        if ((i + 1 == n || logs[i + 1].block_number != logs[i].block_number) &&
-            logs[i].block_number + HASH_KEEP_BLOCKS >= to)
-            rc = store_block_hash_put(f->s, f->chain_id, f->fc->contract, logs[i].block_number, logs[i].block_hash);
     }
-    rc = flush_handler(f, rc);
-    if (rc >= 0) rc = store_block_hash_put(f->s, f->chain_id, f->fc->contract, to, end.hash);
-    if (rc >= 0) rc = store_cursor_set(f->s, f->chain_id, f->fc->contract, to, end.hash);
-    if (rc >= 0 && to % 256 == 0 && to > HASH_KEEP_BLOCKS)
-        rc = store_block_hash_prune_below(f->s, f->chain_id, f->fc->contract, to - HASH_KEEP_BLOCKS);
-    if (rc >= 0) rc = lease_still_held(f);
-    if (rc >= 0) rc = store_commit(f->s);
-    free(times);
-    rpc_logs_free(logs, n);
-    if (rc < 0) {
-        if (f->leased) /* else lease_still_held said why */
-            log_warn("%s: applying blocks %" PRIu64 "-%" PRIu64 " failed: %s; will retry", f->fc->name, from, to,
-                     store_errmsg(f->s));
-        store_rollback(f->s);
-        return rc;
-    }
-    f->next = to + 1;
-    memcpy(f->cursor_hash, end.hash, 32);
-    f->have_cursor = true;
-    if ((int64_t)end.timestamp > f->chain_time) f->chain_time = (int64_t)end.timestamp;
-    metrics_counter_add(f->m_applied, applied);
-    metrics_gauge_set(f->m_cursor, (double)to);
-    metrics_gauge_set(f->m_lag, safe > to ? (double)(safe - to) : 0);
-    uint64_t cap = f->fc->max_range;
-    if (f->ceiling_ttl > 0) {
-        f->ceiling_ttl--;
-        if (f->range_ceiling < cap) cap = f->range_ceiling;
-    }
-    if (n > BATCH_LOGS_TARGET) {
-        /* Too many logs for one batch: aim the next range at the target from this density. */
-        uint64_t r = (uint64_t)((double)(to - from + 1) * BATCH_LOGS_TARGET / (double)n);
-        f->range = r ? r : 1;
-    } else if (n <= BATCH_LOGS_TARGET / 2 && f->range < cap) {
-        f->range = f->range * 2 > cap ? cap : f->range * 2;
-    }
-    log_progress(f, safe, applied);
-    f->poll_ms = (long)f->fc->poll_interval_ms / 16 > 5 ? (long)f->fc->poll_interval_ms / 16 : 5;
-    if (f->fc->handler.committed) f->fc->handler.committed(f->fc->handler.ud, f->s, to, (int64_t)end.timestamp, applied);
+    /* Overlap: fetch the next range while this one is written, when two batches of this size
+     * fit in the cap (the next one is about as large: the range adapts to the density). */
+    if (f->pf && b.to < b.safe && 2 * (uint64_t)b.bytes <= f->fc->prefetch_max_bytes)
+        follower_prefetch_request(f->pf, b.to + 1);
+    rc = apply_batch(f, &b, safe);
+    uint64_t to = b.to;
+    follower_batch_free(&b);
+    if (rc < 0) return rc;
     return to >= safe ? 1 : 0;
 }
 
@@ -497,10 +419,15 @@ int follower_run(const follower_config *fc) {
     follower f;
     memset(&f, 0, sizeof f);
     f.fc = fc;
-    f.range = fc->max_range < 100 ? fc->max_range : 100;
     if (open_store(&f) != 0) return 0;
     f.rpc = rpc_client_new(fc->rpc_urls, (long)fc->rpc_timeout_ms);
-    if (!f.rpc) {
+    follower_fetch_config ffc = {.name = fc->name, .rpc_urls = fc->rpc_urls, .rpc_timeout_ms = fc->rpc_timeout_ms,
+                                 .topic0 = fc->topic0, .ntopic0 = fc->ntopic0, .confirmations = fc->confirmations,
+                                 .max_range = fc->max_range};
+    memcpy(ffc.contract, fc->contract, 20);
+    if (!f.rpc || follower_fetcher_init(&f.fx, &ffc) != 0) {
+        rpc_client_free(f.rpc);
+        follower_fetcher_free(&f.fx);
         store_close(f.s);
         log_error("%s: cannot create RPC client", fc->name);
         return 1;
@@ -519,6 +446,8 @@ int follower_run(const follower_config *fc) {
     f.m_lag = metrics_gauge("lamda_follower_lag_blocks", "Blocks between the confirmed head and the cursor", labels);
     f.m_cursor = metrics_gauge("lamda_follower_cursor_block", "Last block fully applied", labels);
     if (fc->ws_url) f.ws = heads_ws_start(fc->ws_url, NULL, NULL);
+    if (fc->prefetch_max_bytes > 0 && !(f.pf = follower_prefetch_start(&f.fx)))
+        log_warn("%s: cannot start the prefetch thread; fetching and applying in turn", fc->name);
 
     bool said_standby = false;
     bool backfilling = false; /* a step returned "more to do" since the last catch-up */
@@ -577,6 +506,8 @@ int follower_run(const follower_config *fc) {
         }
     }
 out:
+    follower_prefetch_stop(f.pf);
+    follower_fetcher_free(&f.fx);
     heads_ws_stop(f.ws);
     rpc_client_free(f.rpc);
     store_close(f.s);

@@ -11,10 +11,19 @@
  * When the chain's hash for the cursor block differs, it walks back to the newest remembered
  * block the chain still agrees with, deletes the orphaned ledger rows, and re-derives every
  * entity those rows touched from the ledger rows that remain (handler.reset, then handler.apply
- * with replay set), all in one transaction; then it scans forward again.
+ * of each remaining row, read back from the ledger as the same rpc_log), all in one
+ * transaction; then it scans forward again.
  *
  * One active writer: a lease per (chain, contract) elects one follower among processes; the
- * others wait and take over when it dies. */
+ * others wait and take over when it dies.
+ *
+ * Each batch goes through two phases (docs/design.md §3): FETCH (follower_fetch.c: head, range,
+ * eth_getLogs, decode, block times — RPC only, no database) and APPLY (this file: the one
+ * write transaction — ledger rows, effects, cursor, lease check, commit). No RPC happens while
+ * the write transaction is open: a handler that needs the chain does it in its prepare hook,
+ * before the transaction begins. While batch N is applied, batch N+1 is fetched ahead on a
+ * second thread (follower_prefetch.c), within prefetch_max_bytes. Logs are rpc_log
+ * throughout (evm/rpc_logs.h), the same struct the ledger stores and replays. */
 #ifndef LAMDA_FOLLOWER_H
 #define LAMDA_FOLLOWER_H
 
@@ -23,31 +32,23 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "evm/rpc_logs.h"
 #include "store/store.h"
-
-/* One log, as fetched from the chain or replayed from the ledger. */
-typedef struct {
-    uint64_t chain_id;
-    uint8_t contract[20];
-    uint8_t topics[4][32];
-    uint8_t ntopics;
-    const uint8_t *data; /* borrowed for the call */
-    size_t data_len;
-    uint64_t block_number;
-    uint8_t block_hash[32];
-    uint8_t tx_hash[32];
-    uint64_t log_index;
-    int64_t block_time;
-    bool replay; /* re-derived from the ledger after a reorg: do not trigger side effects twice */
-} chain_log;
 
 typedef struct {
     void *ud;
-    /* Apply one new log's effects inside the batch transaction. Unknown logs: return STORE_OK.
-     * A negative store code rolls the whole batch back; it is retried after a backoff. */
-    int (*apply)(void *ud, store *s, const chain_log *log);
+    /* Before a batch's write transaction begins, outside any transaction, with every log of the
+     * batch: do what needs the chain (RPC) or a read of the store ahead of the writes, so that
+     * apply never calls the RPC inside the transaction. Negative: the batch is retried after a
+     * backoff, nothing written. Not called for a reorg's replay (replayed logs must be
+     * applicable from the database alone). May be NULL. */
+    int (*prepare)(void *ud, store *s, const rpc_log *logs, size_t n);
+    /* Apply one log's effects inside the batch transaction (new, or replayed from the ledger
+     * after a reorg: the same struct either way). Unknown logs: return STORE_OK. A negative
+     * store code rolls the whole batch back; it is retried after a backoff. */
+    int (*apply)(void *ud, store *s, const rpc_log *log);
     /* Reorg: forget what was derived for this entity (topic1) before its remaining ledger logs
-     * are applied again (replay = true). Inside the same transaction. */
+     * are applied again. Inside the same transaction. */
     int (*reset)(void *ud, store *s, const uint8_t key[32]);
     /* After the last apply of a batch or of a reorg's replay, inside the transaction, before
      * the cursor advance and the commit: finish work the handler queued during apply (e.g.
@@ -75,6 +76,9 @@ typedef struct {
     uint64_t max_range;
     uint64_t rpc_timeout_ms;
     const char *database_url;
+    /* Memory the follower may hold in the batch fetched ahead while the previous one is being
+     * written (FOLLOWER_PREFETCH_MAX_MB). 0: no prefetch, fetch and apply take turns. */
+    uint64_t prefetch_max_bytes;
     /* Operator tools (lamda rebuild): return 0 as soon as the cursor reaches the confirmed
      * head instead of following forever. */
     bool stop_when_caught_up;
@@ -87,7 +91,21 @@ typedef struct {
  * database are not fatal: they are retried with backoff, forever. */
 int follower_run(const follower_config *fc);
 
-/* A store_log (ledger row) as a chain_log; topics come from the ledger's stored topics. */
-void follower_log_from_ledger(const store_log *in, chain_log *out);
+/* ---- the APPLY phase's building blocks, exported for the domain tests ----------------------
+ * Both run inside the caller's open transaction and leave committing (or rolling back) to it. */
+
+/* Ledger rows and effects of one batch of logs, in order: each log's ledger row, then
+ * h->apply (skipped when the row was already there); then h->flush. Block hashes of blocks
+ * with logs at or above keep_hash_from are remembered for the reorg search. *applied counts
+ * the logs whose effects ran. Negative store code on failure (the flush is told to discard). */
+int follower_apply_logs(store *s, const follower_handler *h, uint64_t chain_id, const uint8_t contract[20],
+                        const rpc_log *logs, size_t n, uint64_t keep_hash_from, size_t *applied);
+
+/* Reorg undo: delete the ledger rows and remembered hashes from block first_orphan on, and
+ * re-derive every entity they touched (h->reset, then h->apply of its remaining ledger rows
+ * in order, then h->flush). *nkeys = the number of entities re-derived. The cursor is the
+ * caller's. */
+int follower_undo_from(store *s, const follower_handler *h, uint64_t chain_id, const uint8_t contract[20],
+                       uint64_t first_orphan, size_t *nkeys);
 
 #endif

@@ -66,6 +66,7 @@ static const setting settings[] = {
     {"OPBNB_CONFIRMATIONS", K_U64, "3", F(opbnb_confirmations), 0, 0, "blocks behind the opBNB head before a log is applied (0 allowed)"},
     {"POLL_INTERVAL", K_DURATION, "250ms", F(poll_interval_ms), 0, 0, "head polling interval when no WebSocket is up"},
     {"GETLOGS_MAX_RANGE", K_U64, "5000", F(getlogs_max_range), 0, 0, "largest eth_getLogs block range (shrinks on provider errors)"},
+    {"FOLLOWER_PREFETCH_MAX_MB", K_U64, "64", F(follower_prefetch_max_mb), 0, 0, "memory (MiB) for the batch a follower fetches ahead while it writes the previous one; 0 = no prefetch"},
     {"RPC_TIMEOUT", K_DURATION, "10s", F(rpc_timeout_ms), 0, 0, "timeout of one JSON-RPC request"},
     {"ADMIN_WALLET_PRIVATE_KEY", K_PRIVKEY, NULL, F(admin_key), F(have_admin_key), 1, "admin wallet (NodeReputation owner) key, hex"},
     {"ADMIN_WALLET_PRIVATE_KEY_FILE", K_KEYFILE, NULL, F(admin_key), F(have_admin_key), 1, "file holding the admin key (mode 0600 or stricter)"},
@@ -486,6 +487,10 @@ int config_load(lamda_config *cfg, const char *dotenv_path, char *err, size_t er
     if (rc == 0 && (cfg->getlogs_max_range == 0 || cfg->reputation_max_in_flight == 0)) {
         snprintf(err, errlen, "%s: must be greater than 0",
                  cfg->getlogs_max_range == 0 ? "GETLOGS_MAX_RANGE" : "REPUTATION_MAX_IN_FLIGHT");
+        rc = -1;
+    }
+    if (rc == 0 && cfg->follower_prefetch_max_mb > 1048576) { /* bytes must fit 64 bits */
+        snprintf(err, errlen, "FOLLOWER_PREFETCH_MAX_MB: at most 1048576 (1 TiB)");
         rc = -1;
     }
     if (rc == 0 && cfg->job_id_from_cid && !cfg->default_docker_image) {

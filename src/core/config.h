@@ -38,6 +38,7 @@ typedef struct {
     uint64_t bsc_confirmations, opbnb_confirmations;
     uint64_t poll_interval_ms;
     uint64_t getlogs_max_range;
+    uint64_t follower_prefetch_max_mb; /* 0 = no prefetch */
     uint64_t rpc_timeout_ms;
 
     /* reputation service; the key is kept only as bytes, never as text */

@@ -1,5 +1,9 @@
 /* rpc_logs — eth_getLogs results over the JSON-RPC transport (rpc.h): the log struct, the
- * reference cJSON parser, the one-pass scanner (rpc_logs_scan.c) and the call that uses both. */
+ * reference cJSON parser, the one-pass scanner (rpc_logs_scan.c) and the call that uses both.
+ *
+ * rpc_log is the one chain-log struct of the program: decoded here, handed to the follower's
+ * handlers as it is, inserted into the ledger as it is, and read back from the ledger in the
+ * same form for a reorg's replay. No other representation exists to convert to. */
 #ifndef LAMDA_RPC_LOGS_H
 #define LAMDA_RPC_LOGS_H
 
@@ -9,7 +13,8 @@ typedef struct {
     uint8_t address[20];
     uint8_t topics[4][32];
     uint8_t ntopics;
-    uint8_t *data; /* owned; NULL when data_len == 0 */
+    uint8_t *data; /* owned by the array (rpc_logs_free) when decoded here; borrowed from the row
+                    * when the ledger hands it to a callback; NULL when data_len == 0 */
     size_t data_len;
     uint64_t block_number;
     uint8_t block_hash[32];
@@ -17,8 +22,9 @@ typedef struct {
     uint64_t tx_index;
     uint64_t log_index;
     bool removed;
-    bool has_block_time; /* the optional "blockTimestamp" newer nodes (geth 1.14+, anvil) send */
-    uint64_t block_time;
+    bool has_block_time; /* the optional "blockTimestamp" newer nodes (geth 1.14+, anvil) send;
+                          * the follower fills it from the header otherwise, before any handler */
+    uint64_t block_time; /* unix seconds */
 } rpc_log;
 
 void rpc_logs_free(rpc_log *logs, size_t n);

@@ -7,7 +7,8 @@
  *   JobCreated   → job row (created); if a spec signed by the renter is present (or the
  *                  jobId-from-CID mode is on): job → assigned + an outbox message, same txn.
  *   JobConfirmed → job → confirmed, and a pending reputation update (job id unique), same txn.
- *                  The provider comes from the job row, else from getJobInfo by eth_call.
+ *                  The provider comes from the job row, else from getJobInfo by eth_call,
+ *                  asked by job_events_prepare before the batch's transaction begins.
  *   PaymentClaimed → job → paid with the amount. */
 #ifndef LAMDA_JOB_EVENTS_H
 #define LAMDA_JOB_EVENTS_H
@@ -19,7 +20,16 @@
 typedef struct job_events_ctx job_events_ctx;
 job_events_ctx *job_events_ctx_new(const lamda_config *cfg);
 void job_events_ctx_free(job_events_ctx *ctx);
-int job_events_apply(void *ud, store *s, const chain_log *log);
+/* follower_handler.prepare: outside the transaction, the provider (getJobInfo) of each of the
+ * batch's confirmed jobs that the database does not know, the batch does not create earlier
+ * and no update row already covers; apply then finds it without an RPC. STORE_ERR (logged) when
+ * a lookup fails: the batch is retried. */
+int job_events_prepare(void *ud, store *s, const rpc_log *logs, size_t n);
+int job_events_apply(void *ud, store *s, const rpc_log *log);
+/* How prepare finds a job's provider on chain: getJobInfo by eth_call by default; tests
+ * replace it. 0 and provider filled, or non-zero. */
+typedef int (*job_events_lookup)(void *ud, const uint8_t job_id[32], uint8_t provider[20]);
+void job_events_set_lookup(job_events_ctx *ctx, job_events_lookup fn, void *ud);
 int job_events_reset(void *ud, store *s, const uint8_t key[32]);
 const uint8_t (*job_events_topics(size_t *n))[32];
 /* Batch the dispatch of created jobs: JobCreated logs queue their job (up to a few hundred) and

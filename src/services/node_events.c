@@ -29,14 +29,14 @@ static int64_t sat_i64(const u256 *v) {
     return (int64_t)x;
 }
 
-static void skip(const chain_log *l, const char *what) {
+static void skip(const rpc_log *l, const char *what) {
     char tx[67];
     hex_encode(l->tx_hash, 32, tx);
     log_warn("node-registry: skipping malformed %s log (tx %s, index %llu)", what, tx,
              (unsigned long long)l->log_index);
 }
 
-int node_events_apply(void *ud, store *s, const chain_log *l) {
+int node_events_apply(void *ud, store *s, const rpc_log *l) {
     (void)ud;
     if (l->ntopics < 2) return STORE_OK;
     uint8_t provider[20];

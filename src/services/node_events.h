@@ -23,7 +23,7 @@ typedef struct {
 /* follower_handler.apply: NodeRegistered → upsert specs; NodeHeartbeat → last seen, online;
  * JobCountIncremented → job count and reputation (the chain is authoritative). A log that does
  * not decode is logged and skipped (it cannot be applied later either). */
-int node_events_apply(void *ud, store *s, const chain_log *log);
+int node_events_apply(void *ud, store *s, const rpc_log *log);
 /* follower_handler.reset: forget the provider whose address is in key (topic1). */
 int node_events_reset(void *ud, store *s, const uint8_t key[32]);
 /* follower_handler.idle and .committed (ud is a node_events_state): the offline sweep. */

@@ -41,6 +41,7 @@ static void follower_for(const lamda_config *cfg, bool rebuild, const contract_f
     fc->max_range = cfg->getlogs_max_range;
     fc->rpc_timeout_ms = cfg->rpc_timeout_ms;
     fc->database_url = cfg->database_url;
+    fc->prefetch_max_bytes = cfg->follower_prefetch_max_mb << 20;
     fc->stop_when_caught_up = rebuild;
 }
 
@@ -70,7 +71,8 @@ int wiring_job_follower(const lamda_config *cfg, bool rebuild, follower_config *
     fc->topic0 = job_events_topics(&fc->ntopic0);
     job_events_defer_dispatch(ctx);
     fc->handler = (follower_handler){
-        .ud = ctx, .apply = job_events_apply, .reset = job_events_reset, .flush = job_events_flush};
+        .ud = ctx, .prepare = job_events_prepare, .apply = job_events_apply, .reset = job_events_reset,
+        .flush = job_events_flush};
     *out = ctx;
     return 0;
 }

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evm/rpc_logs.h"
 #include "store/job_status.h"
 
 #define STORE_OK 0
@@ -88,29 +89,19 @@ int store_block_hash_prune_below(store *s, uint64_t chain_id, const uint8_t cont
 
 /* ---- the applied-events ledger --------------------------------------------------------------- */
 
-typedef struct {
-    uint64_t chain_id;
-    uint8_t tx_hash[32];
-    uint64_t log_index;
-    uint64_t block_number;
-    uint8_t block_hash[32];
-    uint8_t contract[20];
-    uint8_t topic0[32];     /* indexed copy of topics[0] */
-    uint8_t entity_key[32]; /* topic1, or zero bytes */
-    uint8_t topics[4][32];  /* every topic, so an entity can be re-derived from the ledger */
-    uint8_t ntopics;        /* 0..4 */
-    const uint8_t *data;    /* borrowed */
-    size_t data_len;
-    int64_t block_time;
-} store_log;
+/* A ledger row is the chain log itself (rpc_log, the one log struct from eth_getLogs to the
+ * handlers to here): the row's contract is log->address, its topic0 and entity key (topic1, or
+ * zero bytes) are derived from log->topics, and block_time is the block's time. */
 
 /* Insert a log; STORE_DUP (nothing changed) when (chain, tx hash, log index) is present. */
-int store_ledger_insert(store *s, const store_log *log);
+int store_ledger_insert(store *s, uint64_t chain_id, const rpc_log *log);
 int store_ledger_count(store *s, uint64_t chain_id, const uint8_t contract[20], int64_t *count);
-/* Called once per row; the log and its data are valid only during the call. Returning non-zero
- * stops the iteration and becomes the return value. The callback may call other store
- * functions, but not start another iteration of the same kind. */
-typedef int (*store_log_cb)(const store_log *log, void *ud);
+/* Called once per row; the log and its data are valid only during the call (data is borrowed
+ * from the row: the store frees it, never the callback). tx_index is not kept (0) and
+ * has_block_time is true. Returning non-zero stops the iteration and becomes the return value.
+ * The callback may call other store functions, but not start another iteration of the same
+ * kind. */
+typedef int (*store_log_cb)(const rpc_log *log, void *ud);
 /* Rows with block_number >= from_block, ascending (block_number, log_index). */
 int store_ledger_each_from(store *s, uint64_t chain_id, const uint8_t contract[20],
                            uint64_t from_block, store_log_cb cb, void *ud);

@@ -5,7 +5,17 @@
  * (store_ledger_delete_from lives in store_cursor.c with the other range deletes.) */
 #include "store/store_internal.h"
 
-int store_ledger_insert(store *s, const store_log *l) {
+/* The ledger's entity key: topic1, or zero bytes when the log has none. */
+static void entity_key(const rpc_log *l, uint8_t key[32]) {
+    if (l->ntopics > 1) memcpy(key, l->topics[1], 32);
+    else memset(key, 0, 32);
+}
+
+int store_ledger_insert(store *s, uint64_t chain_id, const rpc_log *l) {
+    if (l->ntopics > 4) return STORE_INVALID;
+    uint8_t topic0[32] = {0}, key[32];
+    if (l->ntopics > 0) memcpy(topic0, l->topics[0], 32);
+    entity_key(l, key);
     db_stmt *st;
     int rc = db_prepare_lit(s->db,
                         "INSERT INTO ledger (chain_id, tx_hash, log_index, block_number, block_hash,"
@@ -13,21 +23,17 @@ int store_ledger_insert(store *s, const store_log *l) {
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                         &st);
     if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, (int64_t)l->chain_id);
+    db_bind_int64(st, 1, (int64_t)chain_id);
     db_bind_blob(st, 2, l->tx_hash, 32);
     db_bind_int64(st, 3, (int64_t)l->log_index);
     db_bind_int64(st, 4, (int64_t)l->block_number);
     db_bind_blob(st, 5, l->block_hash, 32);
-    db_bind_blob(st, 6, l->contract, 20);
-    db_bind_blob(st, 7, l->topic0, 32);
-    db_bind_blob(st, 8, l->entity_key, 32);
-    if (l->ntopics > 4) {
-        db_reset(st);
-        return STORE_INVALID;
-    }
+    db_bind_blob(st, 6, l->address, 20);
+    db_bind_blob(st, 7, topic0, 32);
+    db_bind_blob(st, 8, key, 32);
     db_bind_blob(st, 9, l->topics, (size_t)l->ntopics * 32);
     db_bind_blob(st, 10, l->data ? l->data : (const uint8_t *)"", l->data_len);
-    db_bind_int64(st, 11, l->block_time);
+    db_bind_int64(st, 11, (int64_t)l->block_time);
     return store_run_write(s, st, STORE_DUP);
 }
 
@@ -41,28 +47,25 @@ int store_ledger_count(store *s, uint64_t chain_id, const uint8_t contract[20], 
 }
 
 #define LEDGER_COLS                                                                          \
-    "SELECT tx_hash, log_index, block_number, block_hash, topic0, entity_key, data, block_time," \
-    " topics" \
+    "SELECT tx_hash, log_index, block_number, block_hash, data, block_time, topics" \
     " FROM ledger "
 
-static int each(store *s, db_stmt *st, uint64_t chain_id, const uint8_t contract[20],
-                store_log_cb cb, void *ud) {
-    store_log l;
+static int each(store *s, db_stmt *st, const uint8_t contract[20], store_log_cb cb, void *ud) {
+    rpc_log l;
     memset(&l, 0, sizeof l);
-    l.chain_id = chain_id;
-    memcpy(l.contract, contract, 20);
+    memcpy(l.address, contract, 20);
+    l.has_block_time = true;
     int rc, stop = 0;
     while ((rc = db_step(st)) == DB_ROW) {
         db_col_blob_fixed(st, 0, l.tx_hash, 32);
         l.log_index = (uint64_t)db_col_int64(st, 1);
         l.block_number = (uint64_t)db_col_int64(st, 2);
         db_col_blob_fixed(st, 3, l.block_hash, 32);
-        db_col_blob_fixed(st, 4, l.topic0, 32);
-        db_col_blob_fixed(st, 5, l.entity_key, 32);
-        l.data = db_col_blob(st, 6, &l.data_len);
-        l.block_time = db_col_int64(st, 7);
+        /* Borrowed from the row for the call; the callback sees a const log and frees nothing. */
+        l.data = (uint8_t *)db_col_blob(st, 4, &l.data_len);
+        l.block_time = (uint64_t)db_col_int64(st, 5);
         size_t tn;
-        const uint8_t *t = db_col_blob(st, 8, &tn);
+        const uint8_t *t = db_col_blob(st, 6, &tn);
         l.ntopics = (uint8_t)(tn / 32 <= 4 ? tn / 32 : 4);
         memset(l.topics, 0, sizeof l.topics);
         if (t) memcpy(l.topics, t, (size_t)l.ntopics * 32);
@@ -88,7 +91,7 @@ static int each_where(store *s, uint64_t chain_id, const uint8_t contract[20], u
     db_bind_blob(st, 2, contract, 20);
     if (key) db_bind_blob(st, 3, key, 32);
     else db_bind_int64(st, 3, (int64_t)from_block);
-    return each(s, st, chain_id, contract, cb, ud);
+    return each(s, st, contract, cb, ud);
 }
 
 int store_ledger_each_from(store *s, uint64_t chain_id, const uint8_t contract[20],

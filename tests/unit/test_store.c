@@ -130,22 +130,20 @@ TEST(migrations_refuse_newer_schema) {
 
 /* ---- ledger, cursors, block hashes, transactions ------------------------------------------ */
 
-static store_log mklog(uint64_t block, uint64_t idx, uint8_t seed) {
-    store_log l;
+/* A ledger row on chain 97; topics[1] is its entity key. */
+static rpc_log mklog(uint64_t block, uint64_t idx, uint8_t seed) {
+    rpc_log l;
     memset(&l, 0, sizeof l);
-    l.chain_id = 97;
     fill(l.tx_hash, 32, seed);
     l.log_index = idx;
     l.block_number = block;
     fill(l.block_hash, 32, (uint8_t)block);
-    fill(l.contract, 20, 1);
-    fill(l.topic0, 32, 2);
-    fill(l.entity_key, 32, (uint8_t)(seed % 3));
+    fill(l.address, 20, 1);
     l.ntopics = 3;
-    memcpy(l.topics[0], l.topic0, 32);
-    memcpy(l.topics[1], l.entity_key, 32);
+    fill(l.topics[0], 32, 2);
+    fill(l.topics[1], 32, (uint8_t)(seed % 3));
     fill(l.topics[2], 32, 9);
-    l.block_time = 1700000000 + (int64_t)block;
+    l.block_time = 1700000000 + block;
     return l;
 }
 
@@ -157,7 +155,7 @@ typedef struct {
     bool data_ok;
 } seen;
 
-static int collect(const store_log *l, void *ud) {
+static int collect(const rpc_log *l, void *ud) {
     seen *s = ud;
     if (s->n < 16) {
         s->blocks[s->n] = l->block_number;
@@ -170,29 +168,29 @@ static int collect(const store_log *l, void *ud) {
     return 0;
 }
 
-static int stop_at_two(const store_log *l, void *ud) {
+static int stop_at_two(const rpc_log *l, void *ud) {
     (void)l;
     return ++*(int *)ud == 2 ? 42 : 0;
 }
 
 TEST(ledger_duplicate_and_order) {
     store *s = fresh_store();
-    store_log a = mklog(10, 1, 100);
+    rpc_log a = mklog(10, 1, 100);
     static const uint8_t data[5] = {0, 1, 0xff, 0, 0x7f};
-    a.data = data;
+    a.data = (uint8_t *)data;
     a.data_len = 5;
-    CHECK_EQ_INT(store_ledger_insert(s, &a), STORE_OK);
-    CHECK_EQ_INT(store_ledger_insert(s, &a), STORE_DUP);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &a), STORE_OK);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &a), STORE_DUP);
     int64_t n = 0;
-    CHECK_EQ_INT(store_ledger_count(s, 97, a.contract, &n), STORE_OK);
+    CHECK_EQ_INT(store_ledger_count(s, 97, a.address, &n), STORE_OK);
     CHECK_EQ_INT(n, 1);
     /* out of order on purpose */
-    store_log b = mklog(12, 0, 101), c = mklog(10, 0, 102), d = mklog(11, 5, 103);
-    CHECK_EQ_INT(store_ledger_insert(s, &b), STORE_OK);
-    CHECK_EQ_INT(store_ledger_insert(s, &c), STORE_OK);
-    CHECK_EQ_INT(store_ledger_insert(s, &d), STORE_OK);
+    rpc_log b = mklog(12, 0, 101), c = mklog(10, 0, 102), d = mklog(11, 5, 103);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &b), STORE_OK);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &c), STORE_OK);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &d), STORE_OK);
     seen sn = {0};
-    CHECK_EQ_INT(store_ledger_each_from(s, 97, a.contract, 0, collect, &sn), STORE_OK);
+    CHECK_EQ_INT(store_ledger_each_from(s, 97, a.address, 0, collect, &sn), STORE_OK);
     CHECK_EQ_INT(sn.n, 4);
     CHECK(sn.blocks[0] == 10 && sn.idx[0] == 0 && sn.blocks[1] == 10 && sn.idx[1] == 1);
     CHECK(sn.blocks[2] == 11 && sn.blocks[3] == 12);
@@ -200,36 +198,36 @@ TEST(ledger_duplicate_and_order) {
     CHECK_EQ_INT(sn.ntopics[0], 3);
     CHECK_EQ_INT(sn.data_len[0], 0);
     memset(&sn, 0, sizeof sn);
-    CHECK_EQ_INT(store_ledger_each_for_key(s, 97, a.contract, a.entity_key, collect, &sn), STORE_OK);
+    CHECK_EQ_INT(store_ledger_each_for_key(s, 97, a.address, a.topics[1], collect, &sn), STORE_OK);
     CHECK_EQ_INT(sn.n, 2); /* seeds 100..103 mod 3 = 1,2,0,1: a and d share the key */
     CHECK(sn.blocks[0] == 10 && sn.blocks[1] == 11);
     memset(&sn, 0, sizeof sn);
-    CHECK_EQ_INT(store_ledger_each_for_key(s, 97, a.contract, b.entity_key, collect, &sn), STORE_OK);
+    CHECK_EQ_INT(store_ledger_each_for_key(s, 97, a.address, b.topics[1], collect, &sn), STORE_OK);
     CHECK_EQ_INT(sn.n, 1);
     uint8_t other[20] = {0};
     memset(&sn, 0, sizeof sn);
-    CHECK_EQ_INT(store_ledger_each_for_key(s, 97, other, a.entity_key, collect, &sn), STORE_OK);
+    CHECK_EQ_INT(store_ledger_each_for_key(s, 97, other, a.topics[1], collect, &sn), STORE_OK);
     CHECK_EQ_INT(sn.n, 0); /* another contract */
     int calls = 0;
-    CHECK_EQ_INT(store_ledger_each_from(s, 97, a.contract, 0, stop_at_two, &calls), 42);
-    CHECK_EQ_INT(store_ledger_delete_from(s, 97, a.contract, 11), STORE_OK);
-    CHECK_EQ_INT(store_ledger_count(s, 97, a.contract, &n), STORE_OK);
+    CHECK_EQ_INT(store_ledger_each_from(s, 97, a.address, 0, stop_at_two, &calls), 42);
+    CHECK_EQ_INT(store_ledger_delete_from(s, 97, a.address, 11), STORE_OK);
+    CHECK_EQ_INT(store_ledger_count(s, 97, a.address, &n), STORE_OK);
     CHECK_EQ_INT(n, 2);
     /* a re-applied log after the undo is new again */
-    CHECK_EQ_INT(store_ledger_insert(s, &b), STORE_OK);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &b), STORE_OK);
     store_close(s);
 }
 
 TEST(duplicate_inside_transaction_keeps_it_usable) {
     store *s = fresh_store();
-    store_log a = mklog(5, 0, 1), b = mklog(5, 1, 2);
-    CHECK_EQ_INT(store_ledger_insert(s, &a), STORE_OK);
+    rpc_log a = mklog(5, 0, 1), b = mklog(5, 1, 2);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &a), STORE_OK);
     CHECK_EQ_INT(store_begin(s), STORE_OK);
-    CHECK_EQ_INT(store_ledger_insert(s, &a), STORE_DUP);
-    CHECK_EQ_INT(store_ledger_insert(s, &b), STORE_OK);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &a), STORE_DUP);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &b), STORE_OK);
     CHECK_EQ_INT(store_commit(s), STORE_OK);
     int64_t n = 0;
-    store_ledger_count(s, 97, a.contract, &n);
+    store_ledger_count(s, 97, a.address, &n);
     CHECK_EQ_INT(n, 2);
     store_close(s);
 }
@@ -288,31 +286,31 @@ static store_job mkjob(uint8_t seed, uint8_t renter, uint8_t provider, int64_t c
 
 TEST(transaction_rolls_back_together) {
     store *s = fresh_store();
-    store_log l = mklog(20, 0, 9);
+    rpc_log l = mklog(20, 0, 9);
     uint8_t h[32] = {1};
     store_job j = mkjob(1, 1, 2, 100);
     CHECK_EQ_INT(store_begin(s), STORE_OK);
-    CHECK_EQ_INT(store_ledger_insert(s, &l), STORE_OK);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &l), STORE_OK);
     CHECK_EQ_INT(store_job_insert(s, &j), STORE_OK);
-    CHECK_EQ_INT(store_cursor_set(s, 97, l.contract, 20, h), STORE_OK);
+    CHECK_EQ_INT(store_cursor_set(s, 97, l.address, 20, h), STORE_OK);
     CHECK_EQ_INT(store_rollback(s), STORE_OK);
     int64_t n = -1;
     uint64_t block;
     store_job got;
-    CHECK_EQ_INT(store_ledger_count(s, 97, l.contract, &n), STORE_OK);
+    CHECK_EQ_INT(store_ledger_count(s, 97, l.address, &n), STORE_OK);
     CHECK_EQ_INT(n, 0);
     CHECK_EQ_INT(store_job_get(s, j.job_id, &got), STORE_NOTFOUND);
-    CHECK_EQ_INT(store_cursor_get(s, 97, l.contract, &block, h), STORE_NOTFOUND);
+    CHECK_EQ_INT(store_cursor_get(s, 97, l.address, &block, h), STORE_NOTFOUND);
     CHECK_EQ_INT(store_begin(s), STORE_OK);
     CHECK_EQ_INT(store_begin(s), STORE_ERR); /* no nesting */
-    CHECK_EQ_INT(store_ledger_insert(s, &l), STORE_OK);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &l), STORE_OK);
     CHECK_EQ_INT(store_job_insert(s, &j), STORE_OK);
-    CHECK_EQ_INT(store_cursor_set(s, 97, l.contract, 20, h), STORE_OK);
+    CHECK_EQ_INT(store_cursor_set(s, 97, l.address, 20, h), STORE_OK);
     CHECK_EQ_INT(store_commit(s), STORE_OK);
-    CHECK_EQ_INT(store_ledger_count(s, 97, l.contract, &n), STORE_OK);
+    CHECK_EQ_INT(store_ledger_count(s, 97, l.address, &n), STORE_OK);
     CHECK_EQ_INT(n, 1);
     CHECK_EQ_INT(store_job_get(s, j.job_id, &got), STORE_OK);
-    CHECK_EQ_INT(store_cursor_get(s, 97, l.contract, &block, h), STORE_OK);
+    CHECK_EQ_INT(store_cursor_get(s, 97, l.address, &block, h), STORE_OK);
     CHECK_EQ_INT(block, 20);
     store_close(s);
 }
