@@ -75,7 +75,7 @@ void api_cors_apply(api_ctx *c, const api_cors *cors) {
     if (!o) return;
     api_header(c, "access-control-allow-origin", o);
     if (strcmp(o, "*") != 0) api_header(c, "vary", "Origin");
-    api_header(c, "access-control-expose-headers", "Retry-After");
+    api_header(c, "access-control-expose-headers", "Retry-After, Lamda-Commit-LSN");
 }
 
 void api_cors_preflight(api_ctx *c, const api_cors *cors, const char *allow) {
@@ -91,7 +91,7 @@ void api_cors_preflight(api_ctx *c, const api_cors *cors, const char *allow) {
         api_header(c, "access-control-allow-origin", o);
         if (strcmp(o, "*") != 0) api_header(c, "vary", "Origin");
         api_header(c, "access-control-allow-methods", allow);
-        api_header(c, "access-control-allow-headers", "Authorization, Content-Type, X-Signature, X-Timestamp");
+        api_header(c, "access-control-allow-headers", "Authorization, Content-Type, X-Signature, X-Timestamp, Lamda-Min-LSN");
         api_header(c, "access-control-max-age", "600");
     }
     api_send(c, 204, NULL, "", 0);

@@ -34,8 +34,10 @@ struct api_thread {
     h2o_accept_ctx_t accept;
     pthread_t tid;
     bool started;
-    store *st;
+    store *st;                  /* DATABASE_URL: writes, readiness, and reads without a replica */
     uint64_t store_retry_at_ms; /* no reconnect attempt before this (monotonic ms) */
+    store *rst;                 /* DATABASE_READ_URL, when set */
+    uint64_t rstore_retry_at_ms;
 };
 
 struct api_server {
@@ -87,26 +89,72 @@ const char *api_openapi_json(size_t *len) {
     return g_srv->openapi;
 }
 
-store *api_store(api_ctx *c, bool respond) {
-    api_thread *t = c->thr;
-    if (!t->st) {
+/* The connection in *st, opened on first use and at most once a second after a failure. */
+static store *lazy_store(store **st, uint64_t *retry_at, const char *url, bool replica) {
+    if (!*st) {
         uint64_t now = now_ms();
-        if (now >= t->store_retry_at_ms) {
+        if (now >= *retry_at) {
             char err[256];
-            if (store_open(c->srv->cfg->database_url, &t->st, err, sizeof err) != STORE_OK) {
-                t->st = NULL;
-                t->store_retry_at_ms = now + 1000;
-                log_warn("api: database unavailable: %s", err);
+            int rc = replica ? store_open_replica(url, st, err, sizeof err) : store_open(url, st, err, sizeof err);
+            if (rc != STORE_OK) {
+                *st = NULL;
+                *retry_at = now + 1000;
+                log_warn("api: %s unavailable: %s", replica ? "read replica" : "database", err);
             }
         }
     }
-    if (!t->st && respond) api_error(c, 503, "database unavailable");
-    return t->st;
+    return *st;
+}
+
+store *api_write_store(api_ctx *c, bool respond) {
+    api_thread *t = c->thr;
+    c->store = lazy_store(&t->st, &t->store_retry_at_ms, c->srv->cfg->database_url, false);
+    c->used_primary = c->store != NULL;
+    if (!c->store && respond) api_error(c, 503, "database unavailable");
+    return c->store;
+}
+
+/* Reads go to the replica unless the request asks for a WAL position (Lamda-Min-LSN, from an
+ * earlier write's Lamda-Commit-LSN) the replica has not replayed yet, or the replica cannot be
+ * reached: then the primary answers, so a client always reads its own writes. */
+store *api_store(api_ctx *c, bool respond) {
+    const lamda_config *cfg = c->srv->cfg;
+    api_thread *t = c->thr;
+    if (!cfg->database_read_url || c->used_primary) {
+        c->store = lazy_store(&t->st, &t->store_retry_at_ms, cfg->database_url, false);
+    } else {
+        store *r = lazy_store(&t->rst, &t->rstore_retry_at_ms, cfg->database_read_url, true);
+        size_t n = 0;
+        const char *h = r ? api_req_header(c, "lamda-min-lsn", &n) : NULL;
+        if (r && h) {
+            char lsn[24];
+            bool yes = false;
+            snprintf(lsn, sizeof lsn, "%.*s", (int)(n < sizeof lsn ? n : sizeof lsn - 1), h);
+            if (n >= sizeof lsn || store_replayed_to(r, lsn, &yes) != STORE_OK || !yes) r = NULL;
+        }
+        c->store = r ? r : lazy_store(&t->st, &t->store_retry_at_ms, cfg->database_url, false);
+    }
+    if (!c->store && respond) api_error(c, 503, "database unavailable");
+    return c->store;
+}
+
+void api_commit_position_header(api_ctx *c) {
+    char lsn[32];
+    if (!c->used_primary || !c->srv->cfg->database_read_url || !c->thr->st) return;
+    if (store_wal_position(c->thr->st, lsn, sizeof lsn) == STORE_OK) api_header(c, "lamda-commit-lsn", lsn);
 }
 
 void api_store_error(api_ctx *c, int rc) {
     log_warn("api: database error %d on %s: %s", rc, c->route ? c->route->pattern : "?",
-             c->thr->st ? store_errmsg(c->thr->st) : "no connection");
+             c->store ? store_errmsg(c->store) : "no connection");
+    if (c->store && c->store == c->thr->rst && rc == STORE_CONN) {
+        /* The replica went away: drop it, so the next reads go to the primary until it is back
+         * (lazy_store retries it at most once a second). */
+        store_close(c->thr->rst);
+        c->thr->rst = NULL;
+        c->thr->rstore_retry_at_ms = now_ms() + 1000;
+        c->store = NULL;
+    }
     api_error(c, 503, "database unavailable, retry later");
 }
 
@@ -356,6 +404,8 @@ static void server_free(api_server *srv) {
         else if (!t->loop && t->fd >= 0) close(t->fd);
         store_close(t->st);
         t->st = NULL;
+        store_close(t->rst);
+        t->rst = NULL;
     }
     /* h2o 2.2 cannot force-close a context's remaining connections, and disposing a context
      * that still has one aborts (h2o_timeout_dispose asserts). The loops, contexts and the

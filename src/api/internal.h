@@ -92,6 +92,8 @@ struct api_ctx {
     struct {
         char *key, *val;
     } query[API_MAX_QUERY];
+    store *store;      /* the connection api_store/api_write_store last gave this request */
+    bool used_primary; /* a write: later reads of this request stay on the primary */
     int status;      /* response status once answered, 0 before */
     size_t bytes;    /* response body bytes */
 };
@@ -199,6 +201,12 @@ const lamda_config *api_cfg(api_ctx *c);
 /* This thread's store, opened on first use; NULL (and a 503 already sent when respond) if the
  * database is unreachable. */
 store *api_store(api_ctx *c, bool respond);
+/* The primary (DATABASE_URL), for routes that write; api_store is for reads, which go to
+ * DATABASE_READ_URL when it is set. Same NULL/503 rule as api_store. */
+store *api_write_store(api_ctx *c, bool respond);
+/* After a successful write with a replica configured: the Lamda-Commit-LSN header, the WAL
+ * position a client sends back as Lamda-Min-LSN to read its own write (called by api_send). */
+void api_commit_position_header(api_ctx *c);
 /* After a STORE_CONN/ERR result: answer 503 (store errors are never the client's fault). */
 void api_store_error(api_ctx *c, int rc);
 /* Header value of name (lowercase) or NULL; *len set. */

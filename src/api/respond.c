@@ -45,6 +45,7 @@ void api_send(api_ctx *c, int status, const char *content_type, const char *body
     }
     if (content_type)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
+    if (status < 400) api_commit_position_header(c);
     req->res.content_length = len;
     c->status = status;
     c->bytes = len;

@@ -253,7 +253,7 @@ static void job_status_put(api_ctx *c) {
         api_error(c, 400, "status completed needs an output_cid");
         goto out;
     }
-    store *s = api_store(c, true);
+    store *s = api_write_store(c, true);
     if (!s) goto out;
     store_job job;
     memset(&job, 0, sizeof job);
@@ -306,7 +306,7 @@ static void job_spec_post(api_ctx *c) {
     char err[256] = "";
     int status = 0;
     cJSON *data = NULL;
-    int rc = h->submit_job_spec(h->ud, api_store(c, false), e.base, e.len, err, sizeof err, &status, &data);
+    int rc = h->submit_job_spec(h->ud, api_write_store(c, false), e.base, e.len, err, sizeof err, &status, &data);
     if (rc == 0) {
         api_ok(c, status >= 200 && status < 300 ? status : 200, data);
     } else {

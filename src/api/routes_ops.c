@@ -70,7 +70,7 @@ static void ready(api_ctx *c) {
     cJSON *d = cJSON_CreateObject();
     cJSON *checks = cJSON_AddObjectToObject(d, "checks");
     bool all = true;
-    store *s = api_store(c, false);
+    store *s = api_write_store(c, false);
     if (!s) {
         add_check(checks, "database", false, "cannot connect");
         all = false;

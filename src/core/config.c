@@ -47,6 +47,7 @@ static const setting settings[] = {
     {"LOG_MAX_PER_SECOND", K_U64, "50", F(log_max_per_second), 0, 0, "log lines per second from one call site; the rest are counted and summed up in one line (0 = no limit)"},
     {"DATA_DIR", K_STRING, "./data", F(data_dir), 0, 0, "where the embedded SQLite database lives by default"},
     {"DATABASE_URL", K_DBURL, NULL, F(database_url), 0, 0, "postgres://user:pass@host/db, or sqlite:PATH; unset = sqlite:$DATA_DIR/lamda.db"},
+    {"DATABASE_READ_URL", K_DBURL, NULL, F(database_read_url), 0, 0, "optional: a PostgreSQL hot standby the API reads from (writes and readiness stay on DATABASE_URL)"},
     {"NATS_URL", K_NATS_URL, "nats://127.0.0.1:4222", F(nats_url), 0, 0, "NATS server (JetStream enabled); several comma-separated seed URLs for a cluster"},
     {"NATS_STREAM_REPLICAS", K_U64, "1", F(nats_stream_replicas), 0, 0, "replicas of the dispatch stream (3 on a 3-node cluster); an existing stream with another count is refused"},
     {"NATS_STREAM", K_STRING, "LAMDA_DISPATCH", F(nats_stream), 0, 0, "JetStream stream holding dispatched jobs"},

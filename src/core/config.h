@@ -20,7 +20,8 @@ typedef struct {
 
 typedef struct {
     /* storage and bus */
-    char *database_url; /* "postgres://…", "postgresql://…" or "sqlite:PATH" */
+    char *database_url;      /* "postgres://…", "postgresql://…" or "sqlite:PATH" */
+    char *database_read_url; /* a hot standby for API reads; NULL: reads go to database_url */
     char *data_dir;
     char *nats_url;
     char *nats_stream;

@@ -4,7 +4,9 @@
 
 #include "store/store_internal.h"
 
-int store_open(const char *url, store **out, char *err, size_t errlen) {
+/* replica: a read-only standby, which cannot migrate: its schema must already be this
+ * binary's (it follows the primary's). */
+static int open_store(const char *url, bool replica, store **out, char *err, size_t errlen) {
     *out = NULL;
     store *s = calloc(1, sizeof *s);
     if (!s) {
@@ -17,13 +19,19 @@ int store_open(const char *url, store **out, char *err, size_t errlen) {
         free(s);
         return rc == DB_CONN ? STORE_CONN : STORE_ERR;
     }
-    rc = store_migrate_db(s->db, err, errlen);
+    rc = replica ? store_schema_check_db(s->db, err, errlen) : store_migrate_db(s->db, err, errlen);
     if (rc != STORE_OK) {
         store_close(s);
         return rc;
     }
     *out = s;
     return STORE_OK;
+}
+
+int store_open(const char *url, store **out, char *err, size_t errlen) { return open_store(url, false, out, err, errlen); }
+
+int store_open_replica(const char *url, store **out, char *err, size_t errlen) {
+    return open_store(url, true, out, err, errlen);
 }
 
 void store_close(store *s) {

@@ -38,6 +38,9 @@ typedef struct store store;
 /* Connect (url as in db_open: "sqlite:PATH", "postgres://…", "postgresql://…") and apply
  * pending migrations. A database newer than this binary fails with a message saying so. */
 int store_open(const char *url, store **out, char *err, size_t errlen);
+/* Open a read-only replica (a PostgreSQL hot standby): no migration, and its schema version
+ * must be this binary's. */
+int store_open_replica(const char *url, store **out, char *err, size_t errlen);
 /* Close the connection; releases every lease held through it. NULL is fine. */
 void store_close(store *s);
 /* "sqlite" or "postgres". */
@@ -58,6 +61,17 @@ int store_migrate_only(const char *url, char *err, size_t errlen);
 /* The newest schema version this binary knows, and the one the database is at. */
 int store_schema_version_known(void);
 int store_schema_version(store *s, int64_t *version);
+
+/* ---- read replicas (store_replica.c) -------------------------------------------------------- */
+
+/* PostgreSQL's pg_lsn text form ("16/B374D848"). */
+bool store_lsn_valid(const char *lsn);
+/* The server's current WAL position (after a commit: a position that includes it); STORE_NOTFOUND
+ * on SQLite. */
+int store_wal_position(store *s, char *out, size_t cap);
+/* *yes when this server has replayed up to lsn (always on a primary and on SQLite);
+ * STORE_INVALID for a malformed lsn. */
+int store_replayed_to(store *s, const char *lsn, bool *yes);
 
 /* ---- leases: one active instance per name --------------------------------------------------- */
 

@@ -109,5 +109,6 @@ int store_page(store *s, const store_page_query *q, const void *filter, int64_t 
 
 /* Migrations (store_migrate.c). */
 int store_migrate_db(db *d, char *err, size_t errlen);
+int store_schema_check_db(db *d, char *err, size_t errlen); /* version == this binary's */
 
 #endif

@@ -36,6 +36,22 @@ static int current_version(db *d, int64_t *v) {
     return rc;
 }
 
+int store_schema_check_db(db *d, char *err, size_t errlen) {
+    int64_t have = 0;
+    int rc = current_version(d, &have);
+    if (rc != DB_OK) {
+        snprintf(err, errlen, "cannot read the schema version: %s", db_errmsg(d));
+        return rc == DB_CONN ? STORE_CONN : STORE_ERR;
+    }
+    int known = store_schema_version_known();
+    if (have != known) {
+        snprintf(err, errlen, "the replica's schema is version %lld, this binary's is %d: migrate the primary first",
+                 (long long)have, known);
+        return STORE_ERR;
+    }
+    return STORE_OK;
+}
+
 int store_migrate_db(db *d, char *err, size_t errlen) {
     int rc = db_begin(d);
     if (rc != DB_OK) goto fail;
