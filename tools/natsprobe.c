@@ -99,7 +99,7 @@ static int cmd_pub_dedup(bus *b, char **argv, int argc) {
     uint64_t window_ms = w && *w ? strtoull(w, NULL, 10) : 6ULL * 3600 * 1000;
     char err[512] = "";
     for (;;) {
-        if (bus_ensure_dispatch_stream(b, stream, window_ms, err, sizeof err) == 0) break;
+        if (bus_ensure_dispatch_stream(b, stream, window_ms, true, err, sizeof err) == 0) break;
         if (now_ms() >= deadline) {
             fprintf(stderr, "natsprobe: stream: %s\n", err);
             return 1;

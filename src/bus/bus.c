@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bus/bus_internal.h"
 #include "core/log.h"
 
 #define CONNECT_TIMEOUT_MS 2000
@@ -187,20 +188,23 @@ out:
     return rc;
 }
 
+natsConnection *bus_nats_connection(bus *b) { return b ? b->nc : NULL; }
+
 bool bus_connected(bus *b) { return b && b->nc && natsConnection_Status(b->nc) == NATS_CONN_STATUS_CONNECTED; }
 
 static bool same_subjects(const jsStreamConfig *c, const char *want) {
     return c->SubjectsLen == 1 && c->Subjects && c->Subjects[0] && strcmp(c->Subjects[0], want) == 0;
 }
 
-static bool same_republish(const jsStreamConfig *c) {
+static bool same_republish(const jsStreamConfig *c, bool want) {
     const jsRePublish *r = c->RePublish;
+    if (!want) return !r || !r->Destination || !*r->Destination;
     return r && r->Source && r->Destination && strcmp(r->Source, BUS_DISPATCH_SUBJECTS) == 0 &&
            strcmp(r->Destination, BUS_AGENT_SUBJECTS) == 0 && !r->HeadersOnly;
 }
 
-int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, char *err,
-                               size_t errlen) {
+int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, bool republish,
+                               char *err, size_t errlen) {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     jsOptions jo;
@@ -233,7 +237,7 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
     sc.Replicas = 1;
     sc.Duplicates = (int64_t)duplicate_window_ms * NS_PER_MS;
     sc.MaxAge = (int64_t)max_age_ms * NS_PER_MS;
-    sc.RePublish = &rp;
+    sc.RePublish = republish ? &rp : NULL;
 
     jsOptions_Init(&jo);
     jo.Wait = STREAM_API_WAIT_MS;
@@ -243,14 +247,15 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
         s = js_AddStream(&si, b->js, &sc, &jo, &jerr);
         if (s != NATS_OK) return fail_nats(err, errlen, "create stream", s, jerr);
         log_info("nats %s: created stream %s (%s, duplicate window %llu ms, republish to %s)", b->name,
-                 stream_name, BUS_DISPATCH_SUBJECTS, (unsigned long long)duplicate_window_ms, BUS_AGENT_SUBJECTS);
+                 stream_name, BUS_DISPATCH_SUBJECTS, (unsigned long long)duplicate_window_ms,
+                 republish ? BUS_AGENT_SUBJECTS : "none");
         jsStreamInfo_Destroy(si);
         return 0;
     }
     if (s != NATS_OK) return fail_nats(err, errlen, "stream info", s, jerr);
 
     const jsStreamConfig *cur = si->Config;
-    bool same = cur && same_subjects(cur, BUS_DISPATCH_SUBJECTS) && same_republish(cur) &&
+    bool same = cur && same_subjects(cur, BUS_DISPATCH_SUBJECTS) && same_republish(cur, republish) &&
                 cur->Storage == js_FileStorage && cur->Duplicates == sc.Duplicates && cur->MaxAge == sc.MaxAge &&
                 cur->Retention == js_LimitsPolicy && cur->Discard == js_DiscardOld;
     jsStreamInfo_Destroy(si);

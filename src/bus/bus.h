@@ -54,10 +54,35 @@ bool bus_connected(bus *b);
 
 /* Create the dispatch stream, or bring an existing one to this configuration: subjects
  * BUS_DISPATCH_SUBJECTS, file storage, duplicate window duplicate_window_ms, messages kept
- * BUS_DISPATCH_MAX_AGE_MS (or the window, if longer), republished to BUS_AGENT_SUBJECTS.
+ * BUS_DISPATCH_MAX_AGE_MS (or the window, if longer), and, when republish is true, each stored
+ * message republished to BUS_AGENT_SUBJECTS. The dispatcher passes false: it hands jobs to
+ * core subscribers itself (bus_deliver_many), so that it knows whether anyone was there; the
+ * stream then serves JetStream consumers only. A stream that republishes is updated to stop.
  * Returns 0, or -1 with err (not connected, JetStream disabled, a conflicting stream…). */
-int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, char *err,
-                               size_t errlen);
+int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, bool republish,
+                               char *err, size_t errlen);
+
+/* One message of bus_deliver_many: subject and data (in); result (out). */
+typedef enum {
+    BUS_DELIVER_ABSENT = 0, /* the server answered "no responders": nobody is subscribed */
+    BUS_DELIVER_LIVE,       /* no such answer: a subscription on the subject took the message */
+    BUS_DELIVER_UNKNOWN,    /* the round trip did not complete (disconnect): maybe delivered */
+} bus_deliver_result;
+
+typedef struct {
+    const char *subject;
+    const void *data;
+    size_t len;
+    bus_deliver_result result;
+} bus_deliver_item;
+
+/* Publish each item as a core NATS request (a reply inbox of this call; the agents never
+ * answer) and learn, from the server's "no responders" status answers (NATS ≥ 2.2 headers),
+ * which subjects had no subscriber. All are published, then one flush (PING/PONG, up to
+ * timeout_ms) guarantees every such answer has arrived: the server sends them in order,
+ * before the PONG. Returns 0 with each result set, or -1 with err when nothing was sent (not
+ * connected, invalid subject) — then every result is BUS_DELIVER_ABSENT. */
+int bus_deliver_many(bus *b, bus_deliver_item *items, size_t n, int64_t timeout_ms, char *err, size_t errlen);
 
 /* Publish data to subject (which must start with BUS_DISPATCH_PREFIX and be a valid, wildcard-
  * free subject) through JetStream with Nats-Msg-Id msg_id, and wait up to timeout_ms for the

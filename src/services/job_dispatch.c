@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "evm/address.h"
 #include "ipfs/cid.h"
+#include "services/job_delivery.h"
 
 void job_dispatch_subject(const uint8_t provider[20], char out[64]) {
     char a[ADDRESS_STR_LEN];
@@ -79,6 +80,13 @@ static int dispatch_with_spec(store *s, const lamda_config *cfg, store_job *j, c
     rc = store_outbox_add(s, job_id, subject, (const uint8_t *)msg, strlen(msg), now);
     free(msg);
     if (rc == STORE_DUP) rc = STORE_OK; /* queued before (a replay after a reorg) */
+    if (rc == STORE_OK) {
+        /* ... and its delivery to the agent, acknowledged by the agent's report (job_delivery). */
+        char agent_subject[64];
+        job_delivery_subject(j->provider, agent_subject);
+        rc = store_delivery_add(s, job_id, j->provider, agent_subject, now);
+        if (rc == STORE_DUP) rc = STORE_OK;
+    }
     if (rc == STORE_OK) *dispatched = true;
     return rc;
 }

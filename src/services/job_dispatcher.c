@@ -22,7 +22,7 @@ typedef struct {
     const lamda_config *cfg;
     store *s;          /* used only from the subscription's callback thread */
     atomic_int active; /* a callback is running: shutdown waits for it before closing s */
-    metrics_counter_t *m_ok, *m_dropped;
+    metrics_counter_t *m_ok, *m_dropped, *m_acked;
 } status_consumer;
 
 /* libnats runs one subscription's callbacks on one thread, one at a time, so the store
@@ -40,6 +40,9 @@ static void apply_agent_status(status_consumer *c, const bus_msg *m) {
         log_warn("job-dispatcher: agent.status not applied, database unavailable: %s", err);
         return;
     }
+    /* Any report from the job's provider proves its agent has the job: delivery is done,
+     * whatever the transition below decides. */
+    if (store_delivery_ack(c->s, r.job_id, r.agent, (int64_t)time(NULL)) == STORE_OK) metrics_counter_inc(c->m_acked);
     int rc = agent_status_apply(c->s, &r, (int64_t)time(NULL), err, sizeof err);
     if (rc == 0) {
         metrics_counter_inc(c->m_ok);
@@ -84,6 +87,7 @@ int job_dispatcher_run(const lamda_config *cfg) {
     status_consumer consumer = {.cfg = cfg};
     consumer.m_ok = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"applied\"");
     consumer.m_dropped = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"dropped\"");
+    consumer.m_acked = metrics_counter("lamda_jobs_acknowledged_total", "Jobs whose agent first reported on agent.status", "");
     bus_sub *sub = NULL;
     if (bus_subscribe(b, "agent.status", NULL, on_agent_status, &consumer, &sub, err, sizeof err) != 0)
         log_warn("job-dispatcher: agent.status subscription failed (%s); will not track agent progress", err);

@@ -26,7 +26,7 @@ wait_for_ready() { for _ in $(seq 100); do ready "$1" && return 0; sleep 0.1; do
 check "agentsim prints ready" wait_for_ready "$H_TMP/agent.out"
 wait_for_ready "$H_TMP/status.out"
 check_eq "subscribes to jobs.dispatch.<EIP-55 address of the key>" \
-  "$(sed -n 's/^ready address=\([^ ]*\) subject=\(.*\)$/\1 \2/p' "$H_TMP/agent.out")" "$ANVIL_ADDR1 $SUBJ"
+  "$(sed -n 's/^ready address=\([^ ]*\) subject=\([^ ]*\).*$/\1 \2/p' "$H_TMP/agent.out")" "$ANVIL_ADDR1 $SUBJ"
 publish "$SUBJ" "$(job_msg $JOB_A)"
 publish "$SUBJ" "$(job_msg $JOB_A)"
 publish "$SUBJ" '{"job_id":'
