@@ -23,6 +23,7 @@
  * Output on stdout, one line each:
  *   offline seconds=N                      (with --offline-for, before subscribing)
  *   ready address=0x… subject=jobs.dispatch.0x… at_ms=EPOCH_MS
+ *   recv JOB_ID at_ms=EPOCH_MS             (the moment a job arrives)
  *   died JOB_ID at_ms=EPOCH_MS             (with --die-mid-job)
  *   job JOB_ID image=… input=… status=completed|failed output=CID|- at_ms=EPOCH_MS
  *       waited_ms=N handled_ms=N
@@ -176,6 +177,9 @@ static void on_job(bus *b, const bus_msg *m, void *ud) {
         return;
     }
     const char *image = str_key(o, "image_name"), *input = str_key(o, "input_file_cid");
+    /* On arrival, before anything can fail: a receipt counts even if the agent dies next. */
+    printf("recv %s at_ms=%lld\n", job_id, at);
+    fflush(stdout);
     if (a->slow_ack_s > 0) shutdown_sleep_ms(a->slow_ack_s * 1000);
     publish_status(b, a, job_id, "processing", "");
     if (a->die_mid_job) {
