@@ -10,7 +10,8 @@
 #include <time.h>
 
 #include "api/internal.h"
-#include "services/job_delivery.h"
+#include "bus/bus.h"
+#include "evm/address.h"
 
 /* 401 without credentials, 403 with a wrong token; -1 after answering. */
 static int admin_only(api_ctx *c) {
@@ -43,8 +44,9 @@ static void job_redispatch(api_ctx *c) {
         else api_store_error(c, rc);
         return;
     }
-    char subject[64];
-    job_delivery_subject(job.provider, subject);
+    /* the agents' subject, as services/job_delivery.c names it (api may not include services) */
+    char subject[64], addr[ADDRESS_STR_LEN];
+    snprintf(subject, sizeof subject, "%s%s", BUS_AGENT_PREFIX, address_format(job.provider, addr));
     rc = store_begin(s);
     if (rc == STORE_OK) rc = store_delivery_redispatch(s, id, subject, (int64_t)time(NULL));
     if (rc == STORE_OK) rc = store_commit(s);
