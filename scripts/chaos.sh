@@ -319,7 +319,7 @@ dups=$(uniq -d "$H_TMP/receipts" | wc -l)
 expired=$(dbq "select count(*) from deliveries where state = 'expired'")
 stranded=$(dbq "select count(*) from deliveries where state in ('waiting','sending','delivered')")
 echo "# per job: received once $((agent_distinct - dups)), received twice or more $dups, expired with a reason $expired, stranded $stranded"
-dbq "select $(addr_hex_sql job_id), reason from deliveries where state = 'expired'" | sed 's/^/#   expired: /'
+dbq "select $(addr_hex_sql job_id), reason from deliveries where state = 'expired'" | grep -v '^$' | sed 's/^/#   expired: /'
 check_eq "agents: every job received (distinct receipts + expired = jobs)" "$((agent_distinct + expired))" "$created"
 check_eq "agents never received a job twice (across agent restarts)" "$dups" 0
 check_eq "no job stranded (every delivery acknowledged or expired)" "$stranded" 0
