@@ -258,9 +258,29 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
     bool same = cur && same_subjects(cur, BUS_DISPATCH_SUBJECTS) && same_republish(cur, republish) &&
                 cur->Storage == js_FileStorage && cur->Duplicates == sc.Duplicates && cur->MaxAge == sc.MaxAge &&
                 cur->Retention == js_LimitsPolicy && cur->Discard == js_DiscardOld;
+    bool republishes = cur && cur->RePublish && cur->RePublish->Destination && *cur->RePublish->Destination;
+    uint64_t held = si->State.Msgs;
     jsStreamInfo_Destroy(si);
     si = NULL;
     if (same) return 0;
+    if (republishes && !republish) {
+        /* A stream made before acknowledged delivery republishes to the agents' subjects, and
+         * the server refuses to change RePublish in place. Left as it is, every job would reach
+         * its agent twice (republished, and delivered); so it is recreated. Its stored copies go:
+         * the outbox is the record of what was dispatched, and the agents are served by
+         * delivery. JetStream consumers of the old stream start again from the new one. */
+        jerr = 0;
+        s = js_DeleteStream(b->js, stream_name, &jo, &jerr);
+        if (s != NATS_OK) return fail_nats(err, errlen, "delete the republishing stream", s, jerr);
+        jerr = 0;
+        s = js_AddStream(&si, b->js, &sc, &jo, &jerr);
+        if (s != NATS_OK) return fail_nats(err, errlen, "create stream", s, jerr);
+        jsStreamInfo_Destroy(si);
+        log_warn("nats %s: stream %s republished to %s (before acknowledged delivery) and cannot be changed in "
+                 "place; recreated without RePublish, its %llu stored message(s) dropped",
+                 b->name, stream_name, BUS_AGENT_SUBJECTS, (unsigned long long)held);
+        return 0;
+    }
     jerr = 0;
     s = js_UpdateStream(&si, b->js, &sc, &jo, &jerr);
     if (s != NATS_OK) return fail_nats(err, errlen, "update stream", s, jerr);

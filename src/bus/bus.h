@@ -3,13 +3,14 @@
  *
  * No job logic lives here; the dispatcher's outbox publisher is built on bus_publish_dedup.
  *
- * Exactly-once dispatch (docs/design.md §3) rests on two facts this module arranges:
+ * Dispatch (docs/design.md §3, §7) rests on two facts this module arranges:
  *   - jobs are stored on the internal subjects "lamda.dispatch.<addr>", published with a
- *     Nats-Msg-Id, so the stream keeps one copy per id within its duplicate window;
- *   - the stream re-publishes each *stored* message to "jobs.dispatch.<addr>", where the node
- *     agents subscribe with plain core NATS. A retried publish that the stream drops as a
- *     duplicate is therefore never re-published, so agents receive each job once, whereas a
- *     stream capturing "jobs.dispatch.>" directly would hand every retry to core subscribers.
+ *     Nats-Msg-Id, so the stream keeps one copy per id within its duplicate window (for
+ *     JetStream consumers);
+ *   - jobs reach the agents' core subscriptions on "jobs.dispatch.<addr>" through
+ *     bus_deliver_many, which tells from the server's "no responders" answers whether anyone
+ *     was subscribed, so the dispatcher can retry exactly the copies nobody took. (The stream
+ *     used to republish to the agents instead; a republish cannot tell that nobody listened.)
  *
  * Thread safety: every function may be called from any thread. Subscription callbacks run on
  * libnats threads; one subscription's callbacks never run concurrently with each other. */
@@ -22,7 +23,7 @@
 
 #define BUS_DISPATCH_SUBJECTS "lamda.dispatch.>" /* what the dispatch stream stores */
 #define BUS_DISPATCH_PREFIX "lamda.dispatch."
-#define BUS_AGENT_PREFIX "jobs.dispatch." /* where agents receive jobs (republished) */
+#define BUS_AGENT_PREFIX "jobs.dispatch." /* where agents receive jobs (bus_deliver_many) */
 #define BUS_AGENT_SUBJECTS "jobs.dispatch.>"
 #define BUS_DISPATCH_MAX_AGE_MS (7ULL * 24 * 3600 * 1000) /* stored jobs are kept a week */
 #define BUS_MAX_SUBJECT 256
@@ -57,7 +58,9 @@ bool bus_connected(bus *b);
  * BUS_DISPATCH_MAX_AGE_MS (or the window, if longer), and, when republish is true, each stored
  * message republished to BUS_AGENT_SUBJECTS. The dispatcher passes false: it hands jobs to
  * core subscribers itself (bus_deliver_many), so that it knows whether anyone was there; the
- * stream then serves JetStream consumers only. A stream that republishes is updated to stop.
+ * stream then serves JetStream consumers only. A stream that republishes when republish is
+ * false cannot be changed in place (the server refuses): it is deleted and created again,
+ * dropping its stored messages, with a warning.
  * Returns 0, or -1 with err (not connected, JetStream disabled, a conflicting stream…). */
 int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, bool republish,
                                char *err, size_t errlen);

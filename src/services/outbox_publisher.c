@@ -60,7 +60,7 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
                 goto retry;
             }
             stream_ready = true;
-            log_info("job-dispatcher: stream %s ready (lamda.dispatch.> republished to jobs.dispatch.>)",
+            log_info("job-dispatcher: stream %s ready (stores lamda.dispatch.>; agents are served by delivery)",
                      cfg->nats_stream);
         }
         /* The stream no longer feeds core subscribers (job_delivery does, and knows who was
