@@ -18,6 +18,10 @@ LONG=${STRANDED_LONG_OFFLINE:-15}
 start_anvil BSC 97 && start_anvil OPBNB 5611 && start_nats && start_postgres || { not_ok "parts start"; finish; }
 deploy_contracts || { not_ok "contracts deploy"; finish; }
 lamda_env
+# An upgrade: the dispatch stream exists from before acknowledged delivery and republishes to
+# jobs.dispatch.> (the server will not change that in place); the dispatcher must recreate it,
+# or every job below would reach its agent twice.
+"$ROOT/$BUILD/natsprobe" pub-dedup LAMDA_DISPATCH lamda.dispatch.old old-1 '{}' >/dev/null 2>&1 || not_ok "old stream made"
 RENTER_KEY=$ANVIL_KEY1
 IMAGE=nvidia/cuda:12.2.0-base-ubuntu22.04
 CID=QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG
@@ -90,6 +94,8 @@ settled() {
 wait_for "$BE: every job settles" $((LONG + 40)) settled
 sleep 1
 
+[ "$BE" = sqlite ] && check "$BE: the pre-#16 republishing stream was recreated without RePublish" \
+  grep -q "recreated without RePublish" "$H_TMP/disp-$BE.log"
 for s in A B D F; do
   for j in ${JOBS[$s]}; do
     check_eq "$BE: $s ${j:0:10} received exactly once by its agent" "$(received "$H_TMP/agent-$BE-$s.out" $j)" 1
