@@ -324,7 +324,8 @@ int store_delivery_stats(store *s, int64_t *awaiting, int64_t *oldest_created_at
  * goes back to assigned and its delivery starts afresh (deadline from now). subject is used
  * only for a job dispatched before deliveries existed. STORE_INVALID (errmsg) for other states. */
 int store_delivery_redispatch(store *s, const uint8_t job_id[32], const char *subject, int64_t now);
-/* Running jobs whose running_at is at or before running_before (JOB_RUN_TIMEOUT), oldest first. */
+/* Running jobs whose agent first reported (deliveries.acked_at, lamda's clock; running_at when
+ * the job has no delivery row) at or before running_before (JOB_RUN_TIMEOUT), oldest first. */
 int store_jobs_stalled(store *s, int64_t running_before, int limit, uint8_t (*ids)[32], int64_t *running_at, int *n);
 
 /* ---- commit notifications (store_notify.c) ------------------------------------------------------ */

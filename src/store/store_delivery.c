@@ -232,9 +232,14 @@ int store_delivery_redispatch(store *s, const uint8_t job_id[32], const char *su
 int store_jobs_stalled(store *s, int64_t running_before, int limit, uint8_t (*ids)[32], int64_t *running_at, int *n) {
     db_stmt *st;
     *n = 0;
+    /* The base is lamda's own clock when the agent first reported (acked_at): running_at is
+     * the agent's timestamp, which may be days old (a replayed or skewed report) and would
+     * stall a job the moment it starts. running_at only for jobs without a delivery row. */
     int rc = db_prepare(s->db,
-                        "SELECT job_id, running_at FROM jobs WHERE status = 'running' AND running_at <= ?"
-                        " ORDER BY running_at LIMIT ?",
+                        "SELECT j.job_id, COALESCE(d.acked_at, j.running_at, 0) FROM jobs j"
+                        " LEFT JOIN deliveries d ON d.job_id = j.job_id"
+                        " WHERE j.status = 'running' AND COALESCE(d.acked_at, j.running_at, 0) <= ?"
+                        " ORDER BY 2 LIMIT ?",
                         &st);
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_int64(st, 1, running_before);
