@@ -5,10 +5,12 @@
 #   A  agent offline when its 3 jobs are dispatched, back after 5 s
 #   B  agent offline for STRANDED_LONG_OFFLINE seconds (default 15; 60 is the real case)
 #   C  agent dies after reporting processing            → stalled at JOB_RUN_TIMEOUT
-#   D  agent acknowledges 3 s late, 2 jobs one after the other (6 s < JOB_ACK_WAIT) → no second copy
+#   D  agent acknowledges 2 s late, 2 jobs one after the other (4 s < JOB_ACK_WAIT) → no second copy
 #   E  no agent ever                                    → undelivered at JOB_DELIVERY_TIMEOUT
-#   F  agent back after 8 s while the dispatcher is SIGKILLed around that moment
+#   F  agent back after 10 s while the dispatcher is SIGKILLed around that moment
 #   G  nats-server restarted while B's jobs wait
+# The faults start at t = 9 s, after D's reports: agent.status is core NATS, so a report sent
+# while no dispatcher is subscribed is lost (the job would end stalled, visibly).
 # It prints the redelivery latency (agent subscribed → job received) for A, B and F.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/chain.sh"
@@ -43,7 +45,7 @@ start_lamda "api-$BE" api-gateway
 wait_port "$API_PORT" || { not_ok "$BE: api starts"; return; }
 declare -A ADDR
 for s in A B C D E F; do ADDR[$s]=$(new_addr); done
-D_ACK=3
+D_ACK=2
 start_agent() { # scenario count extra-args...
   local s=$1 n=$2; shift 2
   "$AGENTSIM" --address "${ADDR[$s]}" --count "$n" --timeout $((LONG + 40)) --work-ms 50 "$@" \
@@ -54,7 +56,7 @@ start_agent A 3 --offline-for 5
 start_agent B 3 --offline-for "$LONG"
 start_agent C 1 --die-mid-job
 start_agent D 2 --slow-ack $D_ACK
-start_agent F 5 --offline-for 8
+start_agent F 5 --offline-for 10
 T0=$(date +%s)
 declare -A JOBS=([A]= [B]= [C]= [D]= [E]= [F]=)
 for s in A B C D E F; do
@@ -69,9 +71,9 @@ done
 ALLJOBS="${JOBS[A]}${JOBS[B]}${JOBS[C]}${JOBS[D]}${JOBS[E]}${JOBS[F]}"
 echo "# $BE: 15 jobs created in $(( $(date +%s) - T0 )) s"
 
-# F: SIGKILL the dispatcher three times around F's return (t = 8 s), restart at once.
+# F: SIGKILL the dispatcher three times around F's return (t = 10 s), restart at once.
 kills=0
-while [ $(( $(date +%s) - T0 )) -lt 7 ]; do sleep 0.1; done
+while [ $(( $(date +%s) - T0 )) -lt 9 ]; do sleep 0.1; done
 for _ in 1 2 3; do
   pid_var=LAMDA_PID_disp_$BE
   kill -KILL "${!pid_var}" 2>/dev/null && kills=$((kills + 1))
@@ -82,7 +84,7 @@ done
 echo "# $BE: dispatcher SIGKILLed $kills times around F's return"
 
 # G: restart nats-server while B's jobs wait (B is offline until t = LONG).
-while [ $(( $(date +%s) - T0 )) -lt 11 ]; do sleep 0.1; done
+while [ $(( $(date +%s) - T0 )) -lt 13 ]; do sleep 0.1; done
 stop_nats; sleep 1; restart_nats || not_ok "$BE: nats-server restarts"
 echo "# $BE: nats-server restarted at t=$(( $(date +%s) - T0 )) s"
 
