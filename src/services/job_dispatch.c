@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/hex.h"
 #include "core/log.h"
@@ -81,10 +82,12 @@ static int dispatch_with_spec(store *s, const lamda_config *cfg, store_job *j, c
     free(msg);
     if (rc == STORE_DUP) rc = STORE_OK; /* queued before (a replay after a reorg) */
     if (rc == STORE_OK) {
-        /* ... and its delivery to the agent, acknowledged by the agent's report (job_delivery). */
+        /* ... and its delivery to the agent, acknowledged by the agent's report (job_delivery).
+         * Its deadline runs from now on lamda's clock, not from `now` (the block time on the
+         * JobCreated path): a backlog caught up hours late must still get its hour. */
         char agent_subject[64];
         job_delivery_subject(j->provider, agent_subject);
-        rc = store_delivery_add(s, job_id, j->provider, agent_subject, now);
+        rc = store_delivery_add(s, job_id, j->provider, agent_subject, (int64_t)time(NULL));
         if (rc == STORE_DUP) rc = STORE_OK;
     }
     if (rc == STORE_OK) *dispatched = true;
