@@ -9,13 +9,22 @@
  * so the same job always yields the same, valid CID.
  *
  *   agentsim (--key KEY | --address ADDR) [--nats URL] [--fail] [--once] [--count N]
- *            [--timeout SECONDS] [--work-ms MS]
+ *            [--timeout SECONDS] [--work-ms MS] [--offline-for SECONDS] [--slow-ack SECONDS]
+ *            [--die-mid-job]
+ *
+ * Faults, for the stranded-jobs tests: --offline-for stays connected but unsubscribed that
+ * long before subscribing (an agent restarting); --slow-ack waits that long after a job
+ * arrives before reporting processing; --die-mid-job reports processing for the first job and
+ * exits at once (status 3) without completing it.
  *
  * KEY is 0x + 64 hex digits, env:NAME or @FILE (first line); only its address is used.
  * The NATS URL defaults to $NATS_URL, then nats://127.0.0.1:4222.
  *
  * Output on stdout, one line each:
- *   ready address=0x… subject=jobs.dispatch.0x…
+ *   offline seconds=N                      (with --offline-for, before subscribing)
+ *   ready address=0x… subject=jobs.dispatch.0x… at_ms=EPOCH_MS
+ *   recv JOB_ID at_ms=EPOCH_MS             (the moment a job arrives)
+ *   died JOB_ID at_ms=EPOCH_MS             (with --die-mid-job)
  *   job JOB_ID image=… input=… status=completed|failed output=CID|- at_ms=EPOCH_MS
  *       waited_ms=N handled_ms=N
  *   bad-message REASON
@@ -34,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
@@ -50,14 +60,17 @@
 
 static const char USAGE[] =
     "usage: agentsim (--key KEY | --address ADDR) [--nats URL] [--fail] [--once] [--count N]\n"
-    "                [--timeout SECONDS] [--work-ms MS]\n"
+    "                [--timeout SECONDS] [--work-ms MS] [--offline-for SECONDS]\n"
+    "                [--slow-ack SECONDS] [--die-mid-job]\n"
     "  KEY: 0x + 64 hex digits, env:NAME or @FILE. Subscribes to jobs.dispatch.<address> and\n"
     "  reports processing, then completed (or failed with --fail) on agent.status.\n";
 
 typedef struct {
     char address[ADDRESS_STR_LEN];
     bool fail;
+    bool die_mid_job;
     long work_ms;
+    long slow_ack_s;
     atomic_int jobs;
     long long last_ms; /* monotonic; only touched by the subscription callback after start */
 } agent;
@@ -164,7 +177,19 @@ static void on_job(bus *b, const bus_msg *m, void *ud) {
         return;
     }
     const char *image = str_key(o, "image_name"), *input = str_key(o, "input_file_cid");
+    /* On arrival, before anything can fail: a receipt counts even if the agent dies next. */
+    printf("recv %s at_ms=%lld\n", job_id, at);
+    fflush(stdout);
+    if (a->slow_ack_s > 0) shutdown_sleep_ms(a->slow_ack_s * 1000);
     publish_status(b, a, job_id, "processing", "");
+    if (a->die_mid_job) {
+        /* A flush (PING/PONG) makes sure "processing" left, then die like a crashed agent: no
+         * cleanup, no unsubscribe, no completed. */
+        (void)bus_flush(b, 2000);
+        printf("died %s at_ms=%lld\n", job_id, at);
+        fflush(stdout);
+        _exit(3);
+    }
     if (a->work_ms > 0) shutdown_sleep_ms(a->work_ms);
     char out[CID_V0_LEN + 1] = "";
     bool failed = a->fail || !image || !input;
@@ -184,7 +209,7 @@ static void on_job(bus *b, const bus_msg *m, void *ud) {
 
 int main(int argc, char **argv) {
     const char *key = NULL, *addr_text = NULL, *url = getenv("NATS_URL");
-    long count = 0, timeout_s = 0;
+    long count = 0, timeout_s = 0, offline_s = 0;
     agent a = {.work_ms = 100};
     atomic_init(&a.jobs, 0);
     for (int i = 1; i < argc; i++) {
@@ -198,6 +223,9 @@ int main(int argc, char **argv) {
         else if (!strcmp(o, "--count") && has) count = strtol(argv[++i], NULL, 10);
         else if (!strcmp(o, "--timeout") && has) timeout_s = strtol(argv[++i], NULL, 10);
         else if (!strcmp(o, "--work-ms") && has) a.work_ms = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(o, "--offline-for") && has) offline_s = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(o, "--slow-ack") && has) a.slow_ack_s = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(o, "--die-mid-job")) a.die_mid_job = true;
         else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
             fputs(USAGE, stdout);
             return 0;
@@ -206,7 +234,7 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if ((!key) == (!addr_text) || count < 0 || timeout_s < 0 || a.work_ms < 0) {
+    if ((!key) == (!addr_text) || count < 0 || timeout_s < 0 || a.work_ms < 0 || offline_s < 0 || a.slow_ack_s < 0) {
         fputs(USAGE, stderr);
         return 2;
     }
@@ -237,6 +265,11 @@ int main(int argc, char **argv) {
         bus_close(b);
         return 1;
     }
+    if (offline_s > 0) {
+        printf("offline seconds=%ld\n", offline_s);
+        fflush(stdout);
+        shutdown_sleep_ms(offline_s * 1000);
+    }
     a.last_ms = mono_ms();
     bus_sub *sub = NULL;
     if (bus_subscribe(b, subject, NULL, on_job, &a, &sub, err, sizeof err) < 0) {
@@ -248,7 +281,7 @@ int main(int argc, char **argv) {
      * registered and no job published after "ready" can be missed. (A flush, not a request:
      * a provider's NATS user may subscribe only to its own jobs, not to a reply inbox.) */
     (void)bus_flush(b, 2000);
-    printf("ready address=%s subject=%s\n", a.address, subject);
+    printf("ready address=%s subject=%s at_ms=%lld\n", a.address, subject, wall_ms());
     fflush(stdout);
 
     int rc = 0;

@@ -100,7 +100,7 @@ static int cmd_pub_dedup(bus *b, char **argv, int argc) {
     int replicas = r && *r ? atoi(r) : 1;
     char err[512] = "";
     for (;;) {
-        if (bus_ensure_dispatch_stream(b, stream, window_ms, replicas, err, sizeof err) == 0) break;
+        if (bus_ensure_dispatch_stream(b, stream, window_ms, replicas, true, err, sizeof err) == 0) break;
         if (now_ms() >= deadline) {
             fprintf(stderr, "natsprobe: stream: %s\n", err);
             return 1;

@@ -36,6 +36,7 @@ enum {
     API_F_NO_RATELIMIT = 2, /* probes: /health, /ready, /metrics */
     API_F_JSON_BODY = 4,    /* takes a JSON request body */
     API_F_NO_LOG = 8,       /* no access-log line (none yet; kept for probes if needed) */
+    API_F_ADMIN_ONLY = 16,  /* with API_F_AUTH: the admin bearer token only (routes_admin.c) */
 };
 
 typedef void (*api_handler)(api_ctx *c);
@@ -76,6 +77,7 @@ extern const api_route api_routes_ops[];
 extern const api_route api_routes_nodes[];
 extern const api_route api_routes_jobs[];
 extern const api_route api_routes_reputation[];
+extern const api_route api_routes_admin[];
 
 /* ---- per-request context -------------------------------------------------------------------- */
 

@@ -141,6 +141,7 @@ static void add_security(cJSON *op, const api_route *r) {
     cJSON *a = cJSON_CreateObject();
     cJSON_AddArrayToObject(a, "adminToken");
     cJSON_AddItemToArray(sec, a);
+    if (r->flags & API_F_ADMIN_ONLY) return;
     cJSON *b = cJSON_CreateObject();
     cJSON_AddArrayToObject(b, "providerSignature");
     cJSON_AddArrayToObject(b, "providerTimestamp");
@@ -249,6 +250,7 @@ char *api_openapi_build(size_t *len) {
     add_tag(tags, "nodes", "GPU providers");
     add_tag(tags, "jobs", "Jobs, job specs and status updates");
     add_tag(tags, "reputation", "Providers' on-chain reputation");
+    add_tag(tags, "admin", "Operator actions (admin bearer token)");
     cJSON *paths = cJSON_AddObjectToObject(doc, "paths");
     for (size_t i = 0; i < api_router_count(); i++)
         if (add_operation(paths, api_router_get(i)) != 0) goto fail;

@@ -34,7 +34,9 @@ const api_schema api_schemas[] = {
      S({"type": "string", "pattern": "^([0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?$",
         "description": "RFC 3339 UTC time; the empty string when unknown"})},
     {"JobStatus", NULL, NULL,
-     S({"type": "string", "enum": ["created", "assigned", "running", "completed", "failed", "confirmed", "paid", "cancelled"]})},
+     S({"type": "string", "enum": ["created", "assigned", "running", "completed", "failed", "confirmed", "paid", "cancelled",
+                                   "undelivered", "stalled"],
+        "description": "undelivered: no agent acknowledged it within JOB_DELIVERY_TIMEOUT; stalled: running without a report for JOB_RUN_TIMEOUT (reason in error_message)"})},
 
     /* ---- objects ---- */
     {"Provider", NULL, NULL,
@@ -116,11 +118,13 @@ const api_schema api_schemas[] = {
             "gpu_model_counts": {"type": "object", "additionalProperties": {"type": "integer"}}}})},
     {"JobStatusCounts", NULL, NULL,
      S({"type": "object", "description": "jobs per status", "additionalProperties": false,
-        "required": ["created", "assigned", "running", "completed", "failed", "confirmed", "paid", "cancelled"],
+        "required": ["created", "assigned", "running", "completed", "failed", "confirmed", "paid", "cancelled",
+                     "undelivered", "stalled"],
         "properties": {
             "created": {"type": "integer"}, "assigned": {"type": "integer"}, "running": {"type": "integer"},
             "completed": {"type": "integer"}, "failed": {"type": "integer"}, "confirmed": {"type": "integer"},
-            "paid": {"type": "integer"}, "cancelled": {"type": "integer"}}})},
+            "paid": {"type": "integer"}, "cancelled": {"type": "integer"}, "undelivered": {"type": "integer"},
+            "stalled": {"type": "integer"}}})},
     {"JobStats", NULL, NULL,
      S({"type": "object", "description": "GET /api/v1/jobs/stats", "additionalProperties": false,
         "required": ["total_jobs", "by_status", "completed_jobs", "failed_jobs", "running_jobs", "pending_jobs",

@@ -32,7 +32,7 @@ static int read_filter(api_ctx *c, store_job_filter *f, uint8_t renter[20], uint
     if (st) {
         job_status js;
         if (store_job_status_parse(st, &js) != 0) {
-            api_error(c, 400, "invalid status: expected created, assigned, running, completed, failed, confirmed, paid or cancelled");
+            api_error(c, 400, "invalid status: expected created, assigned, running, completed, failed, confirmed, paid, cancelled, undelivered or stalled");
             return -1;
         }
         f->status = (int)js;
@@ -227,6 +227,10 @@ static void job_status_put(api_ctx *c) {
         api_error(c, 400, "status %s is set from chain events only", store_job_status_name(to));
         goto out;
     }
+    if (to == JOB_UNDELIVERED || to == JOB_STALLED) {
+        api_error(c, 400, "status %s is set by the dispatcher's deadlines only", store_job_status_name(to));
+        goto out;
+    }
     const cJSON *oc = cJSON_GetObjectItemCaseSensitive(body, "output_cid");
     if (!oc) oc = cJSON_GetObjectItemCaseSensitive(body, "output_file_cid");
     const char *output_cid = NULL, *errmsg = NULL;
@@ -321,7 +325,7 @@ static void job_spec_post(api_ctx *c) {
 #define Q_JOB_FILTERS                                                                                     \
     {"renter_address", "query", "string", "renter address"},                                              \
     {"provider_address", "query", "string", "provider address"},                                          \
-    {"status", "query", "string", "created, assigned, running, completed, failed, confirmed, paid, cancelled"}, \
+    {"status", "query", "string", "created, assigned, running, completed, failed, confirmed, paid, cancelled, undelivered, stalled"}, \
     Q_PAGE
 
 const api_route api_routes_jobs[] = {

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "bus/bus_internal.h"
 #include "core/log.h"
 
 #define CONNECT_TIMEOUT_MS 2000
@@ -206,6 +207,7 @@ int bus_flush(bus *b, int64_t timeout_ms) {
     if (!b || !b->nc) return -1;
     return natsConnection_FlushTimeout(b->nc, timeout_ms) == NATS_OK ? 0 : -1;
 }
+natsConnection *bus_nats_connection(bus *b) { return b ? b->nc : NULL; }
 
 bool bus_connected(bus *b) { return b && b->nc && natsConnection_Status(b->nc) == NATS_CONN_STATUS_CONNECTED; }
 
@@ -213,13 +215,15 @@ static bool same_subjects(const jsStreamConfig *c, const char *want) {
     return c->SubjectsLen == 1 && c->Subjects && c->Subjects[0] && strcmp(c->Subjects[0], want) == 0;
 }
 
-static bool same_republish(const jsStreamConfig *c) {
+static bool same_republish(const jsStreamConfig *c, bool want) {
     const jsRePublish *r = c->RePublish;
+    if (!want) return !r || !r->Destination || !*r->Destination;
     return r && r->Source && r->Destination && strcmp(r->Source, BUS_DISPATCH_SUBJECTS) == 0 &&
            strcmp(r->Destination, BUS_AGENT_SUBJECTS) == 0 && !r->HeadersOnly;
 }
 
 int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, int replicas,
+                               bool republish,
                                char *err, size_t errlen) {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
@@ -254,7 +258,7 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
     sc.Replicas = replicas;
     sc.Duplicates = (int64_t)duplicate_window_ms * NS_PER_MS;
     sc.MaxAge = (int64_t)max_age_ms * NS_PER_MS;
-    sc.RePublish = &rp;
+    sc.RePublish = republish ? &rp : NULL;
 
     jsOptions_Init(&jo);
     jo.Wait = STREAM_API_WAIT_MS;
@@ -265,7 +269,7 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
         if (s != NATS_OK) return fail_nats(err, errlen, "create stream", s, jerr);
         log_info("nats %s: created stream %s (%s, %d replica%s, duplicate window %llu ms, republish to %s)",
                  b->name, stream_name, BUS_DISPATCH_SUBJECTS, replicas, replicas == 1 ? "" : "s",
-                 (unsigned long long)duplicate_window_ms, BUS_AGENT_SUBJECTS);
+                 (unsigned long long)duplicate_window_ms, republish ? BUS_AGENT_SUBJECTS : "none");
         jsStreamInfo_Destroy(si);
         return 0;
     }
@@ -282,12 +286,32 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
                     "change the stream's replicas on the server first",
                     stream_name, have, have == 1 ? "" : "s", replicas, have);
     }
-    bool same = cur && same_subjects(cur, BUS_DISPATCH_SUBJECTS) && same_republish(cur) &&
+    bool same = cur && same_subjects(cur, BUS_DISPATCH_SUBJECTS) && same_republish(cur, republish) &&
                 cur->Storage == js_FileStorage && cur->Duplicates == sc.Duplicates && cur->MaxAge == sc.MaxAge &&
                 cur->Retention == js_LimitsPolicy && cur->Discard == js_DiscardOld;
+    bool republishes = cur && cur->RePublish && cur->RePublish->Destination && *cur->RePublish->Destination;
+    uint64_t held = si->State.Msgs;
     jsStreamInfo_Destroy(si);
     si = NULL;
     if (same) return 0;
+    if (republishes && !republish) {
+        /* A stream made before acknowledged delivery republishes to the agents' subjects, and
+         * the server refuses to change RePublish in place. Left as it is, every job would reach
+         * its agent twice (republished, and delivered); so it is recreated. Its stored copies go:
+         * the outbox is the record of what was dispatched, and the agents are served by
+         * delivery. JetStream consumers of the old stream start again from the new one. */
+        jerr = 0;
+        s = js_DeleteStream(b->js, stream_name, &jo, &jerr);
+        if (s != NATS_OK) return fail_nats(err, errlen, "delete the republishing stream", s, jerr);
+        jerr = 0;
+        s = js_AddStream(&si, b->js, &sc, &jo, &jerr);
+        if (s != NATS_OK) return fail_nats(err, errlen, "create stream", s, jerr);
+        jsStreamInfo_Destroy(si);
+        log_warn("nats %s: stream %s republished to %s (before acknowledged delivery) and cannot be changed in "
+                 "place; recreated without RePublish, its %llu stored message(s) dropped",
+                 b->name, stream_name, BUS_AGENT_SUBJECTS, (unsigned long long)held);
+        return 0;
+    }
     jerr = 0;
     s = js_UpdateStream(&si, b->js, &sc, &jo, &jerr);
     if (s != NATS_OK) return fail_nats(err, errlen, "update stream", s, jerr);

@@ -3,13 +3,14 @@
  *
  * No job logic lives here; the dispatcher's outbox publisher is built on bus_publish_dedup.
  *
- * Exactly-once dispatch (docs/design.md §3) rests on two facts this module arranges:
+ * Dispatch (docs/design.md §3, §7) rests on two facts this module arranges:
  *   - jobs are stored on the internal subjects "lamda.dispatch.<addr>", published with a
- *     Nats-Msg-Id, so the stream keeps one copy per id within its duplicate window;
- *   - the stream re-publishes each *stored* message to "jobs.dispatch.<addr>", where the node
- *     agents subscribe with plain core NATS. A retried publish that the stream drops as a
- *     duplicate is therefore never re-published, so agents receive each job once, whereas a
- *     stream capturing "jobs.dispatch.>" directly would hand every retry to core subscribers.
+ *     Nats-Msg-Id, so the stream keeps one copy per id within its duplicate window (for
+ *     JetStream consumers);
+ *   - jobs reach the agents' core subscriptions on "jobs.dispatch.<addr>" through
+ *     bus_deliver_many, which tells from the server's "no responders" answers whether anyone
+ *     was subscribed, so the dispatcher can retry exactly the copies nobody took. (The stream
+ *     used to republish to the agents instead; a republish cannot tell that nobody listened.)
  *
  * Thread safety: every function may be called from any thread. Subscription callbacks run on
  * libnats threads; one subscription's callbacks never run concurrently with each other. */
@@ -22,7 +23,7 @@
 
 #define BUS_DISPATCH_SUBJECTS "lamda.dispatch.>" /* what the dispatch stream stores */
 #define BUS_DISPATCH_PREFIX "lamda.dispatch."
-#define BUS_AGENT_PREFIX "jobs.dispatch." /* where agents receive jobs (republished) */
+#define BUS_AGENT_PREFIX "jobs.dispatch." /* where agents receive jobs (bus_deliver_many) */
 #define BUS_AGENT_SUBJECTS "jobs.dispatch.>"
 #define BUS_DISPATCH_MAX_AGE_MS (7ULL * 24 * 3600 * 1000) /* stored jobs are kept a week */
 #define BUS_MAX_SUBJECT 256
@@ -54,12 +55,39 @@ bool bus_connected(bus *b);
 
 /* Create the dispatch stream, or bring an existing one to this configuration: subjects
  * BUS_DISPATCH_SUBJECTS, file storage, duplicate window duplicate_window_ms, messages kept
- * BUS_DISPATCH_MAX_AGE_MS (or the window, if longer), republished to BUS_AGENT_SUBJECTS, stored
- * on `replicas` servers (1 to 5; a cluster needs at least that many JetStream servers). An
- * existing stream with another replica count is refused, not changed.
+ * BUS_DISPATCH_MAX_AGE_MS (or the window, if longer), stored on `replicas` servers (1 to 5; a
+ * cluster needs at least that many JetStream servers; an existing stream with another replica
+ * count is refused, not changed), and, when republish is true, each stored message republished
+ * to BUS_AGENT_SUBJECTS. The dispatcher passes false: it hands jobs to core subscribers itself
+ * (bus_deliver_many), so that it knows whether anyone was there; the stream then serves
+ * JetStream consumers only. A stream that republishes when republish is false cannot be
+ * changed in place (the server refuses): it is deleted and created again, dropping its stored
+ * messages, with a warning.
  * Returns 0, or -1 with err (not connected, JetStream disabled, a conflicting stream…). */
 int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, int replicas,
-                               char *err, size_t errlen);
+                               bool republish, char *err, size_t errlen);
+
+/* One message of bus_deliver_many: subject and data (in); result (out). */
+typedef enum {
+    BUS_DELIVER_ABSENT = 0, /* the server answered "no responders": nobody is subscribed */
+    BUS_DELIVER_LIVE,       /* no such answer: a subscription on the subject took the message */
+    BUS_DELIVER_UNKNOWN,    /* the round trip did not complete (disconnect): maybe delivered */
+} bus_deliver_result;
+
+typedef struct {
+    const char *subject;
+    const void *data;
+    size_t len;
+    bus_deliver_result result;
+} bus_deliver_item;
+
+/* Publish each item as a core NATS request (a reply inbox of this call; the agents never
+ * answer) and learn, from the server's "no responders" status answers (NATS ≥ 2.2 headers),
+ * which subjects had no subscriber. All are published, then one flush (PING/PONG, up to
+ * timeout_ms) guarantees every such answer has arrived: the server sends them in order,
+ * before the PONG. Returns 0 with each result set, or -1 with err when nothing was sent (not
+ * connected, invalid subject) — then every result is BUS_DELIVER_ABSENT. */
+int bus_deliver_many(bus *b, bus_deliver_item *items, size_t n, int64_t timeout_ms, char *err, size_t errlen);
 
 /* Publish data to subject (which must start with BUS_DISPATCH_PREFIX and be a valid, wildcard-
  * free subject) through JetStream with Nats-Msg-Id msg_id, and wait up to timeout_ms for the

@@ -28,6 +28,8 @@ typedef struct {
     uint64_t nats_stream_replicas;
     uint64_t nats_duplicate_window_ms;
     uint64_t nats_reconnect_grace_ms;
+    /* acknowledged delivery (services/job_delivery.c) */
+    uint64_t job_ack_wait_ms, job_redelivery_max_backoff_ms, job_delivery_timeout_ms, job_run_timeout_ms;
 
     /* chains */
     config_url_list bsc_rpc, opbnb_rpc;

@@ -202,7 +202,7 @@ int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, 
 struct agent_status_sub {
     const lamda_config *cfg;
     subscriber *sub[2];
-    metrics_counter_t *m_ok, *m_dropped;
+    metrics_counter_t *m_ok, *m_dropped, *m_acked;
 };
 
 static void on_agent_status(subscriber *sub, void *ud, bus *b, const bus_msg *m) {
@@ -230,6 +230,9 @@ static void on_agent_status(subscriber *sub, void *ud, bus *b, const bus_msg *m)
         log_warn("job-dispatcher: agent.status not applied, database unavailable: %s", err);
         return;
     }
+    /* Any report from the job's provider proves its agent has the job: delivery is done,
+     * whatever the transition below decides. */
+    if (store_delivery_ack(s, r.job_id, r.agent, (int64_t)time(NULL)) == STORE_OK) metrics_counter_inc(c->m_acked);
     int rc = agent_status_apply(s, &r, (int64_t)time(NULL), err, sizeof err);
     if (rc == 0) {
         metrics_counter_inc(c->m_ok);
@@ -246,6 +249,7 @@ agent_status_sub *agent_status_subscribe(bus *b, const lamda_config *cfg) {
     c->cfg = cfg;
     c->m_ok = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"applied\"");
     c->m_dropped = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"dropped\"");
+    c->m_acked = metrics_counter("lamda_jobs_acknowledged_total", "Jobs whose agent first reported on agent.status", "");
     static const char *const subjects[2] = {AGENT_STATUS_SUBJECT, AGENT_STATUS_SUBJECT_PREFIX "*"};
     for (int i = 0; i < 2; i++) {
         char err[256];

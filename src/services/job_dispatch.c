@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/address.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "ipfs/cid.h"
+#include "services/job_delivery.h"
 
 void job_dispatch_subject(const uint8_t provider[20], char out[64]) {
     char a[ADDRESS_STR_LEN];
@@ -79,6 +81,15 @@ static int dispatch_with_spec(store *s, const lamda_config *cfg, store_job *j, c
     rc = store_outbox_add(s, job_id, subject, (const uint8_t *)msg, strlen(msg), now);
     free(msg);
     if (rc == STORE_DUP) rc = STORE_OK; /* queued before (a replay after a reorg) */
+    if (rc == STORE_OK) {
+        /* ... and its delivery to the agent, acknowledged by the agent's report (job_delivery).
+         * Its deadline runs from now on lamda's clock, not from `now` (the block time on the
+         * JobCreated path): a backlog caught up hours late must still get its hour. */
+        char agent_subject[64];
+        job_delivery_subject(j->provider, agent_subject);
+        rc = store_delivery_add(s, job_id, j->provider, agent_subject, (int64_t)time(NULL));
+        if (rc == STORE_DUP) rc = STORE_OK;
+    }
     if (rc == STORE_OK) *dispatched = true;
     return rc;
 }

@@ -8,15 +8,17 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/shutdown.h"
+#include "services/job_delivery.h"
 #include "store/store.h"
 
 #define OUTBOX_BATCH 256
-/* Idle polling interval: the outbox may be filled by another process (the follower can run
- * in the reputation service, specs arrive through the API), so it is polled; an indexed
- * query on unsent rows every few milliseconds costs next to nothing. */
-#define OUTBOX_IDLE_MS 5
+/* Fallback poll: rows committed in this process wake the publisher at once (store_notify);
+ * rows written by another process (the follower can run in the reputation service, specs
+ * arrive through the API) are found by this poll. */
+#define OUTBOX_FALLBACK_POLL_MS 100
 #define PUBLISH_TIMEOUT_MS 2000
-#define BACKOFF_MAX_MS 5000
+/* Short: the same loop hands jobs to agents, which should not wait behind a JetStream retry. */
+#define BACKOFF_MAX_MS 1000
 
 int outbox_publisher_run(const lamda_config *cfg, bus *b) {
     store *s = NULL;
@@ -31,6 +33,13 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
                                                    "Time from outbox row to JetStream ack", "",
                                                    NULL, 0);
     store_outbox_row rows[OUTBOX_BATCH];
+    job_delivery *dl = job_delivery_new(cfg);
+    if (!dl) {
+        log_error("job-dispatcher: out of memory");
+        return 1;
+    }
+    uint64_t seen = store_notify_seq();
+    int64_t grace_until = 0; /* stream storing waits until then after a reconnect */
     while (!shutdown_requested()) {
         char err[256];
         if (!s && store_open(cfg->database_url, &s, err, sizeof err) != 0) {
@@ -38,28 +47,38 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
             s = NULL;
             goto retry;
         }
+        /* Deliveries to the agents first: they do not depend on the stream. */
+        long next_ms = 1000;
+        if (job_delivery_pass(dl, s, b, &next_ms) != STORE_OK) {
+            log_warn("job-dispatcher: delivery pass failed: %s", store_errmsg(s));
+            goto retry;
+        }
+        if (next_ms > OUTBOX_FALLBACK_POLL_MS) next_ms = OUTBOX_FALLBACK_POLL_MS;
         if (!stream_ready) {
             if (bus_ensure_dispatch_stream(b, cfg->nats_stream, cfg->nats_duplicate_window_ms,
-                                           (int)cfg->nats_stream_replicas, err, sizeof err) != 0) {
+                                           (int)cfg->nats_stream_replicas, false, err, sizeof err) != 0) {
                 log_warn("job-dispatcher: JetStream stream %s not ready (%s)", cfg->nats_stream, err);
                 goto retry;
             }
             stream_ready = true;
-            log_info("job-dispatcher: stream %s ready (lamda.dispatch.> republished to jobs.dispatch.>)",
+            log_info("job-dispatcher: stream %s ready (stores lamda.dispatch.>; agents are served by delivery)",
                      cfg->nats_stream);
         }
-        /* Core-NATS subscribers (the published agent) only get what is published while they
-         * are subscribed: after an outage, give them time to reconnect and resubscribe before
-         * the backlog goes out. JetStream consumers would catch up anyway. */
+        /* The stream no longer feeds core subscribers (job_delivery does, and knows who was
+         * there), so this grace only spreads the backlog's JetStream writes after an outage. */
         if (!bus_connected(b)) {
             was_down = true;
             shutdown_sleep_ms(50);
             continue;
         }
         if (was_down) {
-            log_info("job-dispatcher: NATS is back; dispatching in %llu ms", (unsigned long long)cfg->nats_reconnect_grace_ms);
-            shutdown_sleep_ms((long)cfg->nats_reconnect_grace_ms);
+            log_info("job-dispatcher: NATS is back; storing the backlog in the stream in %llu ms",
+                     (unsigned long long)cfg->nats_reconnect_grace_ms);
+            grace_until = (int64_t)time(NULL) * 1000 + (int64_t)cfg->nats_reconnect_grace_ms;
             was_down = false;
+        }
+        if ((int64_t)time(NULL) * 1000 < grace_until) {
+            seen = store_notify_wait(seen, next_ms);
             continue;
         }
         int n = 0;
@@ -73,7 +92,9 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
             store_outbox_depth(s, &depth);
             metrics_gauge_set(m_depth, (double)depth);
             backoff = 0;
-            shutdown_sleep_ms(OUTBOX_IDLE_MS);
+            /* Sleep until a commit of this process queues work, the next delivery is due, or
+             * the fallback poll. */
+            if (next_ms > 0) seen = store_notify_wait(seen, next_ms);
             continue;
         }
         /* The whole batch in flight at once, then the acknowledged rows marked sent in one
@@ -143,5 +164,6 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
         shutdown_sleep_ms(backoff);
     }
     store_close(s);
+    job_delivery_free(dl);
     return 0;
 }

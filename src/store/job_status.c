@@ -4,7 +4,8 @@
 #include "store/job_status.h"
 
 static const char *const names[JOB_STATUS_COUNT] = {
-    "created", "assigned", "running", "completed", "failed", "confirmed", "paid", "cancelled",
+    "created", "assigned", "running", "completed", "failed", "confirmed", "paid", "cancelled", "undelivered",
+    "stalled",
 };
 
 const char *store_job_status_name(job_status s) {
@@ -28,13 +29,20 @@ bool store_job_transition_allowed(job_status from, job_status to) {
     case JOB_CREATED: return false;
     case JOB_ASSIGNED: return from == JOB_CREATED;
     /* agent reports: forward only, failed is final for them */
-    case JOB_RUNNING: return from == JOB_CREATED || from == JOB_ASSIGNED;
+    /* undelivered and stalled are lamda's deadline verdicts, not the agent's: a late report
+     * from the job's provider still proves it ran, so it wins over them */
+    case JOB_RUNNING: return from == JOB_CREATED || from == JOB_ASSIGNED || from == JOB_UNDELIVERED;
     case JOB_COMPLETED:
-    case JOB_FAILED: return from == JOB_CREATED || from == JOB_ASSIGNED || from == JOB_RUNNING;
+    case JOB_FAILED:
+        return from == JOB_CREATED || from == JOB_ASSIGNED || from == JOB_RUNNING || from == JOB_UNDELIVERED ||
+               from == JOB_STALLED;
     /* chain events are authoritative: they win over whatever the agent said */
-    case JOB_CONFIRMED: return from <= JOB_FAILED;
+    case JOB_CONFIRMED: return from <= JOB_FAILED || from == JOB_UNDELIVERED || from == JOB_STALLED;
     case JOB_PAID: return from != JOB_CANCELLED;
-    case JOB_CANCELLED: return from == JOB_CREATED || from == JOB_ASSIGNED;
+    case JOB_CANCELLED: return from == JOB_CREATED || from == JOB_ASSIGNED || from == JOB_UNDELIVERED;
+    /* set by the delivery deadlines (services/job_delivery.c) */
+    case JOB_UNDELIVERED: return from == JOB_ASSIGNED;
+    case JOB_STALLED: return from == JOB_RUNNING;
     default: return false;
     }
 }

@@ -5,7 +5,12 @@
  *   created | assigned | running | completed | failed → confirmed   (JobConfirmed: the chain
  *                                                           is authoritative and wins)
  *   any state but paid / cancelled → paid                  (PaymentClaimed, also authoritative)
- *   created | assigned → cancelled
+ *   created | assigned | undelivered → cancelled
+ *   assigned → undelivered   (no agent acknowledged it before JOB_DELIVERY_TIMEOUT)
+ *   running → stalled        (no report from the agent for JOB_RUN_TIMEOUT)
+ *   undelivered → running | completed | failed, stalled → completed | failed (a late report
+ *                                                           from the provider still counts)
+ *   undelivered | stalled → assigned only by an operator's redispatch (store_delivery_redispatch)
  *
  * failed is terminal for agent reports (nothing moves it to running/completed/failed again);
  * paid and cancelled are terminal. Moving to the state a job is already in is not a
@@ -24,6 +29,8 @@ typedef enum {
     JOB_CONFIRMED,
     JOB_PAID,
     JOB_CANCELLED,
+    JOB_UNDELIVERED, /* after the enum's original values: they are compared by order above */
+    JOB_STALLED,
     JOB_STATUS_COUNT
 } job_status;
 

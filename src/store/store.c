@@ -51,5 +51,13 @@ const char *store_errmsg(const store *s) { return s->errmsg; }
 int store_ping(store *s) { return store_rc(s, db_ping(s->db)); }
 int store_begin(store *s) { return store_rc(s, db_begin(s->db)); }
 int store_begin_bulk(store *s) { return store_rc(s, db_begin_bulk(s->db)); }
-int store_commit(store *s) { return store_rc(s, db_commit(s->db)); }
-int store_rollback(store *s) { return store_rc(s, db_rollback(s->db)); }
+int store_commit(store *s) {
+    int rc = store_rc(s, db_commit(s->db));
+    if (rc == STORE_OK && s->notify_on_commit) store_notify_raise();
+    s->notify_on_commit = false;
+    return rc;
+}
+int store_rollback(store *s) {
+    s->notify_on_commit = false;
+    return store_rc(s, db_rollback(s->db));
+}

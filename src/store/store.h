@@ -306,6 +306,67 @@ int store_outbox_mark_sent(store *s, int64_t id, int64_t now); /* STORE_NOTFOUND
 int store_outbox_bump_attempts(store *s, int64_t id);          /* STORE_NOTFOUND */
 int store_outbox_depth(store *s, int64_t *unsent);
 
+/* ---- agent deliveries: copies of a job handed to its agent until it reports (store_delivery.c) ---- */
+
+typedef enum {
+    STORE_DELIVERY_WAITING = 0, /* due at next_at_ms */
+    STORE_DELIVERY_SENDING,     /* a copy is being handed over (after a crash: maybe delivered) */
+    STORE_DELIVERY_DELIVERED,   /* a live subscription took a copy; no report yet */
+    STORE_DELIVERY_ACKED,       /* the provider's agent reported on agent.status */
+    STORE_DELIVERY_EXPIRED,     /* JOB_DELIVERY_TIMEOUT passed: the job is undelivered */
+} store_delivery_state;
+
+typedef struct {
+    uint8_t job_id[32];
+    uint8_t provider[20];
+    char subject[256]; /* jobs.dispatch.<EIP-55 address> */
+    store_delivery_state state;
+    int64_t probes, copies, next_at_ms, sent_at_ms, created_at;
+    uint8_t *payload; /* the outbox message; malloc'd, freed by store_delivery_rows_free */
+    size_t payload_len;
+} store_delivery;
+
+const char *store_delivery_state_name(store_delivery_state st);
+/* In the transaction that adds the job's outbox row. STORE_DUP when it has one already. */
+int store_delivery_add(store *s, const uint8_t job_id[32], const uint8_t provider[20], const char *subject,
+                       int64_t now);
+/* At start-up: rows a crash left in 'sending' become 'delivered' (*n of them): the copy may
+ * have reached the agent, so it is not sent again before the ack wait. */
+int store_delivery_recover(store *s, int64_t *n);
+/* Rows to send now: waiting and due, or delivered longer than ack_wait_ms ago without a report. */
+int store_delivery_due(store *s, int64_t now_ms, int64_t ack_wait_ms, int limit, store_delivery *rows, int *n);
+/* Rows not acknowledged and created at or before created_before (the delivery deadline). */
+int store_delivery_overdue(store *s, int64_t created_before, int limit, store_delivery *rows, int *n);
+void store_delivery_rows_free(store_delivery *rows, int n);
+/* Move from → to: SENDING (sent_at_ms = now_ms), DELIVERED (copies + 1, sent_at_ms = now_ms) or
+ * WAITING (probes + 1, next_at_ms). STORE_NOTFOUND when the row was not in `from` (for
+ * DELIVERED and WAITING, from is SENDING). */
+int store_delivery_mark(store *s, const uint8_t job_id[32], store_delivery_state from, store_delivery_state to,
+                        int64_t now_ms, int64_t next_at_ms);
+/* The job's provider reported: delivery done. STORE_NOTFOUND when already acked, or not its provider. */
+int store_delivery_ack(store *s, const uint8_t job_id[32], const uint8_t provider[20], int64_t now);
+int store_delivery_expire(store *s, const uint8_t job_id[32], const char *reason); /* STORE_NOTFOUND */
+/* Jobs dispatched and not yet acknowledged (nor expired), and the oldest one's created_at (0: none). */
+int store_delivery_stats(store *s, int64_t *awaiting, int64_t *oldest_created_at);
+/* Operator's redispatch, in the caller's transaction: an assigned, undelivered or stalled job
+ * goes back to assigned and its delivery starts afresh (deadline from now). subject is used
+ * only for a job dispatched before deliveries existed. STORE_INVALID (errmsg) for other states. */
+int store_delivery_redispatch(store *s, const uint8_t job_id[32], const char *subject, int64_t now);
+/* Running jobs whose agent first reported (deliveries.acked_at, lamda's clock; running_at when
+ * the job has no delivery row) at or before running_before (JOB_RUN_TIMEOUT), oldest first. */
+int store_jobs_stalled(store *s, int64_t running_before, int limit, uint8_t (*ids)[32], int64_t *running_at, int *n);
+
+/* ---- commit notifications (store_notify.c) ------------------------------------------------------ */
+
+/* A counter raised, and waiters woken, whenever a transaction of this process commits a new
+ * outbox or delivery row: the publisher sleeps on it instead of polling. Rows written by other
+ * processes are not seen here; the publisher's slow fallback poll finds those. */
+uint64_t store_notify_seq(void);
+/* Wait until the counter differs from seen, or timeout_ms passed. Returns the counter. */
+uint64_t store_notify_wait(uint64_t seen, long timeout_ms);
+/* Raise the counter now (tests, and writers outside a transaction). */
+void store_notify_raise(void);
+
 /* ---- reputation updates (one incrementJobs per confirmed job) and wallet nonces --------------- */
 
 typedef enum {

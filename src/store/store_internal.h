@@ -24,7 +24,12 @@ struct store {
         int64_t key;
         bool used;
     } leases[STORE_MAX_LEASES];
+    bool notify_on_commit; /* this transaction queued something for the publisher */
 };
+
+/* Note that the current transaction (or, outside one, this statement) queued work for the
+ * publisher; store_commit raises the commit notification (store_notify.c). */
+void store_notify_mark(store *s);
 
 /* Map a db return code (DB_OK/DB_DONE/DB_ROW/errors) to a store code. */
 static inline int store_rc(store *s, int rc) {

@@ -18,7 +18,9 @@ int store_outbox_add(store *s, const uint8_t job_id[32], const char *subject, co
     db_bind_text(st, 2, subject);
     db_bind_blob(st, 3, payload ? payload : (const uint8_t *)"", len);
     db_bind_int64(st, 4, now);
-    return store_run_write(s, st, STORE_DUP);
+    rc = store_run_write(s, st, STORE_DUP);
+    if (rc == STORE_OK) store_notify_mark(s); /* wake the publisher when this commits */
+    return rc;
 }
 
 int store_outbox_pending(store *s, int limit, store_outbox_row *rows, int *n) {

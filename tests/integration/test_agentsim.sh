@@ -26,7 +26,7 @@ wait_for_ready() { for _ in $(seq 100); do ready "$1" && return 0; sleep 0.1; do
 check "agentsim prints ready" wait_for_ready "$H_TMP/agent.out"
 wait_for_ready "$H_TMP/status.out"
 check_eq "subscribes to jobs.dispatch.<EIP-55 address of the key>" \
-  "$(sed -n 's/^ready address=\([^ ]*\) subject=\(.*\)$/\1 \2/p' "$H_TMP/agent.out")" "$ANVIL_ADDR1 $SUBJ"
+  "$(sed -n 's/^ready address=\([^ ]*\) subject=\([^ ]*\).*$/\1 \2/p' "$H_TMP/agent.out")" "$ANVIL_ADDR1 $SUBJ"
 publish "$SUBJ" "$(job_msg $JOB_A)"
 publish "$SUBJ" "$(job_msg $JOB_A)"
 publish "$SUBJ" '{"job_id":'
@@ -57,7 +57,7 @@ WITNESS=$!; track $WITNESS
 "$AGENTSIM" --address "$(tr 'A-F' 'a-f' <<<"$ANVIL_ADDR1")" --fail --once --timeout 20 --work-ms 0 >"$H_TMP/agent2.out" 2>/dev/null &
 AGENT=$!; track $AGENT
 wait_for_ready "$H_TMP/agent2.out"; wait_for_ready "$H_TMP/status2.out"
-check "--address subscribes on the checksummed subject" grep -q "subject=$SUBJ$" "$H_TMP/agent2.out"
+check "--address subscribes on the checksummed subject" grep -q "subject=$SUBJ " "$H_TMP/agent2.out"
 publish "$SUBJ" "$(job_msg $JOB_B)"
 wait $AGENT
 check_eq "--once exits 0 after one job" "$?" 0

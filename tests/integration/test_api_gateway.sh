@@ -61,12 +61,13 @@ ROUTES=$(python3 -c "
 import json; d=json.load(open('$H_TMP/openapi.json'))
 for p,ops in d['paths'].items():
   for m in ops: print(m.upper(), p)")
-check_eq "OpenAPI lists 22 operations" "$(echo "$ROUTES" | wc -l)" "22"
+check_eq "OpenAPI lists 23 operations" "$(echo "$ROUTES" | wc -l)" "23"
 for want in "GET /api/nodes" "GET /api/nodes/{address}" "POST /api/nodes/query" "GET /api/jobs" "POST /api/jobs" \
   "GET /api/jobs/{id}" "POST /api/jobs/query" "PUT /api/jobs/{id}/status" "GET /api/reputation/{address}" \
   "GET /api/reputation/{address}/jobs" "GET /api/v1/nodes" "GET /api/v1/nodes/stats" "GET /api/v1/nodes/{address}" \
   "GET /api/v1/jobs" "GET /api/v1/jobs/stats" "GET /api/v1/jobs/{id}" "GET /api/v1/jobs/renter/{address}" \
-  "GET /api/v1/jobs/provider/{address}" "GET /health" "GET /ready" "GET /metrics"; do
+  "GET /api/v1/jobs/provider/{address}" "GET /health" "GET /ready" "GET /metrics" \
+  "POST /api/admin/jobs/{id}/redispatch"; do
   echo "$ROUTES" | grep -qxF "$want" || not_ok "OpenAPI lists $want"
 done
 ok "OpenAPI lists every seed, v1 and ops route"
@@ -194,6 +195,18 @@ expect "status: bad output CID 400" PUT "/api/jobs/$J1/status" 400 -H "authoriza
 expect "status: admin token sets running" PUT "/api/jobs/$J1/status" 200 -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"status":"running"}'
 check_eq "status is running" "$(jq_ 'd["data"]["status"]')" "running"
 expect "status: invalid transition 409" PUT "/api/jobs/$J1/status" 409 -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"status":"assigned"}'
+# --- operator redispatch (issue #16): admin token only; undelivered/stalled/assigned → assigned
+JU=0x$(sqlite3 "${DB#sqlite:}" "select lower(hex(job_id)) from jobs where lower(hex(job_id)) <> lower('${J1#0x}') limit 1")
+sqlite3 "${DB#sqlite:}" "update jobs set status = 'undelivered', error_message = 'undelivered: test' where lower(hex(job_id)) = '${JU#0x}'"
+expect "status: undelivered is the dispatcher's, not settable (400)" PUT "/api/jobs/$JU/status" 400 -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"status":"undelivered"}'
+expect "GET an undelivered job 200" GET "/api/jobs/$JU" 200
+check_eq "undelivered job shows its status" "$(jq_ 'd["data"]["status"]')" "undelivered"
+expect "redispatch without token 401" POST "/api/admin/jobs/$JU/redispatch" 401
+expect "redispatch with a wrong token 403" POST "/api/admin/jobs/$JU/redispatch" 403 -H "authorization: Bearer nope"
+expect "redispatch of an undelivered job 200" POST "/api/admin/jobs/$JU/redispatch" 200 -H "authorization: Bearer $TOKEN"
+check_eq "redispatched job is assigned again" "$(jq_ 'd["data"]["status"]')" "assigned"
+expect "redispatch of a running job 409" POST "/api/admin/jobs/$J1/redispatch" 409 -H "authorization: Bearer $TOKEN"
+expect "redispatch of an unknown job 404" POST "/api/admin/jobs/0x$(printf 'e%.0s' {1..64})/redispatch" 404 -H "authorization: Bearer $TOKEN"
 expect "status: admin on unknown job 404" PUT "/api/jobs/0x$(printf 'e%.0s' {1..64})/status" 404 -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"status":"running"}'
 # Provider signature (anvil account 1 is provider of job 1).
 TS=$(date +%s)

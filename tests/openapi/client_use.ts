@@ -8,7 +8,7 @@ type Provider = components["schemas"]["Provider"];
 type JobList = paths["/api/v1/jobs"]["get"]["responses"][200]["content"]["application/json"];
 
 export function describe(job: Job, provider: Provider, page: JobList): string {
-  const status: "created" | "assigned" | "running" | "completed" | "failed" | "confirmed" | "paid" | "cancelled" = job.status;
+  const status: "created" | "assigned" | "running" | "completed" | "failed" | "confirmed" | "paid" | "cancelled" | "undelivered" | "stalled" = job.status;
   const output: string | null = job.output_file_cid;
   const block: number = job.created_block;
   const vram: number = provider.vram;

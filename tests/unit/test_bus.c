@@ -50,9 +50,9 @@ TEST(server_down) {
     CHECK_EQ_INT(bus_publish_dedup(b, "lamda.dispatch.x", "{}", 2, "", 100, &dup, err, sizeof err), -1);
     CHECK(strstr(err, "message id") != NULL);
     CHECK_EQ_INT(bus_publish_dedup(b, "lamda.dispatch.x", "{}", 2, "a b", 100, &dup, err, sizeof err), -1);
-    CHECK_EQ_INT(bus_ensure_dispatch_stream(b, "bad.name", 1000, 1, err, sizeof err), -1);
+    CHECK_EQ_INT(bus_ensure_dispatch_stream(b, "bad.name", 1000, 1, true, err, sizeof err), -1);
     CHECK(strstr(err, "invalid stream name") != NULL);
-    CHECK_EQ_INT(bus_ensure_dispatch_stream(b, "S", 0, 1, err, sizeof err), -1);
+    CHECK_EQ_INT(bus_ensure_dispatch_stream(b, "S", 0, 1, true, err, sizeof err), -1);
     /* No server: no acknowledgement, a clear error, and the caller may retry later. */
     err[0] = 0;
     CHECK_EQ_INT(bus_publish_dedup(b, "lamda.dispatch.x", "{}", 2, "id", 200, &dup, err, sizeof err), -1);

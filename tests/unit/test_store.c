@@ -436,6 +436,20 @@ TEST(job_status_rule) {
     CHECK(!store_job_transition_allowed(JOB_RUNNING, JOB_RUNNING));
     CHECK(!store_job_transition_allowed(JOB_CANCELLED, JOB_PAID));
     CHECK(!store_job_transition_allowed(JOB_RUNNING, JOB_CREATED));
+    /* delivery deadlines (issue #16): set from assigned / running only; late reports and the
+     * chain still move such jobs on; nothing but a redispatch brings them back to assigned */
+    CHECK(store_job_transition_allowed(JOB_ASSIGNED, JOB_UNDELIVERED));
+    CHECK(store_job_transition_allowed(JOB_RUNNING, JOB_STALLED));
+    CHECK(!store_job_transition_allowed(JOB_CREATED, JOB_UNDELIVERED));
+    CHECK(!store_job_transition_allowed(JOB_COMPLETED, JOB_STALLED));
+    CHECK(store_job_transition_allowed(JOB_UNDELIVERED, JOB_RUNNING));
+    CHECK(store_job_transition_allowed(JOB_STALLED, JOB_COMPLETED));
+    CHECK(!store_job_transition_allowed(JOB_STALLED, JOB_RUNNING));
+    CHECK(store_job_transition_allowed(JOB_UNDELIVERED, JOB_CONFIRMED));
+    CHECK(store_job_transition_allowed(JOB_STALLED, JOB_PAID));
+    CHECK(!store_job_transition_allowed(JOB_UNDELIVERED, JOB_ASSIGNED));
+    CHECK_EQ_STR(store_job_status_name(JOB_UNDELIVERED), "undelivered");
+    CHECK_EQ_STR(store_job_status_name(JOB_STALLED), "stalled");
     for (int i = 0; i < JOB_STATUS_COUNT; i++) {
         job_status js;
         CHECK_EQ_INT(store_job_status_parse(store_job_status_name((job_status)i), &js), 0);
