@@ -107,6 +107,14 @@ start_pg_standby() {
   PG_STANDBY_URL="postgres://lamda@127.0.0.1:$PG_STANDBY_PORT/lamda"
   export PG_STANDBY_URL PG_STANDBY_PORT PG_STANDBY_DATA
 }
+# Make the primary's commits wait for the standby (synchronous replication): a commit the
+# primary acknowledged is on the standby too, so a failover loses nothing. synchronous_commit
+# is set for the database because the server was started with it off on its command line,
+# which outranks ALTER SYSTEM.
+pg_synchronous_standby() {
+  psql_q "ALTER SYSTEM SET synchronous_standby_names = '*'" && psql_q "SELECT pg_reload_conf()" >/dev/null &&
+    psql_q "ALTER DATABASE lamda SET synchronous_commit = 'on'"
+}
 # Make the standby the primary; returns once it accepts writes.
 promote_pg_standby() { pg_as "$PG_BIN/pg_ctl" -D "$PG_STANDBY_DATA" -w -t 30 promote >/dev/null; }
 # The primary, gone at once as in a machine failure (no shutdown checkpoint, clients cut off).
