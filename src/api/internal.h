@@ -77,6 +77,7 @@ extern const api_route api_routes_ops[];
 extern const api_route api_routes_nodes[];
 extern const api_route api_routes_jobs[];
 extern const api_route api_routes_reputation[];
+extern const api_route api_routes_events[];    /* routes_events.c */
 
 /* ---- per-request context -------------------------------------------------------------------- */
 
@@ -207,6 +208,8 @@ const lamda_config *api_cfg(api_ctx *c);
 store *api_store(api_ctx *c, bool respond);
 /* After a STORE_CONN/ERR result: answer 503 (store errors are never the client's fault). */
 void api_store_error(api_ctx *c, int rc);
+/* The client's address as a rate-limit key (IPv4, or an IPv6 /64) and as text; key length. */
+size_t api_peer_key(h2o_req_t *req, uint8_t key[16], char *ip, size_t iplen);
 /* Header value of name (lowercase) or NULL; *len set. */
 const char *api_req_header(api_ctx *c, const char *name, size_t *len);
 /* Cached OpenAPI document. */

@@ -241,6 +241,9 @@ const api_schema api_schemas[] = {
      S({"type": "object", "description": "this document", "required": ["openapi", "info", "paths"],
         "properties": {"openapi": {"type": "string", "pattern": "^3\\.1\\."}, "info": {"type": "object"},
                        "paths": {"type": "object"}}})},
+    /* Server-Sent Events (routes_events.c, sse_format.c) */
+    {"EventStream", "text/event-stream", NULL,
+     S({"type": "string", "description": "Server-Sent Events. Each event: `id: N` (resume with the Last-Event-ID header), `event: job|dispatch|node|reset`, `data: {json}`. job/dispatch data: {id, type, job_id, status, previous_status, provider_address, renter_address, at_ms}; node data: {id, type, provider_address, is_online, total_jobs_completed, at_ms}; reset: the given id is no longer kept, reload the state. Comment lines (`: keep-alive`) every SSE_HEARTBEAT."})},
     /* {"success":true,"data":<data>}: built by openapi.c around the named schema. */
     {"ReadyResponse", JSON, "Readiness", NULL},
     {"ProviderResponse", JSON, "Provider", NULL},

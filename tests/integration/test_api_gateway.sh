@@ -61,7 +61,7 @@ ROUTES=$(python3 -c "
 import json; d=json.load(open('$H_TMP/openapi.json'))
 for p,ops in d['paths'].items():
   for m in ops: print(m.upper(), p)")
-check_eq "OpenAPI lists 22 operations" "$(echo "$ROUTES" | wc -l)" "22"
+check_eq "OpenAPI lists 25 operations" "$(echo "$ROUTES" | wc -l)" "25"
 for want in "GET /api/nodes" "GET /api/nodes/{address}" "POST /api/nodes/query" "GET /api/jobs" "POST /api/jobs" \
   "GET /api/jobs/{id}" "POST /api/jobs/query" "PUT /api/jobs/{id}/status" "GET /api/reputation/{address}" \
   "GET /api/reputation/{address}/jobs" "GET /api/v1/nodes" "GET /api/v1/nodes/stats" "GET /api/v1/nodes/{address}" \
@@ -74,8 +74,9 @@ ok "OpenAPI lists every seed, v1 and ops route"
 bad=0
 while read -r m p; do
   pp=${p//\{address\}/$P1}; pp=${pp//\{id\}/$J1}
-  code=$(req "$m" "$pp" -H 'content-type: application/json' -d '{}')
-  [ "$m" = GET ] && code=$(req GET "$pp")
+  quick=(); case $p in */events) quick=(-m 1) ;; esac # a stream never ends by itself
+  code=$(req "$m" "$pp" -H 'content-type: application/json' -d '{}' "${quick[@]}")
+  [ "$m" = GET ] && code=$(req GET "$pp" "${quick[@]}")
   case $code in 404|405) bad=1; echo "  $m $pp → $code" ;; esac
 done <<<"$ROUTES"
 check_eq "every OpenAPI operation is routed" "$bad" "0"
@@ -237,6 +238,18 @@ expect "GET /api/reputation/{address}/jobs" GET "/api/reputation/0x0000000000000
 check_eq "completed jobs count" "$(jq_ 'd["data"]["total_jobs_completed"]')" "4"
 expect "reputation unknown 404" GET /api/reputation/0x00000000000000000000000000000000000000ff 404
 expect "reputation bad address 400" GET /api/reputation/xyz 400
+
+# --- event streams (Server-Sent Events; their behaviour is tests/integration/test_sse_events.sh)
+expect "GET /api/events streams the seeded changes" GET "/api/events?last_event_id=0" 200 -m 2
+check "an event stream is text/event-stream" grep -qi '^content-type: text/event-stream' "$H_TMP/h"
+check "events have ids" grep -q '^id: 1$' "$H_TMP/b"
+expect "GET /api/jobs/{id}/events" GET "/api/jobs/$J1/events?last_event_id=0" 200 -m 2
+check "the job stream has the job's creation" grep -q "\"job_id\":\"$J1\",\"status\":\"created\"" "$H_TMP/b"
+expect "GET /api/nodes/events" GET "/api/nodes/events?last_event_id=0&provider_address=$P1" 200 -m 2
+check "the nodes stream has the provider" grep -q "\"provider_address\":\"$P1\"" "$H_TMP/b"
+expect "event stream bad address 400" GET "/api/events?provider_address=0x12" 400
+expect "event stream bad Last-Event-ID 400" GET "/api/events" 400 -H 'Last-Event-ID: -1'
+expect "job stream bad id 400" GET "/api/jobs/0x12/events" 400
 
 # --- generic refusals
 expect "unknown path 404" GET /api/nope 404
