@@ -78,6 +78,7 @@ extern const api_route api_routes_nodes[];
 extern const api_route api_routes_jobs[];
 extern const api_route api_routes_reputation[];
 extern const api_route api_routes_events[];    /* routes_events.c */
+extern const api_route api_routes_dashboard[]; /* routes_dashboard.c */
 
 /* ---- per-request context -------------------------------------------------------------------- */
 

@@ -66,7 +66,7 @@ static int compile(const api_route *r, compiled_route *out) {
 int api_router_init(void) {
     if (g_nroutes) return 0;
     const api_route *tables[] = {api_routes_ops, api_routes_nodes, api_routes_jobs, api_routes_reputation,
-                                  api_routes_events};
+                                  api_routes_events, api_routes_dashboard};
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const api_route *r = tables[t]; r->method; r++) {
             if (g_nroutes == MAX_ROUTES || compile(r, &g_routes[g_nroutes]) != 0) return -1;

@@ -61,7 +61,7 @@ ROUTES=$(python3 -c "
 import json; d=json.load(open('$H_TMP/openapi.json'))
 for p,ops in d['paths'].items():
   for m in ops: print(m.upper(), p)")
-check_eq "OpenAPI lists 25 operations" "$(echo "$ROUTES" | wc -l)" "25"
+check_eq "OpenAPI lists 30 operations" "$(echo "$ROUTES" | wc -l)" "30"
 for want in "GET /api/nodes" "GET /api/nodes/{address}" "POST /api/nodes/query" "GET /api/jobs" "POST /api/jobs" \
   "GET /api/jobs/{id}" "POST /api/jobs/query" "PUT /api/jobs/{id}/status" "GET /api/reputation/{address}" \
   "GET /api/reputation/{address}/jobs" "GET /api/v1/nodes" "GET /api/v1/nodes/stats" "GET /api/v1/nodes/{address}" \
@@ -253,7 +253,18 @@ expect "job stream bad id 400" GET "/api/jobs/0x12/events" 400
 
 # --- generic refusals
 expect "unknown path 404" GET /api/nope 404
-expect "root 404" GET / 404
+expect "root serves the dashboard" GET / 200
+check "the dashboard is HTML" grep -qi '^content-type: text/html' "$H_TMP/h"
+check "the dashboard forbids foreign scripts (CSP)" grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" "$H_TMP/h"
+expect "GET /dashboard" GET /dashboard 200
+check "the page loads its own script" grep -q 'src="/dashboard/app.js"' "$H_TMP/b"
+expect "GET /dashboard/app.js" GET /dashboard/app.js 200
+check "the script opens an EventSource" grep -q "new EventSource('/api/events')" "$H_TMP/b"
+expect "GET /dashboard/style.css" GET /dashboard/style.css 200
+expect "no other dashboard file" GET /dashboard/secret.txt 404
+expect "GET /api/dashboard/summary" GET /api/dashboard/summary 200
+check_eq "summary counts the seeded jobs" "$(jq_ 'd["data"]["jobs"]["total"]')" "50"
+check_eq "summary counts the seeded providers" "$(jq_ 'd["data"]["providers"]["total"]')" "20"
 expect "trailing slash answers as without it" GET /api/v1/nodes/ 200
 check_eq "trailing slash: same page" "$(jq_ 'd["data"]["total"]')" "20"
 expect "trailing slash on a parameter route" GET "/api/v1/nodes/$P1/" 200
