@@ -201,6 +201,7 @@ static bool pump(sse_stream *s) {
     }
     int64_t head = api_sse_hub_head();
     size_t len = 0;
+    if (s->last < 0 && head >= 0) s->last = head; /* opened before the hub knew the head */
     if (head >= 0 && s->last < head) {
         int64_t r = api_sse_hub_collect(s->last, &s->f, s->buf, CHUNK, &len);
         if (r < 0) len = from_database(s, api_sse_hub_floor());
@@ -267,12 +268,10 @@ static bool parse_id(const char *s, size_t len, int64_t *out) {
 
 void api_sse_serve(api_ctx *c, const api_sse_filter *f) {
     h2o_req_t *req = c->req;
+    /* Before the hub has read the table once (a second after start-up at most) the head is
+     * unknown: the stream opens all the same, since an EventSource gives up for good on a
+     * non-200 answer, and starts at the head once there is one. */
     int64_t head = api_sse_hub_head();
-    if (head < 0) {
-        api_header(c, "retry-after", "1");
-        api_error(c, 503, "event streams are starting, retry in a second");
-        return;
-    }
     int64_t last = head;
     size_t hl = 0;
     const char *h = api_req_header(c, "last-event-id", &hl);
@@ -323,7 +322,9 @@ void api_sse_serve(api_ctx *c, const api_sse_filter *f) {
      * there is. */
     size_t len = (size_t)snprintf(buf, CHUNK, "retry: %d\n\n", RETRY_MS);
     bool reset = false;
-    if (last > head) {
+    if (head < 0) {
+        /* nothing to check against yet */
+    } else if (last > head) {
         reset = true;
         last = head;
     } else if (last < head) {

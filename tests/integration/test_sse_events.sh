@@ -28,8 +28,8 @@ start_api() {
   API_PID=$!
   track $API_PID
   wait_port "$PORT" 20
-  # HEAD answers 503 until the event reader has read the table once, then 200 at once.
-  for _ in $(seq 100); do [ "$(curl -s -I -o /dev/null -m 1 -w '%{http_code}' "$U/api/events")" = 200 ] && return 0; sleep 0.1; done
+  # The event reader has read the table once when the summary shows its head.
+  for _ in $(seq 100); do curl -s -m 1 "$U/api/dashboard/summary" | grep -q '"last_event_id":[0-9]' && return 0; sleep 0.1; done
   return 1
 }
 stop_api() { kill -TERM "$API_PID"; wait "$API_PID" 2>/dev/null; }

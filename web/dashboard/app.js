@@ -59,7 +59,8 @@
     body.textContent = '';
     for (const f of list) {
       const tr = document.createElement('tr');
-      const head = state.heads[f.chain_id];
+      // The metrics' head can trail the cursor the database already has: never show less.
+      const head = state.heads[f.chain_id] !== undefined ? Math.max(state.heads[f.chain_id], f.cursor_block) : undefined;
       const lag = head !== undefined ? Math.max(0, head - f.cursor_block) : null;
       cell(tr, String(f.chain_id));
       cell(tr, short(f.contract), 'mono');
