@@ -97,6 +97,7 @@ PROVIDER=$("$LAMDADEV" address "$PROVIDER_KEY") || { echo "demo: bad DEMO_PROVID
 RENTER=$("$LAMDADEV" address "$RENTER_KEY") || { echo "demo: bad DEMO_RENTER_KEY" >&2; exit 1; }
 JOB_ID=0x$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 echo "demo: API $API_URL, NATS $NATS_URL"
+echo "demo: watch it live on the dashboard: $API_URL/dashboard"
 echo "demo: provider $PROVIDER, renter $RENTER, job $JOB_ID"
 
 begin "the API is up ($API_URL/health)"
@@ -195,3 +196,4 @@ pass
 
 wait "$AGENT_PID" 2>/dev/null
 echo "demo: done ($STEP steps)"
+echo "demo: dashboard $API_URL/dashboard (live over $API_URL/api/events)"
