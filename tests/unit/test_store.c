@@ -9,9 +9,18 @@
 #include <unistd.h>
 
 #include "store/db.h"
+#include "store/migrations.h"
 #include "store/store.h"
 #include "core/utf8.h"
 #include "test.h"
+
+/* Migrations embedded for this backend: versions may have gaps (numbers reserved for
+ * branches not merged yet), so this, not the highest version, is the row count to expect. */
+static int64_t migrations_for(const char *backend) {
+    int64_t n = 0;
+    for (const store_migration *m = store_migrations; m->backend; m++) n += !strcmp(m->backend, backend);
+    return n;
+}
 
 static char g_dir[64];
 static const char *g_pg;   /* LAMDA_TEST_PG_URL */
@@ -76,7 +85,7 @@ TEST(migrations_idempotent) {
     char err[512];
     CHECK_EQ_INT(store_migrate_only(g_url, err, sizeof err), STORE_OK);
     CHECK_EQ_INT(store_migrate_only(g_url, err, sizeof err), STORE_OK);
-    CHECK_EQ_INT(raw_count("SELECT count(*) FROM schema_migrations"), store_schema_version_known());
+    CHECK_EQ_INT(raw_count("SELECT count(*) FROM schema_migrations"), migrations_for(g_on_pg ? "postgres" : "sqlite"));
 }
 
 TEST(migrations_concurrent) {
@@ -99,7 +108,7 @@ TEST(migrations_concurrent) {
         waitpid(pids[i], &st, 0);
         CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     }
-    CHECK_EQ_INT(raw_count("SELECT count(*) FROM schema_migrations"), store_schema_version_known());
+    CHECK_EQ_INT(raw_count("SELECT count(*) FROM schema_migrations"), migrations_for(g_on_pg ? "postgres" : "sqlite"));
     CHECK_EQ_INT(raw_count("SELECT count(*) FROM jobs"), 0);
 }
 
