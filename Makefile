@@ -142,3 +142,14 @@ $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 $(BUILD)/liblamda.a: $(BUILD)/obj/gen/migrations.o
+
+# The dashboard's files are embedded the same way: build/gen/dashboard_assets.c from
+# web/dashboard/* (see src/api/dashboard_assets.h).
+DASH_FILES := $(sort $(wildcard web/dashboard/*))
+$(BUILD)/gen/dashboard_assets.c: scripts/embed_assets.sh $(DASH_FILES)
+	@mkdir -p $(dir $@)
+	scripts/embed_assets.sh $(DASH_FILES) > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/dashboard_assets.o: $(BUILD)/gen/dashboard_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/liblamda.a: $(BUILD)/obj/gen/dashboard_assets.o

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # bench.sh — `make bench`: ingestion, dispatch latency, reputation throughput, API and memory,
+# commit → SSE event latency,
 # each next to a ceiling measured in the same run on the same machine (issue 10). Writes
 # bench/results/latest.json and bench/results/latest.md and prints the table.
 #
@@ -243,6 +244,18 @@ say "api done ($(($(date +%s) - T0)) s)"
 row memory "lamda all, idle RSS" "$((ALL_IDLE / 1024))" MB "" "" "< 20 MB" "$(yn lt "$ALL_IDLE" 20480)" "SQLite, all four services, once the followers have caught up with the chains"
 row memory "lamda all, peak RSS during the API runs" "$((ALL_PEAK / 1024))" MB "" "" "" "" "VmHWM of lamda all under wrk (SQLite and PostgreSQL runs)"
 row memory "follower, peak RSS during a 100k-log backfill" "$((INGEST_PEAK / 1024))" MB "" "" "" "" "VmHWM of the ingest driver (the same follower and handlers as lamda all)"
+
+# ---- 6. commit → Server-Sent Event latency (issue 20) ----------------------------------------------
+SSE_N=1000
+[ "$QUICK" = 1 ] && SSE_N=200
+SSE_BENCH_EVENTS=$SSE_N BUILD=$BUILD "$ROOT/scripts/bench_sse.sh" >"$H_TMP/sse.jsonl" 2>"$H_TMP/sse.err"
+while read -r line; do
+  be=$(jq -r .backend <<<"$line"); p99=$(jq -r .p99_ms <<<"$line"); p50=$(jq -r .p50_ms <<<"$line")
+  row events "commit → SSE event p99, $be (API in another process)" "$p99" ms "" "" "< 100 ms" "$(yn lt "$p99" 100)" \
+    "$(jq -r .received <<<"$line")/$SSE_N events received; p50 $p50 ms, max $(jq -r .max_ms <<<"$line") ms"
+done <"$H_TMP/sse.jsonl"
+[ -s "$H_TMP/sse.jsonl" ] || row events "commit → SSE event p99" failed ms "" "" "< 100 ms" no "$(head -c 200 "$H_TMP/sse.err")"
+say "events done ($(($(date +%s) - T0)) s)"
 
 # ---- results ------------------------------------------------------------------------------------
 ELAPSED=$(($(date +%s) - T0))

@@ -37,12 +37,29 @@ if [ ${#missing[@]} -gt 0 ]; then
   # free ports, so the default one is left as the package set it up.
 fi
 
+# Chromium, for the real-browser tests only (test_dashboard_browser.sh, driven by the pinned
+# playwright-core). Best effort and separate from the list above: lamda builds and runs
+# without it, and a machine whose apt sources have no chromium skips those tests (they say so)
+# instead of failing to bootstrap at all.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "bootstrap: installing chromium (browser tests)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1; } ||
+      echo "bootstrap: chromium could not be installed; the browser tests will be skipped" >&2
+  else
+    echo "bootstrap: no /usr/bin/chromium (browser tests will be skipped); as root: apt-get install chromium" >&2
+  fi
+fi
+
 # npm dev tools (anvil, solc; redocly, ajv, openapi-typescript and tsc for the OpenAPI
-# tests), pinned by tools/npm/package-lock.json. Reinstalled only when the lock
+# tests; playwright-core for the browser tests), pinned by tools/npm/package-lock.json. Reinstalled only when the lock
 # file's content changed (a hash kept beside the install), not its mtime: git rewrites mtimes,
 # and `npm ci` empties node_modules while it runs, under any test using anvil at that moment.
 lock_sum=$(sha256sum tools/npm/package-lock.json | cut -d' ' -f1)
 if [ ! -x tools/npm/node_modules/.bin/anvil ] || [ ! -e tools/npm/node_modules/solc/package.json ] ||
+   [ ! -e tools/npm/node_modules/playwright-core/package.json ] ||
    [ "$(cat tools/npm/node_modules/.lamda-lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
   echo "bootstrap: installing dev tools (anvil, solc, OpenAPI checks) from npm" >&2
   (cd tools/npm && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

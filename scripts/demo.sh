@@ -102,6 +102,7 @@ if [ -n "${NATS_AUTH_DIR:-}" ] && [ -f "$NATS_AUTH_DIR/providers/$PROVIDER.passw
   AGENT_NATS_URL=$("$ROOT/$BUILD/natsauth" url "$NATS_AUTH_DIR" "$PROVIDER" "$(sed 's|://[^@]*@|://|' <<<"$NATS_URL")")
 fi
 echo "demo: API $API_URL, NATS $(sed 's|://[^@]*@|://|' <<<"$NATS_URL")"
+echo "demo: watch it live on the dashboard: $API_URL/dashboard"
 echo "demo: provider $PROVIDER, renter $RENTER, job $JOB_ID"
 
 begin "the API is up ($API_URL/health)"
@@ -203,3 +204,4 @@ pass
 
 wait "$AGENT_PID" 2>/dev/null
 echo "demo: done ($STEP steps)"
+echo "demo: dashboard $API_URL/dashboard (live over $API_URL/api/events)"

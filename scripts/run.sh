@@ -211,6 +211,7 @@ cat >&2 <<EOF
 
   lamda is running.
     API        $API_URL   (try $API_URL/api/v1/nodes, $API_URL/api/openapi.json)
+    DASHBOARD  $API_URL/dashboard   (live: followers, providers, jobs, outbox, reputation)
     lamda all  pid $LAMDA_PID, log $RUN_DIR/lamda.log
     database   $DB_DESC
     NATS       $NATS_DESC

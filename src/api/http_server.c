@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "api/internal.h"
+#include "api/sse.h"
 #include "core/log.h"
 #include "core/shutdown.h"
 #include "store/store.h"
@@ -206,6 +207,8 @@ static size_t peer_key(h2o_req_t *req, uint8_t key[16], char *ip, size_t iplen) 
     }
     return 0;
 }
+
+size_t api_peer_key(h2o_req_t *req, uint8_t key[16], char *ip, size_t iplen) { return peer_key(req, key, ip, iplen); }
 
 static void dispatch(api_ctx *c) {
     h2o_req_t *req = c->req;
@@ -500,6 +503,8 @@ int api_gateway_run(const lamda_config *cfg, const api_hooks *hooks) {
         srv->threads[0].st = NULL;
         log_warn("api: database unavailable at start-up (will retry per request): %s", err);
     }
+    api_sse_config(cfg);
+    if (api_sse_hub_start(cfg) != 0) log_warn("api: event streams unavailable (cannot start their reader)");
     for (int i = 0; i < n; i++) {
         if (pthread_create(&srv->threads[i].tid, NULL, thread_main, &srv->threads[i]) != 0) {
             log_error("api: cannot start thread %d", i);
@@ -514,6 +519,7 @@ int api_gateway_run(const lamda_config *cfg, const api_hooks *hooks) {
     rc = atomic_load(&srv->stop) ? 1 : 0;
     for (int i = 0; i < n; i++)
         if (srv->threads[i].started) pthread_join(srv->threads[i].tid, NULL);
+    api_sse_hub_stop();
     log_info("api: stopped");
 out:
     g_srv = NULL;

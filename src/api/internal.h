@@ -78,6 +78,8 @@ extern const api_route api_routes_nodes[];
 extern const api_route api_routes_jobs[];
 extern const api_route api_routes_reputation[];
 extern const api_route api_routes_admin[];
+extern const api_route api_routes_events[];    /* routes_events.c */
+extern const api_route api_routes_dashboard[]; /* routes_dashboard.c */
 
 /* ---- per-request context -------------------------------------------------------------------- */
 
@@ -211,6 +213,8 @@ store *api_write_store(api_ctx *c, bool respond);
 void api_commit_position_header(api_ctx *c);
 /* After a STORE_CONN/ERR result: answer 503 (store errors are never the client's fault). */
 void api_store_error(api_ctx *c, int rc);
+/* The client's address as a rate-limit key (IPv4, or an IPv6 /64) and as text; key length. */
+size_t api_peer_key(h2o_req_t *req, uint8_t key[16], char *ip, size_t iplen);
 /* Header value of name (lowercase) or NULL; *len set. */
 const char *api_req_header(api_ctx *c, const char *name, size_t *len);
 /* Cached OpenAPI document. */

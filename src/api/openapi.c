@@ -251,6 +251,8 @@ char *api_openapi_build(size_t *len) {
     add_tag(tags, "jobs", "Jobs, job specs and status updates");
     add_tag(tags, "reputation", "Providers' on-chain reputation");
     add_tag(tags, "admin", "Operator actions (admin bearer token)");
+    add_tag(tags, "events", "Server-Sent Events: live changes, resumable with Last-Event-ID");
+    add_tag(tags, "dashboard", "The operator dashboard and its data");
     cJSON *paths = cJSON_AddObjectToObject(doc, "paths");
     for (size_t i = 0; i < api_router_count(); i++)
         if (add_operation(paths, api_router_get(i)) != 0) goto fail;

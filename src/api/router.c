@@ -38,6 +38,7 @@ static int compile(const api_route *r, compiled_route *out) {
     out->r = r;
     const char *p = r->pattern;
     if (*p != '/') return -1;
+    if (p[1] == '\0') p++; /* "/" itself: no segments */
     while (*p) {
         p++; /* skip '/' */
         const char *e = strchr(p, '/');
@@ -64,7 +65,8 @@ static int compile(const api_route *r, compiled_route *out) {
 
 int api_router_init(void) {
     if (g_nroutes) return 0;
-    const api_route *tables[] = {api_routes_ops, api_routes_nodes, api_routes_jobs, api_routes_reputation, api_routes_admin};
+    const api_route *tables[] = {api_routes_ops,    api_routes_nodes,  api_routes_jobs,     api_routes_reputation,
+                                  api_routes_admin,  api_routes_events, api_routes_dashboard};
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const api_route *r = tables[t]; r->method; r++) {
             if (g_nroutes == MAX_ROUTES || compile(r, &g_routes[g_nroutes]) != 0) return -1;
@@ -130,7 +132,6 @@ api_match_result api_router_match(const char *method, size_t mlen, const char *p
     int nseg = 0;
     if (plen == 0 || path[0] != '/') return API_MATCH_NOT_FOUND;
     size_t i = 1;
-    if (plen == 1) return API_MATCH_NOT_FOUND; /* "/" serves nothing */
     /* One trailing '/' names the same resource, as the original backend (Fiber, non-strict
      * routing) answered it: clients written against it may send /api/v1/nodes/. */
     if (path[plen - 1] == '/') plen--;

@@ -76,6 +76,11 @@ typedef struct {
     uint64_t api_max_body;
     uint64_t api_request_timeout_ms;
     uint64_t api_auth_window_ms;
+    /* Server-Sent Events (src/api/sse_*.c) */
+    uint64_t sse_heartbeat_ms;
+    uint64_t sse_max_connections;
+    uint64_t sse_max_per_ip;
+    uint64_t events_retention_ms;
     char *api_tls_cert, *api_tls_key;
 
     char *environment;

@@ -61,7 +61,7 @@ ROUTES=$(python3 -c "
 import json; d=json.load(open('$H_TMP/openapi.json'))
 for p,ops in d['paths'].items():
   for m in ops: print(m.upper(), p)")
-check_eq "OpenAPI lists 23 operations" "$(echo "$ROUTES" | wc -l)" "23"
+check_eq "OpenAPI lists 31 operations" "$(echo "$ROUTES" | wc -l)" "31"
 for want in "GET /api/nodes" "GET /api/nodes/{address}" "POST /api/nodes/query" "GET /api/jobs" "POST /api/jobs" \
   "GET /api/jobs/{id}" "POST /api/jobs/query" "PUT /api/jobs/{id}/status" "GET /api/reputation/{address}" \
   "GET /api/reputation/{address}/jobs" "GET /api/v1/nodes" "GET /api/v1/nodes/stats" "GET /api/v1/nodes/{address}" \
@@ -75,8 +75,9 @@ ok "OpenAPI lists every seed, v1 and ops route"
 bad=0
 while read -r m p; do
   pp=${p//\{address\}/$P1}; pp=${pp//\{id\}/$J1}
-  code=$(req "$m" "$pp" -H 'content-type: application/json' -d '{}')
-  [ "$m" = GET ] && code=$(req GET "$pp")
+  quick=(); case $p in */events) quick=(-m 1) ;; esac # a stream never ends by itself
+  code=$(req "$m" "$pp" -H 'content-type: application/json' -d '{}' "${quick[@]}")
+  [ "$m" = GET ] && code=$(req GET "$pp" "${quick[@]}")
   case $code in 404|405) bad=1; echo "  $m $pp → $code" ;; esac
 done <<<"$ROUTES"
 check_eq "every OpenAPI operation is routed" "$bad" "0"
@@ -251,9 +252,32 @@ check_eq "completed jobs count" "$(jq_ 'd["data"]["total_jobs_completed"]')" "4"
 expect "reputation unknown 404" GET /api/reputation/0x00000000000000000000000000000000000000ff 404
 expect "reputation bad address 400" GET /api/reputation/xyz 400
 
+# --- event streams (Server-Sent Events; their behaviour is tests/integration/test_sse_events.sh)
+expect "GET /api/events streams the seeded changes" GET "/api/events?last_event_id=0" 200 -m 2
+check "an event stream is text/event-stream" grep -qi '^content-type: text/event-stream' "$H_TMP/h"
+check "events have ids" grep -q '^id: 1$' "$H_TMP/b"
+expect "GET /api/jobs/{id}/events" GET "/api/jobs/$J1/events?last_event_id=0" 200 -m 2
+check "the job stream has the job's creation" grep -q "\"job_id\":\"$J1\",\"status\":\"created\"" "$H_TMP/b"
+expect "GET /api/nodes/events" GET "/api/nodes/events?last_event_id=0&provider_address=$P1" 200 -m 2
+check "the nodes stream has the provider" grep -q "\"provider_address\":\"$P1\"" "$H_TMP/b"
+expect "event stream bad address 400" GET "/api/events?provider_address=0x12" 400
+expect "event stream bad Last-Event-ID 400" GET "/api/events" 400 -H 'Last-Event-ID: -1'
+expect "job stream bad id 400" GET "/api/jobs/0x12/events" 400
+
 # --- generic refusals
 expect "unknown path 404" GET /api/nope 404
-expect "root 404" GET / 404
+expect "root serves the dashboard" GET / 200
+check "the dashboard is HTML" grep -qi '^content-type: text/html' "$H_TMP/h"
+check "the dashboard forbids foreign scripts (CSP)" grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" "$H_TMP/h"
+expect "GET /dashboard" GET /dashboard 200
+check "the page loads its own script" grep -q 'src="/dashboard/app.js"' "$H_TMP/b"
+expect "GET /dashboard/app.js" GET /dashboard/app.js 200
+check "the script opens an EventSource" grep -q "new EventSource('/api/events')" "$H_TMP/b"
+expect "GET /dashboard/style.css" GET /dashboard/style.css 200
+expect "no other dashboard file" GET /dashboard/secret.txt 404
+expect "GET /api/dashboard/summary" GET /api/dashboard/summary 200
+check_eq "summary counts the seeded jobs" "$(jq_ 'd["data"]["jobs"]["total"]')" "50"
+check_eq "summary counts the seeded providers" "$(jq_ 'd["data"]["providers"]["total"]')" "20"
 expect "trailing slash answers as without it" GET /api/v1/nodes/ 200
 check_eq "trailing slash: same page" "$(jq_ 'd["data"]["total"]')" "20"
 expect "trailing slash on a parameter route" GET "/api/v1/nodes/$P1/" 200
