@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scale-out under faults: two replicas of each of the four services on a 3-node NATS cluster
-# (stream with 3 replicas) and a PostgreSQL primary streaming to a hot standby. While jobs are
+# (stream with 3 replicas) and a PostgreSQL primary streaming synchronously to a hot standby. While jobs are
 # created and confirmed in waves, the test SIGKILLs service replicas (each restarts, as under a
 # supervisor), kills and restarts one NATS node at a time — the stream leader first — and fails
 # PostgreSQL over once (primary killed, standby promoted, replicas restarted on it). It asserts
@@ -16,6 +16,10 @@ now_ms() { date +%s%3N; }
 
 start_anvil BSC 97 && start_anvil OPBNB 5611 && start_postgres && start_pg_standby || { not_ok "parts start"; finish; }
 start_nats_cluster || { not_ok "a 3-node NATS cluster starts"; finish; }
+# Synchronous replication, as docs/scale-out.md recommends for a failover that loses nothing
+# (with asynchronous replication a job whose delivery record was lost may reach its agent
+# twice: test_pg_failover.sh measures that case).
+pg_synchronous_standby || { not_ok "synchronous replication"; finish; }
 deploy_contracts || { not_ok "contracts deploy"; finish; }
 lamda_env
 export JOB_ID_FROM_CID=true DEFAULT_DOCKER_IMAGE=ghcr.io/lamda/worker:1.0 ADMIN_WALLET_PRIVATE_KEY=$ANVIL_KEY0
