@@ -21,8 +21,10 @@
 #include <unistd.h>
 
 #include "api/internal.h"
+#include "api/cache.h"
 #include "api/sse.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/shutdown.h"
 #include "store/store.h"
 
@@ -51,6 +53,10 @@ struct api_server {
     api_cors *cors;
     api_ratelimit *rl;
     api_replay *replay;
+    api_cache *cache; /* NULL when API_CACHE_TTL is 0 */
+    atomic_int_fast64_t writes; /* successful writes through this process's API (cache generation) */
+    metrics_counter_t *m_cache_hit, *m_cache_miss, *m_not_modified;
+    metrics_gauge_t *m_cache_bytes;
     char *openapi;
     size_t openapi_len;
     atomic_bool stop;
@@ -139,6 +145,10 @@ store *api_store(api_ctx *c, bool respond) {
     return c->store;
 }
 
+void api_note_write(api_ctx *c) {
+    if (c->req->method.len != 3 || memcmp(c->req->method.base, "GET", 3) != 0) atomic_fetch_add(&c->srv->writes, 1);
+}
+
 void api_commit_position_header(api_ctx *c) {
     char lsn[32];
     if (!c->used_primary || !c->srv->cfg->database_read_url || !c->thr->st) return;
@@ -209,6 +219,86 @@ static size_t peer_key(h2o_req_t *req, uint8_t key[16], char *ip, size_t iplen) 
 }
 
 size_t api_peer_key(h2o_req_t *req, uint8_t key[16], char *ip, size_t iplen) { return peer_key(req, key, ip, iplen); }
+
+/* ---- the response cache (cache.c) ---------------------------------------------------------- */
+
+static void *pool_alloc(void *ud, size_t n) { return h2o_mem_alloc_pool((h2o_mem_pool_t *)ud, n); }
+
+/* If-None-Match names etag (one of a list, or "*"). */
+static bool etag_matches(api_ctx *c, const char *etag) {
+    size_t n = 0;
+    const char *h = api_req_header(c, "if-none-match", &n);
+    if (!h) return false;
+    size_t el = strlen(etag);
+    for (size_t i = 0; i < n;) {
+        while (i < n && (h[i] == ' ' || h[i] == ',')) i++;
+        size_t j = i;
+        while (j < n && h[j] != ',') j++;
+        size_t k = j;
+        while (k > i && h[k - 1] == ' ') k--;
+        if ((k - i == 1 && h[i] == '*') || (k - i == el && memcmp(h + i, etag, el) == 0)) return true;
+        i = j;
+    }
+    return false;
+}
+
+static void send_not_modified(api_ctx *c, const char *etag) {
+    api_header(c, "etag", etag);
+    metrics_counter_inc(c->srv->m_not_modified);
+    api_send(c, 304, NULL, "", 0);
+}
+
+bool api_cache_response(api_ctx *c, const char *content_type, const char *body, size_t len) {
+    char etag[API_CACHE_ETAG_LEN];
+    api_cache_etag(body, len, etag);
+    api_cache_put(c->srv->cache, c->cache_key, c->cache_klen, c->cache_gen, now_ms(), body, len, content_type, etag);
+    size_t bytes, entries;
+    api_cache_stats(c->srv->cache, &bytes, &entries);
+    metrics_gauge_set(c->srv->m_cache_bytes, (double)bytes);
+    c->cache_key = NULL;
+    if (etag_matches(c, etag)) {
+        send_not_modified(c, etag);
+        return true;
+    }
+    api_header(c, "etag", etag);
+    return false;
+}
+
+/* A GET the cache may answer: a matched route that is no probe, stream or authenticated call,
+ * and no read-your-writes read (Lamda-Min-LSN asks for a particular database state). */
+static bool cacheable(api_ctx *c) {
+    size_t n;
+    return c->srv->cache && c->route && c->req->method.len == 3 && memcmp(c->req->method.base, "GET", 3) == 0 &&
+           !(c->route->flags & (API_F_NO_CACHE | API_F_NO_RATELIMIT | API_F_AUTH)) &&
+           !api_req_header(c, "lamda-min-lsn", &n);
+}
+
+/* Serve c from the cache: true when answered. Otherwise c->cache_key is set for api_send. */
+static bool from_cache(api_ctx *c) {
+    if (!cacheable(c)) return false;
+    /* The key: the path as sent, query included (a reordered query is another key: correct,
+     * only fewer hits). The generation: the events table's settled head (-1 without a hub). */
+    c->cache_key = c->req->path.base;
+    c->cache_klen = c->req->path.len;
+    /* A write through this API invalidates at once, so a client reads its own write from any
+     * thread of this process; other processes' commits arrive through the hub within 20 ms. */
+    c->cache_gen = api_sse_hub_head() + (atomic_load(&c->srv->writes) << 44);
+    api_cache_hit hit;
+    if (!api_cache_get(c->srv->cache, c->cache_key, c->cache_klen, c->cache_gen, now_ms(), pool_alloc, &c->req->pool,
+                       &hit)) {
+        metrics_counter_inc(c->srv->m_cache_miss);
+        return false;
+    }
+    metrics_counter_inc(c->srv->m_cache_hit);
+    c->cache_key = NULL;
+    if (etag_matches(c, hit.etag)) {
+        send_not_modified(c, hit.etag);
+        return true;
+    }
+    api_header(c, "etag", hit.etag);
+    api_send(c, 200, hit.content_type, hit.body, hit.len);
+    return true;
+}
 
 static void dispatch(api_ctx *c) {
     h2o_req_t *req = c->req;
@@ -287,6 +377,7 @@ static void dispatch(api_ctx *c) {
             return;
         }
     }
+    if (from_cache(c)) return;
     c->route->fn(c);
     if (!c->status) api_error(c, 500, "internal error: no response"); /* a handler bug */
 }
@@ -420,6 +511,7 @@ static void server_free(api_server *srv) {
     api_cors_free(srv->cors);
     api_ratelimit_free(srv->rl);
     api_replay_free(srv->replay);
+    api_cache_free(srv->cache);
     free(srv->openapi);
     srv->openapi = NULL;
     if (nretired_srv < 8) retired_srv[nretired_srv++] = srv;
@@ -463,6 +555,11 @@ int api_gateway_run(const lamda_config *cfg, const api_hooks *hooks) {
     srv->cors = api_cors_new(cfg->api_cors_origins);
     srv->rl = api_ratelimit_new(cfg->api_rate_limit);
     srv->replay = api_replay_new(65536);
+    srv->cache = api_cache_new((size_t)cfg->api_cache_max_mb << 20, cfg->api_cache_ttl_ms);
+    srv->m_cache_hit = metrics_counter("lamda_api_cache_total", "GET requests by response-cache outcome", "result=\"hit\"");
+    srv->m_cache_miss = metrics_counter("lamda_api_cache_total", "GET requests by response-cache outcome", "result=\"miss\"");
+    srv->m_not_modified = metrics_counter("lamda_api_not_modified_total", "304 answers to If-None-Match", "");
+    srv->m_cache_bytes = metrics_gauge("lamda_api_cache_bytes", "Bytes held by the API response cache", "");
     srv->openapi = api_openapi_build(&srv->openapi_len);
     if (!srv->cors || (cfg->api_rate_limit && !srv->rl) || !srv->replay || !srv->openapi) {
         log_error("api: out of memory at start-up");

@@ -37,6 +37,7 @@ enum {
     API_F_JSON_BODY = 4,    /* takes a JSON request body */
     API_F_NO_LOG = 8,       /* no access-log line (none yet; kept for probes if needed) */
     API_F_ADMIN_ONLY = 16,  /* with API_F_AUTH: the admin bearer token only (routes_admin.c) */
+    API_F_NO_CACHE = 32,    /* a GET never served from the response cache (streams; probes are not either) */
 };
 
 typedef void (*api_handler)(api_ctx *c);
@@ -97,6 +98,9 @@ struct api_ctx {
         char *key, *val;
     } query[API_MAX_QUERY];
     store *store;      /* the connection api_store/api_write_store last gave this request */
+    const char *cache_key; /* a cacheable GET: its key (pool memory), to store a 200 under */
+    size_t cache_klen;
+    int64_t cache_gen;     /* the change generation when the request began */
     bool used_primary; /* a write: later reads of this request stay on the primary */
     int status;      /* response status once answered, 0 before */
     size_t bytes;    /* response body bytes */
@@ -208,6 +212,12 @@ store *api_store(api_ctx *c, bool respond);
 /* The primary (DATABASE_URL), for routes that write; api_store is for reads, which go to
  * DATABASE_READ_URL when it is set. Same NULL/503 rule as api_store. */
 store *api_write_store(api_ctx *c, bool respond);
+/* A 200 to a cacheable GET (api_send): store it, send its ETag, and answer 304 instead when
+ * the request's If-None-Match names it. Returns true when it sent the 304. */
+bool api_cache_response(api_ctx *c, const char *content_type, const char *body, size_t len);
+/* A successful response to a request that used the primary: a non-GET one is a write, which
+ * invalidates this process's response cache (api_send calls it). */
+void api_note_write(api_ctx *c);
 /* After a successful write with a replica configured: the Lamda-Commit-LSN header, the WAL
  * position a client sends back as Lamda-Min-LSN to read its own write (called by api_send). */
 void api_commit_position_header(api_ctx *c);

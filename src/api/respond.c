@@ -22,6 +22,7 @@ void api_header(api_ctx *c, const char *name, const char *value) {
 
 void api_send(api_ctx *c, int status, const char *content_type, const char *body, size_t len) {
     if (c->status) return; /* answered already: one response per request */
+    if (c->cache_key && status == 200 && api_cache_response(c, content_type, body, len)) return; /* 304 sent */
     h2o_req_t *req = c->req;
     req->res.status = status;
     req->res.reason = "";
@@ -30,6 +31,7 @@ void api_send(api_ctx *c, int status, const char *content_type, const char *body
     case 201: req->res.reason = "Created"; break;
     case 202: req->res.reason = "Accepted"; break;
     case 204: req->res.reason = "No Content"; break;
+    case 304: req->res.reason = "Not Modified"; break;
     case 400: req->res.reason = "Bad Request"; break;
     case 401: req->res.reason = "Unauthorized"; break;
     case 403: req->res.reason = "Forbidden"; break;
@@ -45,7 +47,10 @@ void api_send(api_ctx *c, int status, const char *content_type, const char *body
     }
     if (content_type)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
-    if (status < 400) api_commit_position_header(c);
+    if (status < 400 && c->used_primary) {
+        api_note_write(c);
+        api_commit_position_header(c);
+    }
     req->res.content_length = len;
     c->status = status;
     c->bytes = len;

@@ -38,15 +38,15 @@ static void node_events(api_ctx *c) {
 
 const api_route api_routes_events[] = {
     {"GET", "/api/jobs/{id}/events", job_events,
-     "Server-Sent Events: each status change and the dispatch of one job", "events", 0,
+     "Server-Sent Events: each status change and the dispatch of one job", "events", API_F_NO_CACHE,
      {{"id", "path", "string", "job id, 0x + 64 hex digits"}, LAST_ID, {0}}, NULL, "EventStream", NULL},
     {"GET", "/api/events", events,
-     "Server-Sent Events: job status changes, dispatches and node changes, optionally of one provider and/or renter", "events", 0,
+     "Server-Sent Events: job status changes, dispatches and node changes, optionally of one provider and/or renter", "events", API_F_NO_CACHE,
      {{"provider_address", "query", "string", "only this provider's jobs and node"},
       {"renter_address", "query", "string", "only this renter's jobs"}, LAST_ID, {0}},
      NULL, "EventStream", NULL},
     {"GET", "/api/nodes/events", node_events,
-     "Server-Sent Events: providers going online/offline, registering, and job-count changes", "events", 0,
+     "Server-Sent Events: providers going online/offline, registering, and job-count changes", "events", API_F_NO_CACHE,
      {{"provider_address", "query", "string", "only this provider"}, LAST_ID, {0}}, NULL, "EventStream", NULL},
     {NULL, NULL, NULL, NULL, NULL, 0, {{0}}, NULL, NULL, NULL},
 };

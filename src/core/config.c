@@ -95,6 +95,8 @@ static const setting settings[] = {
     {"API_CORS_ORIGINS", K_STRING, "*", F(api_cors_origins), 0, 0, "allowed CORS origins, comma-separated, or *"},
     {"API_RATE_LIMIT", K_U64, "200", F(api_rate_limit), 0, 0, "requests per second per client IP (0 = unlimited)"},
     {"API_MAX_BODY", K_U64, "65536", F(api_max_body), 0, 0, "largest request body in bytes"},
+    {"API_CACHE_TTL", K_DURATION, "100ms", F(api_cache_ttl_ms), 0, 0, "GET responses are served from memory for at most this long, and only until the data changes (0 = no cache)"},
+    {"API_CACHE_MAX_MB", K_U64, "16", F(api_cache_max_mb), 0, 0, "memory the API response cache may hold"},
     {"API_REQUEST_TIMEOUT", K_DURATION, "10s", F(api_request_timeout_ms), 0, 0, "per-request timeout"},
     {"SSE_HEARTBEAT", K_DURATION, "15s", F(sse_heartbeat_ms), 0, 0, "comment line sent on an idle event stream this often (keeps proxies from closing it)"},
     {"SSE_MAX_CONNECTIONS", K_U64, "1024", F(sse_max_connections), 0, 0, "open event streams per API process; more are refused with 503"},

@@ -74,6 +74,7 @@ typedef struct {
     char *api_cors_origins;
     uint64_t api_rate_limit; /* requests per second per client, 0 = off */
     uint64_t api_max_body;
+    uint64_t api_cache_ttl_ms, api_cache_max_mb;
     uint64_t api_request_timeout_ms;
     uint64_t api_auth_window_ms;
     /* Server-Sent Events (src/api/sse_*.c) */

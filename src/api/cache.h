@@ -1,0 +1,34 @@
+/* cache — GET responses served from memory until the data they read changes (see cache.c). */
+#ifndef LAMDA_API_CACHE_H
+#define LAMDA_API_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define API_CACHE_ETAG_LEN 40 /* "\"" + 16 hex + "-" + up to 16 hex + "\"" + NUL */
+
+typedef struct api_cache api_cache;
+
+typedef struct {
+    char *body; /* from the caller's alloc */
+    size_t len;
+    const char *content_type;
+    char etag[API_CACHE_ETAG_LEN];
+} api_cache_hit;
+
+/* NULL (no caching) when max_bytes or ttl_ms is 0, or memory runs out. */
+api_cache *api_cache_new(size_t max_bytes, uint64_t ttl_ms);
+void api_cache_free(api_cache *c);
+/* A strong ETag of body, quotes included. */
+void api_cache_etag(const void *body, size_t len, char out[API_CACHE_ETAG_LEN]);
+/* The entry of key if it was stored under this generation less than the TTL ago: its body is
+ * copied into memory from alloc(ud, n). False on a miss (an outdated entry is dropped). */
+bool api_cache_get(api_cache *c, const char *key, size_t klen, int64_t generation, uint64_t now_ms,
+                   void *(*alloc)(void *ud, size_t n), void *ud, api_cache_hit *out);
+/* Store a copy (replacing key's entry), evicting the least recently used past the byte cap. */
+void api_cache_put(api_cache *c, const char *key, size_t klen, int64_t generation, uint64_t now_ms,
+                   const char *body, size_t len, const char *content_type, const char etag[API_CACHE_ETAG_LEN]);
+void api_cache_stats(api_cache *c, size_t *bytes, size_t *entries);
+
+#endif
