@@ -162,7 +162,20 @@ void api_cache_put(api_cache *c, const char *key, size_t klen, int64_t generatio
     lru_push_front(c, e);
     c->bytes += cost(e);
     c->entries++;
+    /* Expired entries go first (they are at the cold end), so an idle cache holds little. */
+    while (c->lru_tail && c->lru_tail != e && now_ms - c->lru_tail->stored_ms >= c->ttl_ms) drop_entry(c, c->lru_tail);
     while (c->bytes > c->max_bytes && c->lru_tail && c->lru_tail != e) drop_entry(c, c->lru_tail);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void api_cache_sweep(api_cache *c, uint64_t now_ms) {
+    if (!c) return;
+    pthread_mutex_lock(&c->lock);
+    /* The LRU order is not the age order (a hit moves an entry up), so look at every entry. */
+    for (entry *e = c->lru_tail, *prev; e; e = prev) {
+        prev = e->prev_lru;
+        if (now_ms - e->stored_ms >= c->ttl_ms) drop_entry(c, e);
+    }
     pthread_mutex_unlock(&c->lock);
 }
 

@@ -30,5 +30,7 @@ bool api_cache_get(api_cache *c, const char *key, size_t klen, int64_t generatio
 void api_cache_put(api_cache *c, const char *key, size_t klen, int64_t generation, uint64_t now_ms,
                    const char *body, size_t len, const char *content_type, const char etag[API_CACHE_ETAG_LEN]);
 void api_cache_stats(api_cache *c, size_t *bytes, size_t *entries);
+/* Drop every expired entry (an idle server keeps nothing it would not serve). */
+void api_cache_sweep(api_cache *c, uint64_t now_ms);
 
 #endif

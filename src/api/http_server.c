@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,8 @@ struct api_thread {
     uint64_t store_retry_at_ms; /* no reconnect attempt before this (monotonic ms) */
     store *rst;                 /* DATABASE_READ_URL, when set */
     uint64_t rstore_retry_at_ms;
+    uint64_t last_request_ms; /* monotonic; for the idle trim */
+    bool trimmed;             /* nothing cached here since the last idle trim */
 };
 
 struct api_server {
@@ -391,6 +394,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req) {
     c.srv = srv;
     c.thr = (api_thread *)req->conn->ctx;
     c.route_index = -1;
+    c.thr->last_request_ms = now_ms();
+    c.thr->trimmed = false;
     dispatch(&c);
 
     api_router_observe(c.route_index, NULL, c.status, now_s() - t0);
@@ -450,10 +455,31 @@ static int open_listener(const char *host, uint64_t port, char *err, size_t errl
     return fd;
 }
 
+/* After a burst, an API thread's connections keep their page caches and the response cache
+ * keeps expired answers; once the thread has served nothing for a while it gives them back,
+ * so an idle `lamda all` stays small (issue 18: idle RSS). */
+#define IDLE_TRIM_AFTER_MS 2000
+static void idle_trim(api_thread *t) {
+    if (t->trimmed || now_ms() - t->last_request_ms < IDLE_TRIM_AFTER_MS) return;
+    t->trimmed = true;
+    store_release_memory(t->st); /* this thread's own connections: no other thread uses them */
+    store_release_memory(t->rst);
+    if (t == &t->srv->threads[0]) {
+        api_cache_sweep(t->srv->cache, now_ms());
+        size_t bytes, entries;
+        api_cache_stats(t->srv->cache, &bytes, &entries);
+        metrics_gauge_set(t->srv->m_cache_bytes, (double)bytes);
+    }
+    malloc_trim(0);
+}
+
 static void *thread_main(void *arg) {
     api_thread *t = arg;
     api_server *srv = t->srv;
-    while (!shutdown_requested() && !atomic_load(&srv->stop)) h2o_evloop_run(t->loop, 100);
+    while (!shutdown_requested() && !atomic_load(&srv->stop)) {
+        h2o_evloop_run(t->loop, 100);
+        idle_trim(t);
+    }
 
     /* Stop accepting, ask keep-alive connections to close, and give in-flight requests a
      * moment to finish before the context goes away. */

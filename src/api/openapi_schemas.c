@@ -254,7 +254,7 @@ const api_schema api_schemas[] = {
     {"Count", NULL, NULL, S({"type": "integer", "minimum": 0})},
     {"DashboardSummary", NULL, NULL,
      S({"type": "object", "additionalProperties": false,
-        "required": ["now", "last_event_id", "followers", "providers", "jobs", "outbox_depth", "reputation", "per_minute", "recent_dispatches"],
+        "required": ["now", "last_event_id", "followers", "providers", "jobs", "outbox_depth", "awaiting_agent", "reputation", "per_minute", "recent_dispatches"],
         "properties": {
             "now": {"type": "integer", "description": "unix seconds"},
             "last_event_id": {"type": "integer", "description": "newest settled event id; -1 while the event reader starts"},
@@ -270,6 +270,7 @@ const api_schema api_schemas[] = {
                 "properties": {"total": {"$ref": "#/components/schemas/Count"},
                                "by_status": {"$ref": "#/components/schemas/JobStatusCounts"}}},
             "outbox_depth": {"$ref": "#/components/schemas/Count"},
+            "awaiting_agent": {"$ref": "#/components/schemas/Count", "description": "dispatched jobs no agent has acknowledged yet"},
             "reputation": {"type": "object", "additionalProperties": false, "required": ["pending", "in_flight", "mined", "failed"],
                 "properties": {"pending": {"$ref": "#/components/schemas/Count"}, "in_flight": {"$ref": "#/components/schemas/Count"},
                                "mined": {"$ref": "#/components/schemas/Count"}, "failed": {"$ref": "#/components/schemas/Count"}}},

@@ -50,7 +50,7 @@ static void summary(api_ctx *c) {
     const lamda_config *cfg = api_cfg(c);
     store_job_summary js;
     store_provider_summary ps;
-    int64_t depth = 0, rep[STORE_REP_STATE_COUNT] = {0};
+    int64_t depth = 0, rep[STORE_REP_STATE_COUNT] = {0}, awaiting = 0, oldest = 0;
     store_dash_cursor cur[16];
     store_dash_dispatch dis[20];
     int ncur = 0, ndis = 0;
@@ -59,6 +59,7 @@ static void summary(api_ctx *c) {
     int rc = store_job_stats(s, &js);
     if (rc == STORE_OK) rc = store_provider_stats(s, &ps);
     if (rc == STORE_OK) rc = store_outbox_depth(s, &depth);
+    if (rc == STORE_OK) rc = store_delivery_stats(s, &awaiting, &oldest);
     if (rc == STORE_OK) rc = store_rep_counts(s, rep);
     if (rc == STORE_OK) rc = store_dash_cursors(s, cur, 16, &ncur);
     if (rc == STORE_OK) rc = store_dash_recent_dispatches(s, dis, 20, &ndis);
@@ -98,6 +99,8 @@ static void summary(api_ctx *c) {
     for (int i = 0; i < JOB_STATUS_COUNT; i++)
         cJSON_AddNumberToObject(bs, store_job_status_name((job_status)i), (double)js.by_status[i]);
     cJSON_AddNumberToObject(d, "outbox_depth", (double)depth);
+    /* dispatched, not yet acknowledged by the provider's agent (services/job_delivery.c) */
+    cJSON_AddNumberToObject(d, "awaiting_agent", (double)awaiting);
     cJSON *r = cJSON_AddObjectToObject(d, "reputation");
     for (int i = 0; i < STORE_REP_STATE_COUNT; i++) cJSON_AddNumberToObject(r, rep_key[i], (double)rep[i]);
     cJSON *pm = cJSON_AddObjectToObject(d, "per_minute");

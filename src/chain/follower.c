@@ -486,6 +486,7 @@ int follower_run(const follower_config *fc) {
                  * now that the follower settles to one block at a time. */
                 backfilling = false;
                 log_info("%s: caught up at block %" PRIu64, fc->name, f.next ? f.next - 1 : 0);
+                store_release_memory(f.s);
                 malloc_trim(0);
             }
             if (fc->stop_when_caught_up) {

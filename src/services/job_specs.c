@@ -158,7 +158,7 @@ int job_spec_submit(const lamda_config *cfg, store *s, const char *body, size_t 
         /* Not on chain yet, so the renter is unknown: keep it as this signer's candidate, bound
          * at JobCreated only if the signer turns out to be the renter (issue 21: a squatter's
          * spec once took the id first and the renter's got 409). */
-        store_spec_caps caps = {16, 10000, 24 * 3600};
+        store_spec_caps caps = {256, 100000, 3600}; /* the config defaults: cfg is NULL only in fuzz/ */
         if (cfg)
             caps = (store_spec_caps){(int64_t)cfg->spec_pending_max_per_signer, (int64_t)cfg->spec_pending_max_total,
                                      (int64_t)(cfg->spec_pending_ttl_ms / 1000)};

@@ -249,3 +249,7 @@ int db_ping(db *d) {
     db_reset(st);
     return rc;
 }
+
+void db_release_memory(db *d) {
+    if (d && d->ops->release_memory) d->ops->release_memory(d);
+}

@@ -47,6 +47,8 @@ db_kind db_backend(const db *d);
 const char *db_path(const db *d);
 /* Message of the last failure on this connection ("" when none). */
 const char *db_errmsg(const db *d);
+/* Give back what an idle connection caches (SQLite's page cache); nothing on PostgreSQL. */
+void db_release_memory(db *d);
 
 /* Run one or more statements without parameters (migrations, pragmas). */
 int db_exec(db *d, const char *sql);

@@ -80,6 +80,7 @@ struct db_ops {
     int (*open)(db *d, const char *url);
     void (*close)(db *d);
     int (*exec)(db *d, const char *sql);
+    void (*release_memory)(db *d); /* give back caches an idle connection holds; NULL: none */
     int (*prepare)(db_stmt *st);
     void (*finalize)(db_stmt *st);
     int (*step)(db_stmt *st);

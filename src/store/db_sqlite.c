@@ -72,6 +72,12 @@ static int sq_open(db *d, const char *path) { /* the URL after "sqlite:" */
                       " PRAGMA cache_size=-16000;");
 }
 
+/* The page cache fills up to cache_size while a backfill or a burst of reads runs, and SQLite
+ * keeps it; an idle connection gives it back (the OS page cache still holds the file). */
+static void sq_release_memory(db *d) {
+    if (d->sq) sqlite3_db_release_memory(d->sq);
+}
+
 static void sq_close(db *d) {
     /* keeps the planner's statistics fresh; cheap when nothing changed */
     if (d->sq) sqlite3_exec(d->sq, "PRAGMA optimize", NULL, NULL, NULL);
@@ -162,6 +168,7 @@ const db_ops db_sqlite_ops = {
     .kind = DB_SQLITE,
     /* IMMEDIATE takes the write lock now, so a transaction never fails half-way on it. */
     .begin_sql = "BEGIN IMMEDIATE",
+    .release_memory = sq_release_memory,
     .failed_commit_ends_tx = false,
     .open = sq_open,
     .close = sq_close,

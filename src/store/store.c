@@ -42,6 +42,10 @@ void store_close(store *s) {
     free(s);
 }
 
+void store_release_memory(store *s) {
+    if (s) db_release_memory(s->db);
+}
+
 const char *store_backend_name(const store *s) {
     return db_backend(s->db) == DB_SQLITE ? "sqlite" : "postgres";
 }

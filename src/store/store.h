@@ -43,6 +43,8 @@ int store_open(const char *url, store **out, char *err, size_t errlen);
 int store_open_replica(const char *url, store **out, char *err, size_t errlen);
 /* Close the connection; releases every lease held through it. NULL is fine. */
 void store_close(store *s);
+/* Give back the memory an idle connection caches (see db_release_memory). NULL is fine. */
+void store_release_memory(store *s);
 /* "sqlite" or "postgres". */
 const char *store_backend_name(const store *s);
 /* Last error message on this store. */

@@ -5,7 +5,8 @@
 'use strict';
 (function () {
   const $ = (id) => document.getElementById(id);
-  const STATUSES = ['created', 'assigned', 'running', 'completed', 'failed', 'confirmed', 'paid', 'cancelled'];
+  const STATUSES = ['created', 'assigned', 'running', 'completed', 'failed', 'confirmed', 'paid', 'cancelled',
+    'undelivered', 'stalled'];
   const state = { summary: null, heads: {}, events: 0, lastId: null, jobs: new Map() };
   const short = (h) => (h && h.length > 14 ? h.slice(0, 8) + '…' + h.slice(-4) : h || '–');
   const fmt = (n) => (n === null || n === undefined ? '–' : String(n));
@@ -39,7 +40,7 @@
     set('jobs-total', d.jobs.total);
     for (const s of STATUSES) set('status-' + s, d.jobs.by_status[s] || 0);
     set('outbox-depth', d.outbox_depth);
-    set('assigned-not-running', d.jobs.by_status.assigned || 0);
+    set('awaiting-agent', d.awaiting_agent);
     set('providers-online', d.providers.online);
     set('providers-offline', d.providers.offline);
     set('providers-registered', d.providers.registered);
