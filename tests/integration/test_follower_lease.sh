@@ -9,11 +9,7 @@ source "$(dirname "$0")/../lib/chain.sh"
 # Private copies: another engineer's rebuild must not pull a binary away in the middle of a run.
 cp "$LAMDA" "$LAMDADEV" "$H_TMP/" && LAMDA=$H_TMP/lamda LAMDADEV=$H_TMP/lamdadev
 
-start_anvil BSC 97 || { not_ok "anvil BSC starts"; finish; }
-start_anvil OPBNB 5611 || { not_ok "anvil opBNB starts"; finish; }
-start_postgres || { not_ok "postgres starts"; finish; }
-deploy_contracts || { not_ok "contracts deploy"; finish; }
-lamda_env
+start_chains_and_postgres
 
 KEYS=($ANVIL_KEY1 $ANVIL_KEY3 $ANVIL_KEY4)
 ADDRS=($ANVIL_ADDR1 $ANVIL_ADDR3 $ANVIL_ADDR4)
@@ -22,13 +18,6 @@ nr_send ${KEYS[1]} 'registerNode(string,uint256)' "A100" 81920
 nr_send ${KEYS[2]} 'registerNode(string,uint256)' "H100" 81920
 
 ledger_count() { db_q "select count(*) from ledger where chain_id = 5611"; }
-followed_logs() {
-  local n=0 e
-  for e in NodeRegistered NodeHeartbeat JobCountIncremented; do
-    n=$((n + $("$LAMDADEV" logs --rpc "$OPBNB_RPC" --address "$NR" --count $e)))
-  done
-  echo $n
-}
 ledger_grows() { [ "$(ledger_count)" -gt 8 ]; }
 current() { local a b; a=$(ledger_count) b=$(followed_logs); [ -n "$a" ] && [ "$a" = "$b" ]; }
 in_log() { grep -q "$2" "$H_TMP/$1.log"; }

@@ -10,11 +10,7 @@ source "$(dirname "$0")/../lib/chain.sh"
 # Private copies: another engineer's rebuild must not pull a binary away in the middle of a run.
 cp "$LAMDA" "$LAMDADEV" "$ROOT/$BUILD/rpcproxy" "$H_TMP/" && LAMDA=$H_TMP/lamda LAMDADEV=$H_TMP/lamdadev
 
-start_anvil BSC 97 || { not_ok "anvil BSC starts"; finish; }
-start_anvil OPBNB 5611 || { not_ok "anvil opBNB starts"; finish; }
-start_postgres || { not_ok "postgres starts"; finish; }
-deploy_contracts || { not_ok "contracts deploy"; finish; }
-lamda_env
+start_chains_and_postgres
 
 ANVIL_ADDR2=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
 SQ="sqlite:$H_TMP/reorg.db"
@@ -25,13 +21,6 @@ on() { local DATABASE_URL=$1; shift; "$@"; }
 prov() { on "$1" db_q "select $3 from providers where $(on "$1" addr_hex_sql address) = lower('${2#0x}')"; }
 nprov() { on "$1" db_q "select count(*) from providers"; }
 ledger_count() { on "$1" db_q "select count(*) from ledger where chain_id = 5611"; }
-followed_logs() {
-  local n=0 e
-  for e in NodeRegistered NodeHeartbeat JobCountIncremented; do
-    n=$((n + $("$LAMDADEV" logs --rpc "$OPBNB_RPC" --address "$NR" --count $e)))
-  done
-  echo $n
-}
 last_hb() { # newest heartbeat time of ADDR on the canonical chain
   "$LAMDADEV" logs --rpc "$OPBNB_RPC" --address "$NR" | grep "^NodeHeartbeat .*provider=$1" | tail -1 |
     sed 's/.*timestamp=\([0-9]*\).*/\1/'

@@ -11,11 +11,7 @@ source "$(dirname "$0")/../lib/chain.sh"
 # Private copies: another engineer's rebuild must not pull a binary away in the middle of a run.
 cp "$LAMDA" "$LAMDADEV" "$ROOT/$BUILD/rpcproxy" "$H_TMP/" && LAMDA=$H_TMP/lamda LAMDADEV=$H_TMP/lamdadev
 
-start_anvil BSC 97 || { not_ok "anvil BSC starts"; finish; }
-start_anvil OPBNB 5611 || { not_ok "anvil opBNB starts"; finish; }
-start_postgres || { not_ok "postgres starts"; finish; }
-deploy_contracts || { not_ok "contracts deploy"; finish; }
-lamda_env
+start_chains_and_postgres
 export RPC_TIMEOUT=400ms
 
 # start_proxy NAME : rpcproxy in front of anvil opBNB; sets <NAME>_URL, control file
@@ -39,13 +35,6 @@ counted() { sed -n "s/^$2=//p" "$H_TMP/$1.counts"; }
 
 on() { local DATABASE_URL=$1; shift; "$@"; }
 ledger_count() { on "$1" db_q "select count(*) from ledger where chain_id = 5611" 2>/dev/null; }
-followed_logs() {
-  local n=0 e
-  for e in NodeRegistered NodeHeartbeat JobCountIncremented; do
-    n=$((n + $("$LAMDADEV" logs --rpc "$OPBNB_RPC" --address "$NR" --count $e)))
-  done
-  echo $n
-}
 current() { local a b; a=$(ledger_count "$1") b=$(followed_logs); [ -n "$a" ] && [ "$a" = "$b" ]; }
 dup_free() { [ "$(on "$1" db_q 'select count(*) from (select distinct tx_hash, log_index from ledger) t')" = "$(ledger_count "$1")" ]; }
 

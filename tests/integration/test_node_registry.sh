@@ -4,20 +4,9 @@
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/chain.sh"
 
-start_anvil BSC 97 || { not_ok "anvil BSC starts"; finish; }
-start_anvil OPBNB 5611 || { not_ok "anvil opBNB starts"; finish; }
-start_postgres || { not_ok "postgres starts"; finish; }
-deploy_contracts || { not_ok "contracts deploy"; finish; }
-lamda_env
+start_chains_and_postgres
 
 KEYS=($ANVIL_KEY1 $ANVIL_KEY3 $ANVIL_KEY4)
-followed_logs() { # NodeRegistered + NodeHeartbeat + JobCountIncremented on chain
-  local n=0 e
-  for e in NodeRegistered NodeHeartbeat JobCountIncremented; do
-    n=$((n + $("$LAMDADEV" logs --rpc "$OPBNB_RPC" --address "$NR" --count $e)))
-  done
-  echo $n
-}
 ledger_count() { db_q "select count(*) from ledger where chain_id = 5611"; }
 three_online() { [ "$(db_q 'select count(*) from providers where is_registered = 1 and is_online = 1' 2>/dev/null)" = 3 ]; }
 ledger_matches() { [ "$(ledger_count)" = "$(followed_logs)" ]; }

@@ -39,15 +39,6 @@ increments() { "$LAMDADEV" logs --rpc "$OPBNB_RPC" --address "$NR" --count JobCo
 increments_are() { [ "$(increments)" = "$1" ]; }
 sent_is() { [ "$(q_on "$DATABASE_URL" "select count(*) from outbox where sent_at is not null")" = "$1" ]; }
 standby_jobs_are() { [ "$(q_on "$PG_STANDBY_URL" "select count(*) from jobs")" = "$1" ]; }
-# create_confirm N: N jobs, each created and then confirmed by the renter (no wait for mining).
-create_confirm() {
-  local i id
-  for i in $(seq "$1"); do
-    id=$(new_job_id)
-    "$LAMDADEV" send --rpc "$BSC_RPC" --key "$ANVIL_KEY1" --to "$JM" --no-wait 'createJob(bytes32,address)' "$id" "$PROV" --value 1000 >/dev/null
-    "$LAMDADEV" send --rpc "$BSC_RPC" --key "$ANVIL_KEY1" --to "$JM" --no-wait 'confirmResult(bytes32)' "$id" >/dev/null
-  done
-}
 
 "$NATSPROBE" sub "jobs.dispatch.$PROV" 100000 600000 >"$H_TMP/sub.out" 2>&1 &
 track $!
@@ -55,7 +46,7 @@ wait_for "subscriber" 10 grep -q ready "$H_TMP/sub.out"
 start_lamda all-primary all
 
 # --- phase 1: on the primary, replicated to the standby ---------------------------------------
-create_confirm "$N1"
+create_confirm "$N1" "$ANVIL_KEY1" "$PROV"
 check "primary: $N1 jobs dispatched" wait_for "outbox" 60 sent_is "$N1"
 check "primary: $N1 increments mined" wait_for "increments" 60 increments_are "$N1"
 check "the standby has every job (streaming replication)" wait_for "standby" 20 standby_jobs_are "$N1"
@@ -63,7 +54,7 @@ out=$("$PG_BIN/psql" -X -A -t -q "$PG_STANDBY_URL" -c "delete from jobs" 2>&1)
 check "the standby is read-only while it is a standby" grep -q "read-only transaction" <<<"$out"
 
 # --- phase 2: the primary dies mid-traffic; the standby is promoted -------------------------
-create_confirm "$N2" &
+create_confirm "$N2" "$ANVIL_KEY1" "$PROV" &
 WORK=$!
 sleep 1
 t0=$(now_ms)

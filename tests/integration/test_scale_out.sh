@@ -49,15 +49,6 @@ replica() {
 kill_replica() { kill -KILL "$(cat "$H_TMP/$1.pid")" 2>/dev/null; echo "# fault: SIGKILL $1"; }
 n_in_log() { grep -c "$2" "$H_TMP/$1.log" 2>/dev/null || true; }
 
-# create_confirm N: N jobs for the provider, each created and then confirmed by the renter.
-create_confirm() {
-  local i id
-  for i in $(seq "$1"); do
-    id=$(new_job_id)
-    "$LAMDADEV" send --rpc "$BSC_RPC" --key "$ANVIL_KEY1" --to "$JM" --no-wait 'createJob(bytes32,address)' "$id" "$PROV" --value 1000 >/dev/null
-    "$LAMDADEV" send --rpc "$BSC_RPC" --key "$ANVIL_KEY1" --to "$JM" --no-wait 'confirmResult(bytes32)' "$id" >/dev/null
-  done
-}
 
 "$AGENTSIM" --address "$PROV" --count "$TOTAL" --timeout 900 --work-ms 20 >"$H_TMP/agent.out" 2>"$H_TMP/agent.err" &
 AGENT=$!; track $AGENT
@@ -101,11 +92,11 @@ takeover() {
 }
 
 # Wave 1: steady state.
-create_confirm "$WAVE"
+create_confirm "$WAVE" "$ANVIL_KEY1" "$PROV"
 check "wave 1: every job reaches the agent" wait_for "agent" 60 received_are "$WAVE"
 
 # Wave 2: the active replica of each follower service is SIGKILLed.
-create_confirm "$WAVE" &
+create_confirm "$WAVE" "$ANVIL_KEY1" "$PROV" &
 W=$!
 takeover nr
 takeover jd
@@ -116,7 +107,7 @@ check "wave 2 (replicas SIGKILLed): every job reaches the agent" wait_for "agent
 
 # Waves 3 and 4: one NATS node at a time is killed and restarted — the stream leader first.
 for wave in 3 4; do
-  create_confirm "$WAVE" &
+  create_confirm "$WAVE" "$ANVIL_KEY1" "$PROV" &
   W=$!
   leader=$(nats_stream_field LAMDA_DISPATCH .cluster.leader)
   if [ $wave = 3 ]; then n=$(nats_node_of "$leader"); else n=$(( (n % 3) + 1 )); fi
@@ -136,7 +127,7 @@ for wave in 3 4; do
 done
 
 # Wave 5: PostgreSQL fails over. The replicas are restarted on the promoted standby.
-create_confirm "$WAVE" &
+create_confirm "$WAVE" "$ANVIL_KEY1" "$PROV" &
 W=$!
 sleep 1
 t0=$(now_ms)

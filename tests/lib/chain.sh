@@ -5,6 +5,9 @@
 #   nr_send KEY SIG ARGS...   # send to NodeReputation on opBNB
 #   jm_send KEY SIG ARGS...   # send to JobManager on BSC
 #   db_q SQL                  # one query on $DATABASE_URL (sqlite:… or postgres://…)
+#   start_chains_and_postgres # both anvils, PostgreSQL, the contracts, lamda_env (or not_ok + finish)
+#   create_confirm N KEY PROV # N jobs for PROV, each created and confirmed by KEY's renter
+#   followed_logs             # the NodeReputation logs node-registry follows, counted on chain
 
 deploy_contracts() {
   local out
@@ -76,3 +79,31 @@ job_status_is() { [ "$(job_status "$1")" = "$2" ]; }
 # outbox_sent_is N / outbox_unsent_is N
 outbox_sent_is() { [ "$(db_q 'select count(*) from outbox where sent_at is not null' 2>/dev/null)" = "$1" ]; }
 outbox_unsent_is() { [ "$(db_q 'select count(*) from outbox where sent_at is null' 2>/dev/null)" = "$1" ]; }
+
+# The parts most follower tests share: both chains, PostgreSQL, the contracts, the environment.
+start_chains_and_postgres() {
+  start_anvil BSC 97 || { not_ok "anvil BSC starts"; finish; }
+  start_anvil OPBNB 5611 || { not_ok "anvil opBNB starts"; finish; }
+  start_postgres || { not_ok "postgres starts"; finish; }
+  deploy_contracts || { not_ok "contracts deploy"; finish; }
+  lamda_env
+}
+
+# create_confirm N RENTER_KEY PROVIDER: N jobs, each created and then confirmed (no wait for mining).
+create_confirm() {
+  local i id
+  for i in $(seq "$1"); do
+    id=$(new_job_id)
+    "$LAMDADEV" send --rpc "$BSC_RPC" --key "$2" --to "$JM" --no-wait 'createJob(bytes32,address)' "$id" "$3" --value 1000 >/dev/null
+    "$LAMDADEV" send --rpc "$BSC_RPC" --key "$2" --to "$JM" --no-wait 'confirmResult(bytes32)' "$id" >/dev/null
+  done
+}
+
+# NodeRegistered + NodeHeartbeat + JobCountIncremented on chain: what node-registry's ledger holds.
+followed_logs() {
+  local n=0 e
+  for e in NodeRegistered NodeHeartbeat JobCountIncremented; do
+    n=$((n + $("$LAMDADEV" logs --rpc "$OPBNB_RPC" --address "$NR" --count $e)))
+  done
+  echo $n
+}
