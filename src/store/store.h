@@ -93,7 +93,8 @@ int store_block_hash_prune_below(store *s, uint64_t chain_id, const uint8_t cont
  * handlers to here): the row's contract is log->address, its topic0 and entity key (topic1, or
  * zero bytes) are derived from log->topics, and block_time is the block's time. */
 
-/* Insert a log; STORE_DUP (nothing changed) when (chain, tx hash, log index) is present. */
+/* Insert a log; STORE_DUP (nothing changed) when (chain, contract, block, log index) is
+ * present: the same log of the canonical chain (the reorg undo removes orphaned rows first). */
 int store_ledger_insert(store *s, uint64_t chain_id, const rpc_log *log);
 /* A batch's logs in one go: dup[i] = 1 where logs[i] was present already (or earlier in the
  * batch) and nothing changed, 0 where it was inserted. PostgreSQL: one set-based statement
@@ -243,6 +244,11 @@ bool store_amount_valid(const char *s);
 /* Insert; STORE_DUP when the job exists (nothing changed), STORE_INVALID on a bad payment.
  * Uses every field of j (empty strings and zero times are stored as NULL). */
 int store_job_insert(store *s, const store_job *j);
+/* Insert n jobs as store_job_insert would one by one: inserted[i] = 1 where jobs[i] went in, 0
+ * where the job existed already (or came earlier in the array). STORE_INVALID (nothing written)
+ * when any job is invalid. PostgreSQL: one set-based statement (arrays, unnest); SQLite:
+ * store_job_insert per job on the one prepared statement. */
+int store_job_insert_many(store *s, const store_job *jobs, size_t n, uint8_t *inserted);
 int store_job_get(store *s, const uint8_t job_id[32], store_job *out);
 /* Move to `to` if store_job_transition_allowed(current, to): sets status, the state's own
  * timestamp = ts, updated_at = ts, and output_cid / error_message when non-NULL.
@@ -308,6 +314,8 @@ int store_spec_candidate_put(store *s, const uint8_t job_id[32], const char *ima
  * already, and drop every candidate for the job. STORE_OK when one was bound, STORE_NOTFOUND
  * when none. */
 int store_spec_candidates_bind(store *s, const uint8_t job_id[32], const uint8_t renter[20]);
+/* The same for n new jobs (job ids and renters of store_job rows): set-based on PostgreSQL. */
+int store_spec_candidates_bind_jobs(store *s, const store_job *jobs, size_t n);
 int store_spec_candidate_count(store *s, int64_t *n);
 
 /* ---- NATS outbox ----------------------------------------------------------------------------------- */
