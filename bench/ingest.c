@@ -8,6 +8,8 @@
  *   ingest fetch node|job LAST   the ceiling: only fetch the same eth_getLogs ranges the
  *                                follower asks for (100 blocks, doubling up to the max range),
  *                                once as raw bytes and once fetched and decoded by our client
+ *   ingest topic node|job        print the topic0 of NodeHeartbeat / JobCreated (for the log
+ *                                emitter scripts/bench.sh installs on anvil)
  *
  * Output: {"mode":…, "logs":N, "seconds":S, "logs_per_s":R, "peak_rss_kb":K}. */
 #include <curl/curl.h>
@@ -22,6 +24,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/shutdown.h"
+#include "evm/contracts.h"
 #include "evm/rpc_methods.h"
 #include "services/job_events.h"
 #include "services/node_events.h"
@@ -182,6 +185,11 @@ static int run_fetch(const lamda_config *cfg, bool node, uint64_t last) {
 }
 
 int main(int argc, char **argv) {
+    if (argc == 3 && !strcmp(argv[1], "topic")) {
+        char hex[67];
+        puts(hex_encode(strcmp(argv[2], "job") ? CONTRACT_TOPIC_NODE_HEARTBEAT : CONTRACT_TOPIC_JOB_CREATED, 32, hex));
+        return 0;
+    }
     if (argc != 4 || (strcmp(argv[1], "apply") && strcmp(argv[1], "fetch")) ||
         (strcmp(argv[2], "node") && strcmp(argv[2], "job"))) {
         fprintf(stderr, "usage: ingest apply|fetch node|job LAST_BLOCK\n");
