@@ -88,6 +88,11 @@ int store_spec_candidates_bind(store *s, const uint8_t job_id[32], const uint8_t
 }
 
 int store_spec_candidates_bind_jobs(store *s, const store_job *jobs, size_t n) {
+    /* Candidates are rare (a spec sent before its createJob is mined) and short-lived: one look
+     * at the table usually saves the batch every bind. */
+    int64_t any = 0;
+    int rc = count_where(s, "SELECT count(*) FROM (SELECT 1 FROM job_spec_candidates LIMIT 1) c", NULL, &any);
+    if (rc != STORE_OK || !any || n == 0) return rc;
     if (db_backend(s->db) != DB_POSTGRES || n < 2) {
         for (size_t i = 0; i < n; i++) {
             int rc = store_spec_candidates_bind(s, jobs[i].job_id, jobs[i].renter);
@@ -104,7 +109,7 @@ int store_spec_candidates_bind_jobs(store *s, const store_job *jobs, size_t n) {
         db_array_blob(&renters, jobs[i].renter, 20);
     }
     db_stmt *st;
-    int rc = store_rc(s, db_prepare(s->db,
+    rc = store_rc(s, db_prepare(s->db,
                                     "INSERT INTO job_specs (job_id, docker_image, input_cid, signer, signature, received_at)"
                                     " SELECT c.job_id, c.docker_image, c.input_cid, c.signer, c.signature, c.received_at"
                                     " FROM job_spec_candidates c JOIN unnest(?::bytea[], ?::bytea[]) AS u(j, r)"
