@@ -58,9 +58,12 @@ static int sq_open(db *d, const char *path) { /* the URL after "sqlite:" */
     }
     sqlite3_extended_result_codes(d->sq, 1);
     sqlite3_busy_timeout(d->sq, 5000);
-    /* journal_mode=WAL needs the write lock once, so it also waits on the busy timeout. */
+    /* journal_mode=WAL needs the write lock once, so it also waits on the busy timeout.
+     * cache_size 8 MB per connection: a 100,000-log backfill ran as fast as with 16 MB
+     * (heartbeats 0.91 s vs 0.90 s, jobs 2.8 s vs 2.5-3.2 s, within the noise of a shared
+     * machine) and peaked 8 MB lower, under the 64 MB the follower is allowed (make bench). */
     rc = sq_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;");
+                      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8000;");
     return rc;
 }
 
