@@ -97,6 +97,7 @@ NO_LOGS=0x0000000000000000000000000000000000000001 # the other follower of a reb
 ANVIL_PER_BLOCK=1000
 ANVIL_BLOCKS=$((NLOGS / ANVIL_PER_BLOCK))
 start_anvil INGEST 97 --gas-limit 3000000000 || { say "anvil for ingestion did not start"; }
+pg_checkpoint() { "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U lamda postgres -c CHECKPOINT >/dev/null 2>&1; }
 emit_blocks() { # ADDR TOPIC0 — one tx per block (automine), ANVIL_PER_BLOCK logs each
   local i word
   for i in $(seq 0 $((ANVIL_BLOCKS - 1))); do
@@ -119,13 +120,22 @@ if [ -n "${INGEST_RPC:-}" ]; then
       if [ $kind = heartbeat ]; then k=node; export NODE_REPUTATION_CONTRACT_ADDRESS=$EMIT_ADDR_HB JOB_MANAGER_CONTRACT_ADDRESS=$NO_LOGS
       else k=job; export JOB_MANAGER_CONTRACT_ADDRESS=$EMIT_ADDR_JOB NODE_REPUTATION_CONTRACT_ADDRESS=$NO_LOGS; fi
       "$B/ingest" fetch $k "$ALAST" >"$H_TMP/afetch-$kind.json"
+      # The service's follower and the rebuild take turns, twice, each on a fresh database, and
+      # the faster of each pair counts: on a shared 2-core machine a run right after another
+      # one's 100,000 rows can meet its checkpoint or autovacuum (PostgreSQL: a CHECKPOINT
+      # comes first, so that neither inherits the other's dirty buffers).
       for be in sqlite pg; do
-        if [ $be = sqlite ]; then u1=sqlite:$H_TMP/aingest-$kind.db u2=sqlite:$H_TMP/arebuild-$kind.db
-        else u1=$(pg_db "aingest_$kind") u2=$(pg_db "arebuild_$kind"); fi
-        DATABASE_URL=$u1 "$B/ingest" apply $k "$ALAST" >"$H_TMP/aapply-$kind-$be.json"
-        t=$(date +%s.%N)
-        "$LAMDA" rebuild "$u2" >>"$H_TMP/arebuild-$kind-$be.log" 2>&1 && \
-          awk -v a="$(date +%s.%N)" -v b="$t" 'BEGIN { printf "%.3f\n", a - b }' >"$H_TMP/arebuild-$kind-$be.s"
+        for rep in 1 2; do
+          if [ $be = sqlite ]; then u1=sqlite:$H_TMP/aingest-$kind-$rep.db u2=sqlite:$H_TMP/arebuild-$kind-$rep.db
+          else u1=$(pg_db "aingest_${kind}_$rep") u2=$(pg_db "arebuild_${kind}_$rep"); fi
+          pg_checkpoint
+          DATABASE_URL=$u1 "$B/ingest" apply $k "$ALAST" >"$H_TMP/aapply-$kind-$be-$rep.json"
+          pg_checkpoint
+          t=$(date +%s.%N)
+          "$LAMDA" rebuild "$u2" >>"$H_TMP/arebuild-$kind-$be.log" 2>&1 && \
+            awk -v a="$(date +%s.%N)" -v b="$t" 'BEGIN { printf "%.3f\n", a - b }' >>"$H_TMP/arebuild-$kind-$be.s"
+        done
+        jq -s 'min_by(.seconds)' "$H_TMP"/aapply-$kind-$be-[12].json >"$H_TMP/aapply-$kind-$be.json"
       done
     )
     ceil=$(jq -r .logs_per_s "$H_TMP/afetch-$kind.json" 2>/dev/null)
@@ -135,16 +145,16 @@ if [ -n "${INGEST_RPC:-}" ]; then
       v=$(jq -r .logs_per_s "$f" 2>/dev/null)
       [ -n "$v" ] || { row ingestion "$kind backfill from anvil, $be" failed logs/s "$ceil" "" "≥0.5× anvil" no; continue; }
       secs=$(jq -r .seconds "$f")
-      pk=$(jq -r .peak_rss_kb "$f")
+      pk=$(jq -s 'map(.peak_rss_kb) | max' "$H_TMP"/aapply-$kind-$be-[12].json)
       [ "$pk" -gt "$INGEST_PEAK" ] && INGEST_PEAK=$pk
       r=$(ratio "$v" "$ceil")
       row ingestion "$kind backfill $NLOGS logs, $be (anvil, $ANVIL_PER_BLOCK-log blocks)" "$v" "logs/s" "$ceil" "$r" "≥0.5× anvil" \
         "$(yn ge "$r" 0.5)" "${secs}s, peak RSS $((pk / 1024)) MB; ceiling = our client fetching+decoding the same range from anvil, no database (raw HTTP bytes alone: $raw logs/s)"
-      rb=$(cat "$H_TMP/arebuild-$kind-$be.s" 2>/dev/null)
+      rb=$(sort -n "$H_TMP/arebuild-$kind-$be.s" 2>/dev/null | head -1)
       [ -n "$rb" ] || { row ingestion "lamda rebuild, $kind, $be (anvil)" failed s "$secs" "" "≤1.2× service" no; continue; }
       rr=$(ratio "$rb" "$secs")
       row ingestion "lamda rebuild $NLOGS $kind logs, $be (anvil)" "$rb" "s" "$secs" "$rr" "≤1.2× service" "$(yn eval '! lt 1.2 "$rr"')" \
-        "wall clock of the whole command (start, migrations, both followers to the head, exit); ceiling = the service's follower on the same chain (row above)"
+        "best of 2, wall clock of the whole command (start, migrations, both followers to the head, exit); ceiling = the service's follower on the same chain (row above, best of 2)"
     done
   done
   stop_pid "$INGEST_PID"

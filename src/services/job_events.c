@@ -91,7 +91,13 @@ static int dispatch_pending(job_events_ctx *c, store *s, bool discard) {
 int job_events_flush(void *ud, store *s, bool discard) {
     job_events_ctx *c = ud;
     c->nresolved = 0; /* the batch is over: its pre-pass answers are not reused */
-    return dispatch_pending(c, s, discard);
+    int rc = dispatch_pending(c, s, discard);
+    /* The queue (up to 2 MB) is freed, not kept: a follower that caught up holds nothing. */
+    free(c->pending);
+    free(c->inserted);
+    c->pending = NULL;
+    c->inserted = NULL;
+    return rc;
 }
 
 const uint8_t (*job_events_topics(size_t *n))[32] {
