@@ -32,6 +32,13 @@ row() {
     --arg m "$8" --arg note "${9:-}" \
     '{section:$s, name:$n, value:$v, unit:$u, ceiling:$c, ratio:$r, target:$t, met:$m, note:$note}' >>"$ROWS"
 }
+# Why an ingestion row misses its target, as profiled (perf) on the 2-core bench machine: the
+# database bounds every backend, not the RPC (README, "What each index costs").
+declare -A WHY=(
+  [sqlite]="bound by SQLite in the apply thread: b-tree inserts (ledger_key, and on jobs 7 b-trees), WAL pwrite/fdatasync"
+  [pg]="bound by the one PostgreSQL backend's CPU: index inserts (btinsert about half of it), WAL, heap; the client waits on set-based statements"
+)
+why() { [ "$1" = yes ] || printf '; not met: %s' "${WHY[$2]}"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "" }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
@@ -76,7 +83,7 @@ for kind in heartbeat job; do
     [ "$pk" -gt "$INGEST_PEAK" ] && INGEST_PEAK=$pk
     r=$(ratio "$v" "$fetch")
     row ingestion "$kind backfill $NLOGS logs, $be (replay RPC)" "$v" "logs/s" "$fetch" "$r" "≥100000 and ≥0.3×" \
-      "$(yn eval 'ge "$v" 100000 && ge "$r" 0.3')" "${secs}s, peak RSS $((pk / 1024)) MB; ceiling = our client fetching+decoding the same ${mb} MB of eth_getLogs (raw HTTP bytes alone: $raw logs/s)"
+      "$(yn eval 'ge "$v" 100000 && ge "$r" 0.3')" "${secs}s, peak RSS $((pk / 1024)) MB; ceiling = our client fetching+decoding the same ${mb} MB of eth_getLogs (raw HTTP bytes alone: $raw logs/s)$(why "$(yn eval 'ge "$v" 100000 && ge "$r" 0.3')" $be)"
   done
 done
 say "ingestion done ($(($(date +%s) - T0)) s)"
@@ -149,7 +156,7 @@ if [ -n "${INGEST_RPC:-}" ]; then
       [ "$pk" -gt "$INGEST_PEAK" ] && INGEST_PEAK=$pk
       r=$(ratio "$v" "$ceil")
       row ingestion "$kind backfill $NLOGS logs, $be (anvil, $ANVIL_PER_BLOCK-log blocks)" "$v" "logs/s" "$ceil" "$r" "≥0.5× anvil" \
-        "$(yn ge "$r" 0.5)" "${secs}s, peak RSS $((pk / 1024)) MB; ceiling = our client fetching+decoding the same range from anvil, no database (raw HTTP bytes alone: $raw logs/s)"
+        "$(yn ge "$r" 0.5)" "${secs}s, peak RSS $((pk / 1024)) MB; ceiling = our client fetching+decoding the same range from anvil, no database (raw HTTP bytes alone: $raw logs/s)$(why "$(yn ge "$r" 0.5)" $be)"
       rb=$(sort -n "$H_TMP/arebuild-$kind-$be.s" 2>/dev/null | head -1)
       [ -n "$rb" ] || { row ingestion "lamda rebuild, $kind, $be (anvil)" failed s "$secs" "" "≤1.2× service" no; continue; }
       rr=$(ratio "$rb" "$secs")
@@ -326,7 +333,7 @@ fi # BENCH_ONLY
 
 [ "${BENCH_ONLY:-}" != ingest ] && row memory "lamda all, idle RSS" "$((ALL_IDLE / 1024))" MB "" "" "< 20 MB" "$(yn lt "$ALL_IDLE" 20480)" "SQLite, all four services, once the followers have caught up with the chains"
 [ "${BENCH_ONLY:-}" != ingest ] && row memory "lamda all, peak RSS during the API runs" "$((ALL_PEAK / 1024))" MB "" "" "" "" "VmHWM of lamda all under wrk (SQLite and PostgreSQL runs)"
-row memory "follower, peak RSS during a $NLOGS-log backfill" "$((INGEST_PEAK / 1024))" MB "" "" "≤ 64 MB" "$(yn lt "$INGEST_PEAK" 65537)" "the largest VmHWM of the ingest driver (the same follower and handlers as lamda all) over the backfills above, both backends"
+row memory "follower, peak RSS during a $NLOGS-log backfill" "$((INGEST_PEAK / 1024))" MB "" "" "≤ 64 MB" "$(yn lt "$INGEST_PEAK" 65537)" "the largest VmHWM of the ingest driver (the same follower and handlers as lamda all) over the backfills above, both backends$(lt "$INGEST_PEAK" 65537 || echo "; not met: the batch being written (20,000 decoded logs), the next one fetched ahead (its JSON body, about 15 MB for JobCreated, and its decoded logs) and the 8 MB SQLite page cache; a 10,000-log batch target measured 61 MB at about a quarter less throughput")"
 
 # ---- results ------------------------------------------------------------------------------------
 ELAPSED=$(($(date +%s) - T0))
