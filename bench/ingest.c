@@ -5,9 +5,11 @@
  *   ingest apply node|job LAST   run the real follower with the real handlers (node registry's
  *                                node_events_apply, the job dispatcher's job_events_apply) from
  *                                the start block until the cursor reaches LAST; one JSON line
- *   ingest fetch node|job LAST   the ceiling: only fetch the same eth_getLogs ranges the
- *                                follower asks for (100 blocks, doubling up to the max range),
- *                                once as raw bytes and once fetched and decoded by our client
+ *   ingest fetch node|job LAST   the ceiling: the follower's FETCH phase alone (the same
+ *                                adaptive eth_getLogs ranges, decoding, headers and block
+ *                                times; no database), then the same ranges once as raw bytes
+ *   ingest topic node|job        print the topic0 of NodeHeartbeat / JobCreated (for the log
+ *                                emitter scripts/bench.sh installs on anvil)
  *
  * Output: {"mode":…, "logs":N, "seconds":S, "logs_per_s":R, "peak_rss_kb":K}. */
 #include <curl/curl.h>
@@ -18,11 +20,12 @@
 #include <time.h>
 
 #include "chain/follower.h"
+#include "chain/follower_fetch.h"
 #include "core/config.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/shutdown.h"
-#include "evm/rpc_methods.h"
+#include "evm/contracts.h"
 #include "services/job_events.h"
 #include "services/node_events.h"
 #include "services/wiring.h"
@@ -117,29 +120,58 @@ static size_t sink(char *p, size_t size, size_t n, void *ud) {
     return size * n;
 }
 
-/* The follower's range schedule: start at 100 blocks, double after each batch up to max. */
-static uint64_t next_range(uint64_t range, uint64_t max) { return range * 2 > max ? max : range * 2; }
+typedef struct {
+    uint64_t from, to;
+} block_range;
 
+/* The ceiling: the follower's own FETCH phase (follower_fetch: the same adaptive ranges,
+ * eth_getLogs, decoding, headers and block times) from the start block to last, with no
+ * database; then the same ranges once more as raw HTTP bytes, nothing decoded. */
 static int run_fetch(const lamda_config *cfg, bool node, uint64_t last) {
     follower_config fc;
     node_events_state ns;
     job_events_ctx *jc;
     if (fill_fc(cfg, node, &ns, &jc, &fc) != 0) return 1;
     job_events_ctx_free(jc); /* only the contract, topics and ranges are used here */
-    /* raw: the bytes over HTTP, nothing decoded */
+    follower_fetch_config ffc = {.name = fc.name, .rpc_urls = fc.rpc_urls, .rpc_timeout_ms = fc.rpc_timeout_ms,
+                                 .topic0 = fc.topic0, .ntopic0 = fc.ntopic0, .confirmations = 0,
+                                 .max_range = fc.max_range};
+    memcpy(ffc.contract, fc.contract, 20);
+    follower_fetcher fx;
+    if (follower_fetcher_init(&fx, &ffc) != 0) return 1;
+    block_range *ranges = NULL;
+    size_t nranges = 0, logs = 0;
+    double t0 = now_s();
+    for (uint64_t from = fc.start_block; from <= last;) {
+        follower_batch b;
+        follower_fetch(&fx, from, last, &b);
+        if (b.status == FETCH_SHRUNK) continue;
+        if (b.status != FETCH_OK) {
+            fprintf(stderr, "ingest: fetch of blocks from %" PRIu64 " failed\n", from);
+            return 1;
+        }
+        void *p = realloc(ranges, (nranges + 1) * sizeof *ranges);
+        if (!p) return 1;
+        ranges = p;
+        ranges[nranges++] = (block_range){b.from, b.to};
+        logs += b.n;
+        from = b.to + 1;
+        follower_batch_free(&b);
+    }
+    double dec = now_s() - t0;
+    follower_fetcher_free(&fx);
+
     CURL *h = curl_easy_init();
     struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
     size_t bytes = 0;
     char chex[43], body[512];
     hex_encode(fc.contract, 20, chex);
-    double t0 = now_s();
-    uint64_t range = fc.max_range < 100 ? fc.max_range : 100;
-    for (uint64_t from = fc.start_block; from <= last; range = next_range(range, fc.max_range)) {
-        uint64_t to = from + range - 1 > last ? last : from + range - 1;
+    t0 = now_s();
+    for (size_t i = 0; i < nranges; i++) {
         snprintf(body, sizeof body,
                  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getLogs\",\"params\":[{\"fromBlock\":\"0x%" PRIx64
                  "\",\"toBlock\":\"0x%" PRIx64 "\",\"address\":[\"%s\"]}]}",
-                 from, to, chex);
+                 ranges[i].from, ranges[i].to, chex);
         curl_easy_setopt(h, CURLOPT_URL, fc.rpc_urls->urls[0]);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
@@ -149,32 +181,11 @@ static int run_fetch(const lamda_config *cfg, bool node, uint64_t last) {
             fprintf(stderr, "ingest: raw fetch failed\n");
             return 1;
         }
-        from = to + 1;
     }
     double raw = now_s() - t0;
     curl_slist_free_all(hd);
     curl_easy_cleanup(h);
-
-    /* decoded: our RPC client, as the follower calls it */
-    rpc_client *c = rpc_client_new(fc.rpc_urls, 30000);
-    size_t logs = 0;
-    t0 = now_s();
-    range = fc.max_range < 100 ? fc.max_range : 100;
-    for (uint64_t from = fc.start_block; from <= last; range = next_range(range, fc.max_range)) {
-        uint64_t to = from + range - 1 > last ? last : from + range - 1;
-        rpc_log *l = NULL;
-        size_t n = 0;
-        rpc_error e;
-        if (rpc_get_logs(c, from, to, (const uint8_t(*)[20])fc.contract, 1, fc.topic0, fc.ntopic0, &l, &n, &e) != 0) {
-            fprintf(stderr, "ingest: eth_getLogs failed: %s\n", e.message);
-            return 1;
-        }
-        logs += n;
-        rpc_logs_free(l, n);
-        from = to + 1;
-    }
-    double dec = now_s() - t0;
-    rpc_client_free(c);
+    free(ranges);
     printf("{\"mode\":\"fetch\",\"kind\":\"%s\",\"logs\":%zu,\"bytes\":%zu,\"raw_seconds\":%.3f,\"raw_logs_per_s\":%.0f,"
            "\"seconds\":%.3f,\"logs_per_s\":%.0f}\n",
            node ? "heartbeat" : "job", logs, bytes, raw, (double)logs / raw, dec, (double)logs / dec);
@@ -182,6 +193,11 @@ static int run_fetch(const lamda_config *cfg, bool node, uint64_t last) {
 }
 
 int main(int argc, char **argv) {
+    if (argc == 3 && !strcmp(argv[1], "topic")) {
+        char hex[67];
+        puts(hex_encode(strcmp(argv[2], "job") ? CONTRACT_TOPIC_NODE_HEARTBEAT : CONTRACT_TOPIC_JOB_CREATED, 32, hex));
+        return 0;
+    }
     if (argc != 4 || (strcmp(argv[1], "apply") && strcmp(argv[1], "fetch")) ||
         (strcmp(argv[2], "node") && strcmp(argv[2], "job"))) {
         fprintf(stderr, "usage: ingest apply|fetch node|job LAST_BLOCK\n");

@@ -48,7 +48,7 @@ query() { # URL TABLE
         ||'|'||$(t paid_amount) from jobs" ;;
     ledger)
       echo "select $(t chain_id)||'|'||$(hex "$u" tx_hash)||'|'||$(t log_index)||'|'||$(t block_number)
-        ||'|'||$(hex "$u" block_hash)||'|'||$(hex "$u" contract)||'|'||$(hex "$u" topic0)
+        ||'|'||$(hex "$u" block_hash)||'|'||$(hex "$u" contract)
         ||'|'||$(hex "$u" entity_key)||'|'||$(hex "$u" topics)||'|'||$(hex "$u" data)||'|'||$(t block_time)
         from ledger" ;;
     cursors)

@@ -12,8 +12,9 @@
 #include "evm/rpc_methods.h"
 #include "services/job_dispatch.h"
 
-/* Created jobs waiting for job_dispatch_created in deferred mode; flushed at this many. */
-#define PENDING_MAX 256
+/* Created jobs waiting to be inserted (set-based) and dispatched in deferred mode; flushed at
+ * this many (about 2 MB of store_job rows). */
+#define PENDING_MAX 2048
 
 typedef struct {
     uint8_t job_id[32];
@@ -26,8 +27,9 @@ struct job_events_ctx {
     job_events_lookup lookup;
     void *lookup_ud;
     bool defer;
-    store_job *pending; /* inserted in the open transaction, not yet dispatched */
+    store_job *pending; /* JobCreated of the open transaction, not yet inserted nor dispatched */
     size_t npending;
+    uint8_t *inserted; /* PENDING_MAX flags for store_job_insert_many */
     /* The batch's confirmed jobs the database does not know, with their provider from
      * getJobInfo: filled by job_events_prepare before the transaction, read by apply. */
     resolved_job *resolved;
@@ -54,6 +56,7 @@ void job_events_ctx_free(job_events_ctx *c) {
     if (!c) return;
     rpc_client_free(c->rpc);
     free(c->pending);
+    free(c->inserted);
     free(c->resolved);
     free(c);
 }
@@ -65,18 +68,36 @@ void job_events_set_lookup(job_events_ctx *c, job_events_lookup fn, void *ud) {
     c->lookup_ud = ud;
 }
 
-/* Dispatch the queued created jobs (in the open transaction), or drop them. */
+/* The queued JobCreated jobs, in the open transaction: inserted in one set-based statement,
+ * then, for the ones that are new (a replayed JobCreated finds its job: nothing more to do),
+ * the renter's candidate spec bound and the dispatch; or all dropped on discard. Any other
+ * event flushes the queue first (job_events_apply), so an event later in the batch always
+ * sees its job exactly as the one-log-at-a-time order would have left it. */
 static int dispatch_pending(job_events_ctx *c, store *s, bool discard) {
-    size_t n = c->npending, sent = 0;
+    size_t n = c->npending, sent = 0, k = 0;
     c->npending = 0;
     if (discard || n == 0) return STORE_OK;
-    return job_dispatch_created(s, c->cfg, c->pending, n, &sent);
+    if (!c->inserted && !(c->inserted = malloc(PENDING_MAX))) return STORE_ERR;
+    int rc = store_job_insert_many(s, c->pending, n, c->inserted);
+    if (rc != STORE_OK) return rc;
+    for (size_t i = 0; i < n; i++)
+        if (c->inserted[i]) c->pending[k++] = c->pending[i];
+    /* The renter is known now: its candidate spec (sent before createJob) becomes the spec. */
+    rc = store_spec_candidates_bind_jobs(s, c->pending, k);
+    if (rc != STORE_OK) return rc;
+    return job_dispatch_created(s, c->cfg, c->pending, k, &sent);
 }
 
 int job_events_flush(void *ud, store *s, bool discard) {
     job_events_ctx *c = ud;
     c->nresolved = 0; /* the batch is over: its pre-pass answers are not reused */
-    return dispatch_pending(c, s, discard);
+    int rc = dispatch_pending(c, s, discard);
+    /* The queue (up to 2 MB) is freed, not kept: a follower that caught up holds nothing. */
+    free(c->pending);
+    free(c->inserted);
+    c->pending = NULL;
+    c->inserted = NULL;
+    return rc;
 }
 
 const uint8_t (*job_events_topics(size_t *n))[32] {
@@ -117,6 +138,11 @@ static int on_created(job_events_ctx *c, store *s, const rpc_log *l) {
     j.created_block = (int64_t)l->block_number;
     j.created_at = l->block_time;
     j.updated_at = l->block_time;
+    if (c->defer) { /* inserted with the batch's other new jobs (dispatch_pending) */
+        if (!c->pending && !(c->pending = malloc(PENDING_MAX * sizeof *c->pending))) return STORE_ERR;
+        c->pending[c->npending++] = j;
+        return c->npending == PENDING_MAX ? dispatch_pending(c, s, false) : STORE_OK;
+    }
     int rc = store_job_insert(s, &j);
     if (rc == STORE_DUP) return STORE_OK; /* a jobId is unique on chain; a replay finds it */
     if (rc != STORE_OK) return rc;
@@ -124,13 +150,8 @@ static int on_created(job_events_ctx *c, store *s, const rpc_log *l) {
     rc = store_spec_candidates_bind(s, j.job_id, j.renter);
     if (rc != STORE_OK && rc != STORE_NOTFOUND) return rc;
     /* Just inserted in state created: no need to read it back, only its spec is missing. */
-    if (!c->defer) {
-        size_t sent;
-        return job_dispatch_created(s, c->cfg, &j, 1, &sent);
-    }
-    if (!c->pending && !(c->pending = malloc(PENDING_MAX * sizeof *c->pending))) return STORE_ERR;
-    c->pending[c->npending++] = j;
-    return c->npending == PENDING_MAX ? dispatch_pending(c, s, false) : STORE_OK;
+    size_t sent;
+    return job_dispatch_created(s, c->cfg, &j, 1, &sent);
 }
 
 /* The provider of a job the database does not know (created before the start block): ask

@@ -32,10 +32,11 @@ typedef int (*job_events_lookup)(void *ud, const uint8_t job_id[32], uint8_t pro
 void job_events_set_lookup(job_events_ctx *ctx, job_events_lookup fn, void *ud);
 int job_events_reset(void *ud, store *s, const uint8_t key[32]);
 const uint8_t (*job_events_topics(size_t *n))[32];
-/* Batch the dispatch of created jobs: JobCreated logs queue their job (up to a few hundred) and
- * the queue is dispatched — specs looked up in one query — before any other kind of log is
- * applied and by job_events_flush, which the follower must then call (handler.flush) before
- * it commits. Without this call every JobCreated dispatches at once. */
+/* Batch created jobs: JobCreated logs queue their job (up to 2,048) and the queue is inserted
+ * (set-based on PostgreSQL), its candidate specs bound and its jobs dispatched — specs looked up
+ * in one query — before any other kind of log is applied and by job_events_flush, which the
+ * follower must then call (handler.flush) before it commits. Without this call every
+ * JobCreated is inserted and dispatched at once. */
 void job_events_defer_dispatch(job_events_ctx *ctx);
 int job_events_flush(void *ud, store *s, bool discard);
 

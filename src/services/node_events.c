@@ -36,13 +36,26 @@ static void skip(const rpc_log *l, const char *what) {
              (unsigned long long)l->log_index);
 }
 
+/* The change the log's effect merges into: the batch's entry for the provider when buffering
+ * (st set), else *one, written by the caller at once. */
+static store_provider_change *change_for(node_events_state *st, const uint8_t provider[20], store_provider_change *one) {
+    if (st) {
+        if (!st->pending && !(st->pending = store_provider_changes_new())) return NULL;
+        return store_provider_changes_at(st->pending, provider);
+    }
+    memset(one, 0, sizeof *one);
+    memcpy(one->address, provider, 20);
+    return one;
+}
+
 int node_events_apply(void *ud, store *s, const rpc_log *l) {
-    (void)ud;
+    node_events_state *st = ud;
     if (l->ntopics < 2) return STORE_OK;
     uint8_t provider[20];
     if (abi_topic_address(l->topics[1], provider) != 0) return STORE_OK;
     abi_dec d;
     abi_dec_init(&d, l->data, l->data_len);
+    store_provider_change one, *c;
 
     if (!memcmp(l->topics[0], CONTRACT_TOPIC_NODE_REGISTERED, 32)) {
         char *gpu = NULL;
@@ -58,27 +71,38 @@ int node_events_apply(void *ud, store *s, const rpc_log *l) {
          * millions of providers cannot overflow a 64-bit column. */
         uint64_t v;
         if (u256_to_u64(&vram, &v) != 0 || v > NODE_VRAM_MAX) v = NODE_VRAM_MAX;
-        int rc = store_provider_register(s, provider, gpu, v, l->block_time, l->block_number);
+        if ((c = change_for(st, provider, &one)))
+            store_provider_change_register(c, gpu, v, (int64_t)l->block_time, l->block_number);
         free(gpu);
-        return rc;
-    }
-    if (!memcmp(l->topics[0], CONTRACT_TOPIC_NODE_HEARTBEAT, 32)) {
+    } else if (!memcmp(l->topics[0], CONTRACT_TOPIC_NODE_HEARTBEAT, 32)) {
         u256 ts;
         if (abi_dec_u256(&d, &ts) != 0) {
             skip(l, "NodeHeartbeat");
             return STORE_OK;
         }
-        return store_provider_heartbeat(s, provider, sat_i64(&ts));
-    }
-    if (!memcmp(l->topics[0], CONTRACT_TOPIC_JOB_COUNT_INCREMENTED, 32)) {
+        if ((c = change_for(st, provider, &one))) store_provider_change_heartbeat(c, sat_i64(&ts));
+    } else if (!memcmp(l->topics[0], CONTRACT_TOPIC_JOB_COUNT_INCREMENTED, 32)) {
         u256 count;
         if (abi_dec_u256(&d, &count) != 0) {
             skip(l, "JobCountIncremented");
             return STORE_OK;
         }
-        return store_provider_set_job_count(s, provider, sat_i64(&count));
+        if ((c = change_for(st, provider, &one))) store_provider_change_job_count(c, sat_i64(&count));
+    } else {
+        return STORE_OK;
     }
-    return STORE_OK;
+    if (!c) return STORE_ERR; /* out of memory: the batch is retried */
+    return st ? STORE_OK : store_provider_apply_changes(s, c, 1);
+}
+
+int node_events_flush(void *ud, store *s, bool discard) {
+    node_events_state *st = ud;
+    if (!st || !st->pending) return STORE_OK;
+    int rc = discard ? STORE_OK : store_provider_changes_write(s, st->pending);
+    /* Freed, not kept: a backfill's set holds every provider; the next batch starts small. */
+    store_provider_changes_free(st->pending);
+    st->pending = NULL;
+    return rc;
 }
 
 int node_events_reset(void *ud, store *s, const uint8_t key[32]) {

@@ -57,6 +57,7 @@ void wiring_node_follower(const lamda_config *cfg, bool rebuild, node_events_sta
     fc->handler = (follower_handler){.ud = st,
                                      .apply = node_events_apply,
                                      .reset = node_events_reset,
+                                     .flush = node_events_flush,
                                      .committed = node_events_committed,
                                      .idle = node_events_idle};
 }

@@ -109,8 +109,13 @@ int store_block_hash_prune_below(store *s, uint64_t chain_id, const uint8_t cont
  * handlers to here): the row's contract is log->address, its topic0 and entity key (topic1, or
  * zero bytes) are derived from log->topics, and block_time is the block's time. */
 
-/* Insert a log; STORE_DUP (nothing changed) when (chain, tx hash, log index) is present. */
+/* Insert a log; STORE_DUP (nothing changed) when (chain, contract, block, log index) is
+ * present: the same log of the canonical chain (the reorg undo removes orphaned rows first). */
 int store_ledger_insert(store *s, uint64_t chain_id, const rpc_log *log);
+/* A batch's logs in one go: dup[i] = 1 where logs[i] was present already (or earlier in the
+ * batch) and nothing changed, 0 where it was inserted. PostgreSQL: one set-based statement
+ * (arrays, unnest); SQLite: store_ledger_insert per log on the one prepared statement. */
+int store_ledger_insert_many(store *s, uint64_t chain_id, const rpc_log *logs, size_t n, uint8_t *dup);
 int store_ledger_count(store *s, uint64_t chain_id, const uint8_t contract[20], int64_t *count);
 /* Called once per row; the log and its data are valid only during the call (data is borrowed
  * from the row: the store frees it, never the callback). tx_index is not kept (0) and
@@ -164,6 +169,42 @@ int store_provider_register(store *s, const uint8_t addr[20], const char *gpu_mo
 int store_provider_heartbeat(store *s, const uint8_t addr[20], int64_t ts);
 /* JobCountIncremented: total_jobs_completed = reputation_score = count; creates the row. */
 int store_provider_set_job_count(store *s, const uint8_t addr[20], int64_t count);
+
+/* What a run of the three events above does to one provider, merged in log order
+ * (store_provider_changes.c): the functions above are a change of one event each. Every rule
+ * merges exactly: registration and job count are last-writer-wins, last_seen is a maximum and
+ * online/registered only ever turn on within a batch (the offline sweep runs after commits). */
+typedef struct {
+    uint8_t address[20];
+    bool registered;                     /* a NodeRegistered: the last one's fields below */
+    char gpu_model[STORE_GPU_MODEL_MAX]; /* already cut to fit (valid UTF-8) */
+    int64_t vram, registered_block;
+    int64_t last_seen; /* the newest heartbeat or registration time; 0 = none */
+    bool online;       /* a registration or a heartbeat */
+    bool has_count;    /* a JobCountIncremented: the last count */
+    int64_t count;
+} store_provider_change;
+
+/* Upsert n changes, each address at most once: PostgreSQL in set-based statements (arrays,
+ * unnest), SQLite one prepared upsert per change. */
+int store_provider_apply_changes(store *s, const store_provider_change *c, size_t n);
+
+/* Merge one event into a change (c->address set by the caller or by store_provider_changes_at). */
+void store_provider_change_register(store_provider_change *c, const char *gpu_model, uint64_t vram, int64_t block_time,
+                                    uint64_t block_number);
+void store_provider_change_heartbeat(store_provider_change *c, int64_t ts);
+void store_provider_change_job_count(store_provider_change *c, int64_t count);
+
+/* A batch's changes keyed by address, for a handler that writes them once at its flush. */
+typedef struct store_provider_changes store_provider_changes;
+store_provider_changes *store_provider_changes_new(void);
+void store_provider_changes_free(store_provider_changes *ch);
+/* The address's change (created empty on first sight); NULL when out of memory. Valid until
+ * the next call. */
+store_provider_change *store_provider_changes_at(store_provider_changes *ch, const uint8_t addr[20]);
+/* Apply the merged changes (store_provider_apply_changes) and empty the set. */
+int store_provider_changes_write(store *s, store_provider_changes *ch);
+void store_provider_changes_clear(store_provider_changes *ch);
 int store_provider_delete(store *s, const uint8_t addr[20]); /* STORE_NOTFOUND */
 /* online = 0 where last_seen < cutoff_ts; *changed = rows switched off (may be NULL). */
 int store_provider_sweep_offline(store *s, int64_t cutoff_ts, int *changed);
@@ -219,6 +260,11 @@ bool store_amount_valid(const char *s);
 /* Insert; STORE_DUP when the job exists (nothing changed), STORE_INVALID on a bad payment.
  * Uses every field of j (empty strings and zero times are stored as NULL). */
 int store_job_insert(store *s, const store_job *j);
+/* Insert n jobs as store_job_insert would one by one: inserted[i] = 1 where jobs[i] went in, 0
+ * where the job existed already (or came earlier in the array). STORE_INVALID (nothing written)
+ * when any job is invalid. PostgreSQL: one set-based statement (arrays, unnest); SQLite:
+ * store_job_insert per job on the one prepared statement. */
+int store_job_insert_many(store *s, const store_job *jobs, size_t n, uint8_t *inserted);
 int store_job_get(store *s, const uint8_t job_id[32], store_job *out);
 /* Move to `to` if store_job_transition_allowed(current, to): sets status, the state's own
  * timestamp = ts, updated_at = ts, and output_cid / error_message when non-NULL.
@@ -284,6 +330,8 @@ int store_spec_candidate_put(store *s, const uint8_t job_id[32], const char *ima
  * already, and drop every candidate for the job. STORE_OK when one was bound, STORE_NOTFOUND
  * when none. */
 int store_spec_candidates_bind(store *s, const uint8_t job_id[32], const uint8_t renter[20]);
+/* The same for n new jobs (job ids and renters of store_job rows): set-based on PostgreSQL. */
+int store_spec_candidates_bind_jobs(store *s, const store_job *jobs, size_t n);
 int store_spec_candidate_count(store *s, int64_t *n);
 
 /* ---- NATS outbox ----------------------------------------------------------------------------------- */

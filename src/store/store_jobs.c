@@ -6,6 +6,9 @@
  * replayed JobCreated never aborts the caller's transaction. */
 #include <ctype.h>
 
+#include <stdlib.h>
+
+#include "store/db_array.h"
 #include "store/store_internal.h"
 
 #define JOB_COLS                                                                               \
@@ -88,6 +91,115 @@ int store_job_insert(store *s, const store_job *j) {
     bind_text_or_null(st, 18, j->paid_amount);
     db_bind_int64(st, 19, j->updated_at ? j->updated_at : j->created_at);
     return store_run_write(s, st, STORE_DUP);
+}
+
+#define JOB_ARRAYS 19
+
+static const char JOB_INSERT_MANY[] =
+    "WITH u AS (SELECT * FROM unnest(?::bytea[], ?::bytea[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::text[],"
+    " ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],"
+    " ?::bigint[], ?::text[], ?::bigint[]) WITH ORDINALITY AS u(job_id, renter, provider, payment, status,"
+    " docker_image, input_cid, output_cid, error_message, created_block, created_at, assigned_at, running_at,"
+    " completed_at, failed_at, confirmed_at, paid_at, paid_amount, updated_at, ord)),"
+    " ins AS (INSERT INTO jobs (job_id, renter, provider, payment, status, docker_image, input_cid, output_cid,"
+    " error_message, created_block, created_at, assigned_at, running_at, completed_at, failed_at, confirmed_at,"
+    " paid_at, paid_amount, updated_at) SELECT job_id, renter, provider, payment, status, docker_image, input_cid,"
+    " output_cid, error_message, created_block, created_at, assigned_at, running_at, completed_at, failed_at,"
+    " confirmed_at, paid_at, paid_amount, updated_at FROM u ON CONFLICT (job_id) DO NOTHING RETURNING job_id)"
+    " SELECT u.ord FROM u WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.job_id = u.job_id)";
+
+static void array_text_or_null(db_array *a, const char *v) { db_array_text(a, v && *v ? v : NULL); }
+static void array_time_or_null(db_array *a, int64_t v) {
+    if (v) db_array_int64(a, v);
+    else db_array_null(a);
+}
+
+static int cmp_job_pos(const void *a, const void *b, void *jobs) {
+    const store_job *j = jobs;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = memcmp(j[x].job_id, j[y].job_id, 32);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* A job id's second copy in one call is a duplicate, as it would be one insert later. */
+static int first_copies(const store_job *jobs, size_t n, uint8_t *inserted) {
+    size_t *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) return STORE_ERR;
+    for (size_t i = 0; i < n; i++) v[i] = i;
+    qsort_r(v, n, sizeof *v, cmp_job_pos, (void *)jobs);
+    for (size_t i = 0; i < n; i++)
+        inserted[v[i]] = !(i > 0 && !memcmp(jobs[v[i]].job_id, jobs[v[i - 1]].job_id, 32));
+    free(v);
+    return STORE_OK;
+}
+
+static int insert_many_pg(store *s, const store_job *jobs, size_t n, uint8_t *inserted) {
+    static const db_array_type types[JOB_ARRAYS] = {
+        DB_ARRAY_BYTEA, DB_ARRAY_BYTEA, DB_ARRAY_BYTEA, DB_ARRAY_TEXT, DB_ARRAY_TEXT, DB_ARRAY_TEXT, DB_ARRAY_TEXT,
+        DB_ARRAY_TEXT,  DB_ARRAY_TEXT,  DB_ARRAY_INT8,  DB_ARRAY_INT8, DB_ARRAY_INT8, DB_ARRAY_INT8, DB_ARRAY_INT8,
+        DB_ARRAY_INT8,  DB_ARRAY_INT8,  DB_ARRAY_INT8,  DB_ARRAY_TEXT, DB_ARRAY_INT8};
+    int rc = first_copies(jobs, n, inserted);
+    if (rc != STORE_OK) return rc;
+    db_array a[JOB_ARRAYS];
+    for (int k = 0; k < JOB_ARRAYS; k++) db_array_init(&a[k], types[k]);
+    size_t *pos = malloc((n ? n : 1) * sizeof *pos), m = 0; /* array ordinal - 1 -> index in jobs */
+    for (size_t i = 0; pos && i < n; i++) {
+        const store_job *j = &jobs[i];
+        if (!inserted[i]) continue;
+        db_array_blob(&a[0], j->job_id, 32);
+        db_array_blob(&a[1], j->renter, 20);
+        db_array_blob(&a[2], j->provider, 20);
+        db_array_text(&a[3], j->payment);
+        db_array_text(&a[4], store_job_status_name(j->status));
+        array_text_or_null(&a[5], j->docker_image);
+        array_text_or_null(&a[6], j->input_cid);
+        array_text_or_null(&a[7], j->output_cid);
+        array_text_or_null(&a[8], j->error_message);
+        db_array_int64(&a[9], j->created_block);
+        db_array_int64(&a[10], j->created_at);
+        array_time_or_null(&a[11], j->assigned_at);
+        array_time_or_null(&a[12], j->running_at);
+        array_time_or_null(&a[13], j->completed_at);
+        array_time_or_null(&a[14], j->failed_at);
+        array_time_or_null(&a[15], j->confirmed_at);
+        array_time_or_null(&a[16], j->paid_at);
+        array_text_or_null(&a[17], j->paid_amount);
+        db_array_int64(&a[18], j->updated_at ? j->updated_at : j->created_at);
+        pos[m++] = i;
+    }
+    db_stmt *st = NULL;
+    rc = !pos ? STORE_ERR : m == 0 ? STORE_OK : store_rc(s, db_prepare_lit(s->db, JOB_INSERT_MANY, &st));
+    if (rc == STORE_OK && st) {
+        for (int k = 0; k < JOB_ARRAYS; k++) db_bind_array(st, 1 + k, &a[k]);
+        int r;
+        while ((r = db_step(st)) == DB_ROW) {
+            int64_t ord = db_col_int64(st, 0);
+            if (ord >= 1 && (size_t)ord <= m) inserted[pos[ord - 1]] = 0;
+        }
+        db_reset(st);
+        rc = store_rc(s, r);
+    }
+    for (int k = 0; k < JOB_ARRAYS; k++) db_array_free(&a[k]);
+    free(pos);
+    return rc;
+}
+
+int store_job_insert_many(store *s, const store_job *jobs, size_t n, uint8_t *inserted) {
+    for (size_t i = 0; i < n; i++) {
+        const store_job *j = &jobs[i];
+        if (!store_amount_valid(j->payment) || (j->paid_amount[0] && !store_amount_valid(j->paid_amount)) ||
+            (unsigned)j->status >= JOB_STATUS_COUNT) {
+            snprintf(s->errmsg, sizeof s->errmsg, "job insert: invalid payment, paid amount or status");
+            return STORE_INVALID;
+        }
+    }
+    if (db_backend(s->db) == DB_POSTGRES) return insert_many_pg(s, jobs, n, inserted);
+    for (size_t i = 0; i < n; i++) {
+        int rc = store_job_insert(s, &jobs[i]);
+        if (rc < 0) return rc;
+        inserted[i] = rc == STORE_OK;
+    }
+    return STORE_OK;
 }
 
 int store_job_get(store *s, const uint8_t job_id[32], store_job *out) {

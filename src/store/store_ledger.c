@@ -1,8 +1,11 @@
 /* store_ledger — the applied-events ledger: one row per chain log the followers applied, keyed
- * by (chain, tx hash, log index). It keeps the raw log so a reorg can re-derive an entity and an
- * audit can replay. Inserting uses ON CONFLICT DO NOTHING rather than catching a unique
+ * by the log's position (chain, contract, block, log index; migration 0005 says why). It keeps
+ * the raw log so a reorg can re-derive an entity and an audit can replay. Inserting uses ON CONFLICT DO NOTHING rather than catching a unique
  * violation: on PostgreSQL an error would abort the caller's whole batch transaction.
  * (store_ledger_delete_from lives in store_cursor.c with the other range deletes.) */
+#include <stdlib.h>
+
+#include "store/db_array.h"
 #include "store/store_internal.h"
 
 /* The ledger's entity key: topic1, or zero bytes when the log has none. */
@@ -13,14 +16,13 @@ static void entity_key(const rpc_log *l, uint8_t key[32]) {
 
 int store_ledger_insert(store *s, uint64_t chain_id, const rpc_log *l) {
     if (l->ntopics > 4) return STORE_INVALID;
-    uint8_t topic0[32] = {0}, key[32];
-    if (l->ntopics > 0) memcpy(topic0, l->topics[0], 32);
+    uint8_t key[32];
     entity_key(l, key);
     db_stmt *st;
     int rc = db_prepare_lit(s->db,
                         "INSERT INTO ledger (chain_id, tx_hash, log_index, block_number, block_hash,"
-                        " contract, topic0, entity_key, topics, data, block_time)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        " contract, entity_key, topics, data, block_time)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                         &st);
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_int64(st, 1, (int64_t)chain_id);
@@ -29,12 +31,121 @@ int store_ledger_insert(store *s, uint64_t chain_id, const rpc_log *l) {
     db_bind_int64(st, 4, (int64_t)l->block_number);
     db_bind_blob(st, 5, l->block_hash, 32);
     db_bind_blob(st, 6, l->address, 20);
-    db_bind_blob(st, 7, topic0, 32);
-    db_bind_blob(st, 8, key, 32);
-    db_bind_blob(st, 9, l->topics, (size_t)l->ntopics * 32);
-    db_bind_blob(st, 10, l->data ? l->data : (const uint8_t *)"", l->data_len);
-    db_bind_int64(st, 11, (int64_t)l->block_time);
+    db_bind_blob(st, 7, key, 32);
+    db_bind_blob(st, 8, l->topics, (size_t)l->ntopics * 32);
+    db_bind_blob(st, 9, l->data ? l->data : (const uint8_t *)"", l->data_len);
+    db_bind_int64(st, 10, (int64_t)l->block_time);
     return store_run_write(s, st, STORE_DUP);
+}
+
+/* Logs by their key (contract, block, log index; migration 0005), then position: a later copy
+ * of a key in one batch is a dup. */
+typedef struct {
+    const rpc_log *l;
+    size_t pos;
+} log_ref;
+
+static int cmp_ref(const void *a, const void *b) {
+    const log_ref *x = a, *y = b;
+    int c = memcmp(x->l->address, y->l->address, 20);
+    if (!c) c = (x->l->block_number > y->l->block_number) - (x->l->block_number < y->l->block_number);
+    if (!c) c = (x->l->log_index > y->l->log_index) - (x->l->log_index < y->l->log_index);
+    return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int mark_batch_dups(const rpc_log *logs, size_t n, uint8_t *dup) {
+    log_ref *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) return STORE_ERR;
+    for (size_t i = 0; i < n; i++) v[i] = (log_ref){&logs[i], i};
+    qsort(v, n, sizeof *v, cmp_ref);
+    for (size_t i = 1; i < n; i++)
+        if (!memcmp(v[i].l->address, v[i - 1].l->address, 20) && v[i].l->block_number == v[i - 1].l->block_number &&
+            v[i].l->log_index == v[i - 1].l->log_index)
+            dup[v[i].pos] = 1;
+    free(v);
+    return STORE_OK;
+}
+
+#define LEDGER_ARRAYS 9
+/* Rows per statement: bounds the parameter memory (a few MB, copied once more by libpq) while
+ * keeping statements per batch in the single digits. */
+#define LEDGER_CHUNK 4096
+
+static const char LEDGER_INSERT_MANY[] =
+    "WITH u AS (SELECT * FROM unnest(?::bytea[], ?::bigint[], ?::bigint[], ?::bytea[], ?::bytea[], ?::bytea[],"
+    " ?::bytea[], ?::bytea[], ?::bigint[]) WITH ORDINALITY AS u(tx_hash, log_index, block_number,"
+    " block_hash, contract, entity_key, topics, data, block_time, ord)),"
+    " ins AS (INSERT INTO ledger (chain_id, tx_hash, log_index, block_number, block_hash, contract,"
+    " entity_key, topics, data, block_time) SELECT ?::bigint, tx_hash, log_index, block_number, block_hash,"
+    " contract, entity_key, topics, data, block_time FROM u ON CONFLICT DO NOTHING"
+    " RETURNING contract, block_number, log_index)"
+    " SELECT u.ord FROM u WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.contract = u.contract"
+    " AND ins.block_number = u.block_number AND ins.log_index = u.log_index)";
+
+/* One statement per chunk: the rows as arrays, inserted with ON CONFLICT DO NOTHING, and back
+ * come the ordinals of the rows that were not inserted (none, normally: the cursor keeps
+ * batches apart), so the caller skips exactly what the per-row path would have skipped. */
+static int insert_chunk_pg(store *s, uint64_t chain_id, const rpc_log *logs, size_t n, uint8_t *dup, db_array *a,
+                           size_t *pos) {
+    size_t m = 0;
+    for (int k = 0; k < LEDGER_ARRAYS; k++) db_array_clear(&a[k]);
+    for (size_t i = 0; i < n; i++) {
+        const rpc_log *l = &logs[i];
+        if (dup[i]) continue;
+        if (l->ntopics > 4) return STORE_INVALID;
+        uint8_t key[32];
+        entity_key(l, key);
+        db_array_blob(&a[0], l->tx_hash, 32);
+        db_array_int64(&a[1], (int64_t)l->log_index);
+        db_array_int64(&a[2], (int64_t)l->block_number);
+        db_array_blob(&a[3], l->block_hash, 32);
+        db_array_blob(&a[4], l->address, 20);
+        db_array_blob(&a[5], key, 32);
+        db_array_blob(&a[6], l->topics, (size_t)l->ntopics * 32);
+        db_array_blob(&a[7], l->data ? l->data : (const uint8_t *)"", l->data_len);
+        db_array_int64(&a[8], (int64_t)l->block_time);
+        pos[m++] = i;
+    }
+    if (m == 0) return STORE_OK;
+    db_stmt *st;
+    int rc = db_prepare_lit(s->db, LEDGER_INSERT_MANY, &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    for (int k = 0; k < LEDGER_ARRAYS; k++) db_bind_array(st, 1 + k, &a[k]);
+    db_bind_int64(st, 1 + LEDGER_ARRAYS, (int64_t)chain_id);
+    while ((rc = db_step(st)) == DB_ROW) {
+        int64_t ord = db_col_int64(st, 0);
+        if (ord >= 1 && (size_t)ord <= m) dup[pos[ord - 1]] = 1;
+    }
+    db_reset(st);
+    return store_rc(s, rc);
+}
+
+static int insert_many_pg(store *s, uint64_t chain_id, const rpc_log *logs, size_t n, uint8_t *dup) {
+    static const db_array_type types[LEDGER_ARRAYS] = {DB_ARRAY_BYTEA, DB_ARRAY_INT8,  DB_ARRAY_INT8,
+                                                       DB_ARRAY_BYTEA, DB_ARRAY_BYTEA, DB_ARRAY_BYTEA,
+                                                       DB_ARRAY_BYTEA, DB_ARRAY_BYTEA, DB_ARRAY_INT8};
+    int rc = mark_batch_dups(logs, n, dup);
+    if (rc != STORE_OK) return rc;
+    db_array a[LEDGER_ARRAYS];
+    for (int k = 0; k < LEDGER_ARRAYS; k++) db_array_init(&a[k], types[k]);
+    size_t *pos = malloc(LEDGER_CHUNK * sizeof *pos); /* array ordinal - 1 -> position in the chunk */
+    if (!pos) rc = STORE_ERR;
+    for (size_t c = 0; rc == STORE_OK && c < n; c += LEDGER_CHUNK)
+        rc = insert_chunk_pg(s, chain_id, logs + c, n - c < LEDGER_CHUNK ? n - c : LEDGER_CHUNK, dup + c, a, pos);
+    for (int k = 0; k < LEDGER_ARRAYS; k++) db_array_free(&a[k]);
+    free(pos);
+    return rc;
+}
+
+int store_ledger_insert_many(store *s, uint64_t chain_id, const rpc_log *logs, size_t n, uint8_t *dup) {
+    memset(dup, 0, n);
+    if (db_backend(s->db) == DB_POSTGRES) return insert_many_pg(s, chain_id, logs, n, dup);
+    for (size_t i = 0; i < n; i++) {
+        int rc = store_ledger_insert(s, chain_id, &logs[i]);
+        if (rc < 0) return rc;
+        dup[i] = rc == STORE_DUP;
+    }
+    return STORE_OK;
 }
 
 int store_ledger_count(store *s, uint64_t chain_id, const uint8_t contract[20], int64_t *count) {

@@ -2,7 +2,7 @@
  * heartbeats, job counts) plus the offline sweep. Every write is one upsert statement. */
 #include <time.h>
 
-#include "core/utf8.h"
+#include "store/db_array.h"
 #include "store/store_internal.h"
 
 #define PROVIDER_COLS                                                                          \
@@ -26,65 +26,130 @@ static void read_provider(db_stmt *st, void *row) {
     p->updated_at = db_col_int64(st, 10);
 }
 
-int store_provider_register(store *s, const uint8_t addr[20], const char *gpu_model, uint64_t vram,
-                            int64_t block_time, uint64_t block_number) {
-    char model[STORE_GPU_MODEL_MAX];
-    /* The chain's string is any bytes: PostgreSQL refuses invalid UTF-8 in text (the batch
-     * would fail for ever), and JSON cannot carry it; cut it between characters. */
-    utf8_copy(model, sizeof model, gpu_model ? gpu_model : "", gpu_model ? strlen(gpu_model) : 0);
+/* The upsert of a merged change (store_provider_change): the registration's columns only when
+ * the change has one (excluded.is_registered = 1), last_seen a maximum, online/registered
+ * turned on, never off. The job count's columns are set by the second form only, so a change
+ * without a count leaves them alone (and a new row gets their default, 0). */
+#define PROVIDER_INSERT                                                                            \
+    "INSERT INTO providers (address, gpu_model, vram, last_seen, is_online, is_registered,"        \
+    " registered_block, total_jobs_completed, reputation_score, created_at, updated_at)"
+#define PROVIDER_MERGE                                                                             \
+    " ON CONFLICT (address) DO UPDATE SET"                                                         \
+    " gpu_model = CASE WHEN excluded.is_registered = 1 THEN excluded.gpu_model ELSE providers.gpu_model END," \
+    " vram = CASE WHEN excluded.is_registered = 1 THEN excluded.vram ELSE providers.vram END,"     \
+    " registered_block = CASE WHEN excluded.is_registered = 1 THEN excluded.registered_block"      \
+    " ELSE providers.registered_block END,"                                                        \
+    " is_registered = CASE WHEN excluded.is_registered = 1 THEN 1 ELSE providers.is_registered END," \
+    " last_seen = CASE WHEN excluded.last_seen > providers.last_seen THEN excluded.last_seen"      \
+    " ELSE providers.last_seen END,"                                                               \
+    " is_online = CASE WHEN excluded.is_online = 1 THEN 1 ELSE providers.is_online END,"           \
+    " updated_at = excluded.updated_at"
+#define PROVIDER_MERGE_COUNT                                                                       \
+    ", total_jobs_completed = excluded.total_jobs_completed, reputation_score = excluded.reputation_score"
+#define PROVIDER_ROW " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+/* The same rows from arrays: created_at and updated_at (now) first, then one array per column.
+ * Each address at most once per statement (ON CONFLICT DO UPDATE cannot touch a row twice). */
+#define PROVIDER_UNNEST                                                                            \
+    " SELECT a, g, v, ls, o, r, rb, c, c, ?::bigint, ?::bigint FROM unnest(?::bytea[], ?::text[],"  \
+    " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])"                \
+    " AS u(a, g, v, ls, o, r, rb, c)"
+
+static const char *const PROVIDER_SQL[2][2] = { /* [postgres][has_count] */
+    {PROVIDER_INSERT PROVIDER_ROW PROVIDER_MERGE, PROVIDER_INSERT PROVIDER_ROW PROVIDER_MERGE PROVIDER_MERGE_COUNT},
+    {PROVIDER_INSERT PROVIDER_UNNEST PROVIDER_MERGE, PROVIDER_INSERT PROVIDER_UNNEST PROVIDER_MERGE PROVIDER_MERGE_COUNT},
+};
+
+static int apply_one(store *s, const store_provider_change *c, int64_t now) {
     db_stmt *st;
-    int rc = db_prepare_lit(
-        s->db,
-        "INSERT INTO providers (address, gpu_model, vram, last_seen, is_online, is_registered,"
-        " registered_block, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?)"
-        " ON CONFLICT (address) DO UPDATE SET gpu_model = excluded.gpu_model, vram = excluded.vram,"
-        " last_seen = CASE WHEN excluded.last_seen > providers.last_seen THEN excluded.last_seen"
-        " ELSE providers.last_seen END, is_online = 1, is_registered = 1,"
-        " registered_block = excluded.registered_block, updated_at = excluded.updated_at",
-        &st);
+    int rc = db_prepare_lit(s->db, PROVIDER_SQL[0][c->has_count], &st);
     if (rc != DB_OK) return store_rc(s, rc);
-    int64_t now = (int64_t)time(NULL);
-    db_bind_blob(st, 1, addr, 20);
-    db_bind_text(st, 2, model);
-    db_bind_int64(st, 3, vram > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)vram);
-    db_bind_int64(st, 4, block_time);
-    db_bind_int64(st, 5, block_number > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)block_number);
-    db_bind_int64(st, 6, now);
-    db_bind_int64(st, 7, now);
+    db_bind_blob(st, 1, c->address, 20);
+    db_bind_text(st, 2, c->gpu_model);
+    db_bind_int64(st, 3, c->vram);
+    db_bind_int64(st, 4, c->last_seen);
+    db_bind_int64(st, 5, c->online);
+    db_bind_int64(st, 6, c->registered);
+    db_bind_int64(st, 7, c->registered_block);
+    db_bind_int64(st, 8, c->has_count ? c->count : 0);
+    db_bind_int64(st, 9, c->has_count ? c->count : 0);
+    db_bind_int64(st, 10, now);
+    db_bind_int64(st, 11, now);
     return store_run_count(s, st, NULL);
 }
 
-/* An upsert of the provider at addr: sql's parameters are the address, then the n values,
- * then created_at and updated_at (now). */
-static int upsert(store *s, const char *sql, const uint8_t addr[20], const int64_t *vals, int n) {
-    db_stmt *st;
-    int rc = db_prepare_lit(s->db, sql, &st);
-    if (rc != DB_OK) return store_rc(s, rc);
+#define PROVIDER_CHUNK 4096
+
+/* The changes with (or without) a count, PROVIDER_CHUNK per statement. */
+static int apply_pg(store *s, const store_provider_change *c, size_t n, bool with_count, int64_t now) {
+    db_array a[8];
+    static const db_array_type types[8] = {DB_ARRAY_BYTEA, DB_ARRAY_TEXT, DB_ARRAY_INT8, DB_ARRAY_INT8,
+                                           DB_ARRAY_INT8,  DB_ARRAY_INT8, DB_ARRAY_INT8, DB_ARRAY_INT8};
+    for (int k = 0; k < 8; k++) db_array_init(&a[k], types[k]);
+    int rc = STORE_OK;
+    for (size_t i = 0; rc == STORE_OK && i < n;) {
+        for (int k = 0; k < 8; k++) db_array_clear(&a[k]);
+        for (; i < n && a[0].n < PROVIDER_CHUNK; i++) {
+            if (c[i].has_count != with_count) continue;
+            db_array_blob(&a[0], c[i].address, 20);
+            db_array_text(&a[1], c[i].gpu_model);
+            db_array_int64(&a[2], c[i].vram);
+            db_array_int64(&a[3], c[i].last_seen);
+            db_array_int64(&a[4], c[i].online);
+            db_array_int64(&a[5], c[i].registered);
+            db_array_int64(&a[6], c[i].registered_block);
+            db_array_int64(&a[7], with_count ? c[i].count : 0);
+        }
+        if (a[0].n == 0) break;
+        db_stmt *st;
+        rc = store_rc(s, db_prepare_lit(s->db, PROVIDER_SQL[1][with_count], &st));
+        if (rc != STORE_OK) break;
+        db_bind_int64(st, 1, now);
+        db_bind_int64(st, 2, now);
+        for (int k = 0; k < 8; k++) db_bind_array(st, 3 + k, &a[k]);
+        rc = store_run_count(s, st, NULL);
+    }
+    for (int k = 0; k < 8; k++) db_array_free(&a[k]);
+    return rc;
+}
+
+int store_provider_apply_changes(store *s, const store_provider_change *c, size_t n) {
     int64_t now = (int64_t)time(NULL);
-    db_bind_blob(st, 1, addr, 20);
-    for (int i = 0; i < n; i++) db_bind_int64(st, 2 + i, vals[i]);
-    db_bind_int64(st, 2 + n, now);
-    db_bind_int64(st, 3 + n, now);
-    return store_run_count(s, st, NULL);
+    if (db_backend(s->db) == DB_POSTGRES && n > 1) {
+        int rc = apply_pg(s, c, n, false, now);
+        return rc == STORE_OK ? apply_pg(s, c, n, true, now) : rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int rc = apply_one(s, &c[i], now);
+        if (rc != STORE_OK) return rc;
+    }
+    return STORE_OK;
+}
+
+/* One event is a change of one: the same statement as a batch's merged changes. */
+static store_provider_change one(const uint8_t addr[20]) {
+    store_provider_change c;
+    memset(&c, 0, sizeof c);
+    memcpy(c.address, addr, 20);
+    return c;
+}
+
+int store_provider_register(store *s, const uint8_t addr[20], const char *gpu_model, uint64_t vram,
+                            int64_t block_time, uint64_t block_number) {
+    store_provider_change c = one(addr);
+    store_provider_change_register(&c, gpu_model, vram, block_time, block_number);
+    return store_provider_apply_changes(s, &c, 1);
 }
 
 int store_provider_heartbeat(store *s, const uint8_t addr[20], int64_t ts) {
-    return upsert(s,
-                  "INSERT INTO providers (address, last_seen, is_online, created_at, updated_at)"
-                  " VALUES (?, ?, 1, ?, ?) ON CONFLICT (address) DO UPDATE SET"
-                  " last_seen = CASE WHEN excluded.last_seen > providers.last_seen THEN excluded.last_seen"
-                  " ELSE providers.last_seen END, is_online = 1, updated_at = excluded.updated_at",
-                  addr, (const int64_t[]){ts}, 1);
+    store_provider_change c = one(addr);
+    store_provider_change_heartbeat(&c, ts);
+    return store_provider_apply_changes(s, &c, 1);
 }
 
 int store_provider_set_job_count(store *s, const uint8_t addr[20], int64_t count) {
-    /* The chain's job count is the reputation score. */
-    return upsert(s,
-                  "INSERT INTO providers (address, total_jobs_completed, reputation_score, created_at, updated_at)"
-                  " VALUES (?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET"
-                  " total_jobs_completed = excluded.total_jobs_completed,"
-                  " reputation_score = excluded.reputation_score, updated_at = excluded.updated_at",
-                  addr, (const int64_t[]){count, count}, 2);
+    store_provider_change c = one(addr); /* the chain's job count is the reputation score */
+    store_provider_change_job_count(&c, count);
+    return store_provider_apply_changes(s, &c, 1);
 }
 
 int store_provider_delete(store *s, const uint8_t addr[20]) {

@@ -2,6 +2,7 @@
  * squatting). Each signer may have one candidate per job id; which one counts is decided only
  * when JobCreated names the renter. Bounded: candidates older than a TTL are dropped, and the
  * caller caps how many a signer, and everyone together, may hold (store_spec_candidate_put). */
+#include "store/db_array.h"
 #include "store/store_internal.h"
 
 static int count_where(store *s, const char *sql, const uint8_t *signer, int64_t *out) {
@@ -84,6 +85,49 @@ int store_spec_candidates_bind(store *s, const uint8_t job_id[32], const uint8_t
     rc = store_delete_job_keyed(s, "DELETE FROM job_spec_candidates WHERE job_id = ?", job_id);
     if (rc != STORE_OK && rc != STORE_NOTFOUND) return rc;
     return bound;
+}
+
+int store_spec_candidates_bind_jobs(store *s, const store_job *jobs, size_t n) {
+    /* Candidates are rare (a spec sent before its createJob is mined) and short-lived: one look
+     * at the table usually saves the batch every bind. */
+    int64_t any = 0;
+    int rc = count_where(s, "SELECT count(*) FROM (SELECT 1 FROM job_spec_candidates LIMIT 1) c", NULL, &any);
+    if (rc != STORE_OK || !any || n == 0) return rc;
+    if (db_backend(s->db) != DB_POSTGRES || n < 2) {
+        for (size_t i = 0; i < n; i++) {
+            int rc = store_spec_candidates_bind(s, jobs[i].job_id, jobs[i].renter);
+            if (rc != STORE_OK && rc != STORE_NOTFOUND) return rc;
+        }
+        return STORE_OK;
+    }
+    /* As store_spec_candidates_bind, for every job in two statements. */
+    db_array ids, renters;
+    db_array_init(&ids, DB_ARRAY_BYTEA);
+    db_array_init(&renters, DB_ARRAY_BYTEA);
+    for (size_t i = 0; i < n; i++) {
+        db_array_blob(&ids, jobs[i].job_id, 32);
+        db_array_blob(&renters, jobs[i].renter, 20);
+    }
+    db_stmt *st;
+    rc = store_rc(s, db_prepare(s->db,
+                                    "INSERT INTO job_specs (job_id, docker_image, input_cid, signer, signature, received_at)"
+                                    " SELECT c.job_id, c.docker_image, c.input_cid, c.signer, c.signature, c.received_at"
+                                    " FROM job_spec_candidates c JOIN unnest(?::bytea[], ?::bytea[]) AS u(j, r)"
+                                    " ON c.job_id = u.j AND c.signer = u.r ON CONFLICT (job_id) DO NOTHING",
+                                    &st));
+    if (rc == STORE_OK) {
+        db_bind_array(st, 1, &ids);
+        db_bind_array(st, 2, &renters);
+        rc = store_run_count(s, st, NULL);
+    }
+    if (rc == STORE_OK) rc = store_rc(s, db_prepare(s->db, "DELETE FROM job_spec_candidates WHERE job_id = ANY(?::bytea[])", &st));
+    if (rc == STORE_OK) {
+        db_bind_array(st, 1, &ids);
+        rc = store_run_count(s, st, NULL);
+    }
+    db_array_free(&ids);
+    db_array_free(&renters);
+    return rc;
 }
 
 int store_spec_candidate_count(store *s, int64_t *n) {

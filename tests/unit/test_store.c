@@ -232,6 +232,48 @@ TEST(duplicate_inside_transaction_keeps_it_usable) {
     store_close(s);
 }
 
+/* The batch inserts (set-based on PostgreSQL) report exactly what one insert per row would:
+ * a row already in the table and a second copy within the array are dups, inside a bulk
+ * (pipelined) transaction too. */
+TEST(many_row_inserts_report_duplicates) {
+    store *s = fresh_store();
+    rpc_log a = mklog(5, 0, 1), b = mklog(5, 1, 2), c = mklog(6, 0, 3);
+    CHECK_EQ_INT(store_ledger_insert(s, 97, &a), STORE_OK);
+    CHECK_EQ_INT(store_begin_bulk(s), STORE_OK);
+    rpc_log logs[] = {b, a, c, b};
+    uint8_t dup[4];
+    CHECK_EQ_INT(store_ledger_insert_many(s, 97, logs, 4, dup), STORE_OK);
+    CHECK_EQ_INT(dup[0], 0);
+    CHECK_EQ_INT(dup[1], 1);
+    CHECK_EQ_INT(dup[2], 0);
+    CHECK_EQ_INT(dup[3], 1);
+    store_job j[3];
+    memset(j, 0, sizeof j);
+    for (int i = 0; i < 3; i++) {
+        fill(j[i].job_id, 32, (uint8_t)(40 + (i == 2 ? 0 : i)));
+        fill(j[i].renter, 20, 7);
+        fill(j[i].provider, 20, 8);
+        snprintf(j[i].payment, sizeof j[i].payment, "%d", 100 + i);
+        j[i].status = JOB_CREATED;
+        j[i].created_at = 1000 + i;
+    }
+    CHECK_EQ_INT(store_job_insert(s, &j[1]), STORE_OK);
+    uint8_t ins[3];
+    CHECK_EQ_INT(store_job_insert_many(s, j, 3, ins), STORE_OK);
+    CHECK_EQ_INT(ins[0], 1);
+    CHECK_EQ_INT(ins[1], 0);
+    CHECK_EQ_INT(ins[2], 0); /* the same id as j[0] */
+    CHECK_EQ_INT(store_commit(s), STORE_OK);
+    int64_t n = 0;
+    store_ledger_count(s, 97, a.address, &n);
+    CHECK_EQ_INT(n, 3);
+    store_job got;
+    CHECK_EQ_INT(store_job_get(s, j[0].job_id, &got), STORE_OK);
+    CHECK_EQ_STR(got.payment, "100");
+    CHECK_EQ_INT(got.assigned_at, 0);
+    store_close(s);
+}
+
 TEST(cursor_and_block_hashes) {
     store *s = fresh_store();
     uint8_t c[20], h[32], got[32];
@@ -898,6 +940,7 @@ int main(void) {
     RUN_ON(migrations_refuse_newer_schema);
     RUN_ON(ledger_duplicate_and_order);
     RUN_ON(duplicate_inside_transaction_keeps_it_usable);
+    RUN_ON(many_row_inserts_report_duplicates);
     RUN_ON(cursor_and_block_hashes);
     RUN_ON(transaction_rolls_back_together);
     RUN_ON(providers);
