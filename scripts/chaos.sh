@@ -315,13 +315,28 @@ check_eq "JetStream: no Msg-Id twice" "$(grep '^msg ' "$H_TMP/js.out" | awk '{pr
 cat "$H_TMP"/agent-*.out | awk '/^recv /{print $2}' | sort >"$H_TMP/receipts"
 agent_jobs=$(wc -l <"$H_TMP/receipts")
 agent_distinct=$(sort -u "$H_TMP/receipts" | wc -l)
-dups=$(uniq -d "$H_TMP/receipts" | wc -l)
+# A second copy is a duplicate when the job reached an agent instance that handled it (it
+# reported: its "job" line) or reached one instance twice. A copy that reached an instance which
+# was SIGKILLed before reporting is lost with it, and the next instance's copy is the point
+# (docs/design.md §7): those are counted apart.
+for f in "$H_TMP"/agent-*.out; do
+  # agent-<provider>.<instance>.out: the instance number orders one provider's agents in time
+  k=$(basename "$f" .out); k=${k##*.}
+  awk -v k="$k" '/^recv /{r[$2]++} /^job /{h[$2] = 1} END {for (j in r) print j, k, r[j], (j in h) ? 1 : 0}' "$f"
+done | sort -k1,1 -k2,2n >"$H_TMP/receipt-events"
+# Per job, in instance order: a receipt followed by a later one is a duplicate if its instance
+# handled the job (or got it twice); otherwise that instance died holding it unreported.
+read -r dups resent < <(awk '
+  $1 != job { if (job != "" && n > 1) { if (dup) d++; else r++ } job = $1; n = 0; dup = 0; last_handled = 0 }
+  { if ($3 > 1) dup = 1; if (n > 0 && last_handled) dup = 1; n += $3; last_handled = $4 }
+  END { if (job != "" && n > 1) { if (dup) d++; else r++ } print d + 0, r + 0 }' "$H_TMP/receipt-events")
+echo "# jobs sent again to the next instance of an agent that died before reporting them: $resent (intended)"
 expired=$(dbq "select count(*) from deliveries where state = 'expired'")
 stranded=$(dbq "select count(*) from deliveries where state in ('waiting','sending','delivered')")
-echo "# per job: received once $((agent_distinct - dups)), received twice or more $dups, expired with a reason $expired, stranded $stranded"
+echo "# per job: received once $((agent_distinct - dups - resent)), received again after its agent died unreported $resent, received twice by agents that handled it $dups, expired with a reason $expired, stranded $stranded"
 dbq "select $(addr_hex_sql job_id), reason from deliveries where state = 'expired'" | grep -v '^$' | sed 's/^/#   expired: /'
 check_eq "agents: every job received (distinct receipts + expired = jobs)" "$((agent_distinct + expired))" "$created"
-check_eq "agents never received a job twice (across agent restarts)" "$dups" 0
+check_eq "no live agent received a job twice (a job handled twice, or one instance given it twice)" "$dups" 0
 check_eq "no job stranded (every delivery acknowledged or expired)" "$stranded" 0
 
 conf=$(confirmed_logs)
