@@ -271,7 +271,7 @@ for be in sqlite pg; do
     [ "$lag" = 0 ] && [ "$cur" -ge 2 ] && break
     sleep 0.5
   done
-  sleep 2
+  sleep 3 # past the API's idle trim (2 s without a request; /metrics above is one)
   if [ $be = sqlite ]; then ALL_IDLE=$(rss_kb $apid); fi
   declare -A EP=(
     [node]="/api/nodes/$PROVIDER"
@@ -287,6 +287,19 @@ for be in sqlite pg; do
   done
   hw=$(hwm_kb $apid)
   [ "${hw:-0}" -gt "$ALL_PEAK" ] && ALL_PEAK=$hw
+  # The same routes with the response cache off (an api-gateway of its own on the same
+  # database), so the cache's gain is visible.
+  NOCACHE_PORT=$(free_port)
+  DATABASE_URL=$url API_PORT=$NOCACHE_PORT API_CACHE_TTL=0 "$LAMDA" api-gateway >>"$H_TMP/nocache-$be.log" 2>&1 &
+  npid=$!
+  track $npid
+  if wait_port "$NOCACHE_PORT" 30; then
+    for ep in node nodes jobs; do
+      read -r rps p99 <<<"$(wrk_run "http://127.0.0.1:$NOCACHE_PORT${EP[$ep]}")"
+      echo "$be-nocache $ep $rps $p99" >>"$H_TMP/api.txt"
+    done
+  fi
+  stop_pid $npid
   stop_pid $apid
 done
 
@@ -325,6 +338,7 @@ declare -A EPNAME=([node]="GET /api/nodes/{address}" [nodes]="GET /api/nodes?lim
 while read -r be ep rps p99; do
   c=${CEIL[$ep]:-0}
   r=$(ratio "$rps" "$c")
+  case $be in *-nocache) be="${be%-nocache}, response cache off" ;; esac
   row api "${EPNAME[$ep]}, $be" "$rps" "req/s (p99 $p99 ms)" "$c" "$r" "≥0.8× nginx, p99 < 5 ms" \
     "$(yn eval 'ge "$r" 0.8 && lt "$p99" 5')" "${BODY_SIZE[$ep]:-?} B body; $NPROV providers, $NJOBS jobs; nginx p99 ${CEIL99[$ep]:-?} ms; wrk -t$WRK_THREADS -c$WRK_CONN -d${WRK_SECS}s"
 done <"$H_TMP/api.txt"
