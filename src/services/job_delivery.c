@@ -19,6 +19,7 @@ struct job_delivery {
     const lamda_config *cfg;
     bool recovered;
     int64_t last_deadline_ms;
+    int64_t last_settle_ms;
     int64_t awaiting; /* from the last deadline pass */
     metrics_gauge_t *m_awaiting, *m_oldest;
     metrics_counter_t *m_copies, *m_redelivered, *m_absent, *m_undelivered, *m_stalled, *m_unregistered;
@@ -162,7 +163,17 @@ static void explain_absent(job_delivery *d, store *s, const store_delivery *r) {
 static int deliver_due(job_delivery *d, store *s, bus *b, int64_t t_ms, int *handled) {
     int n = 0;
     *handled = 0;
-    int rc = store_delivery_due(s, t_ms, (int64_t)d->cfg->job_ack_wait_ms, DELIVERY_BATCH, d->rows, &n);
+    int64_t settled = 0;
+    int rc = STORE_OK;
+    if (t_ms - d->last_settle_ms >= DEADLINE_EVERY_MS) { /* a scan of the open deliveries: once a second */
+        d->last_settle_ms = t_ms;
+        rc = store_delivery_settle_moved(s, t_ms / 1000, &settled);
+    }
+    if (rc != STORE_OK) return rc;
+    if (settled > 0)
+        log_info("job-dispatcher: %lld delivery(ies) ended: their job moved on without a report received here",
+                 (long long)settled);
+    rc = store_delivery_due(s, t_ms, (int64_t)d->cfg->job_ack_wait_ms, DELIVERY_BATCH, d->rows, &n);
     if (rc != STORE_OK || n == 0) return rc;
     /* Write-ahead: every row is 'sending' before its copy leaves, so a crash from here on is
      * recovered as "maybe delivered" (store_delivery_recover), never as "send again now". */

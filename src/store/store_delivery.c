@@ -167,6 +167,22 @@ int store_delivery_ack(store *s, const uint8_t job_id[32], const uint8_t provide
     return store_run_write(s, st, STORE_NOTFOUND);
 }
 
+int store_delivery_settle_moved(store *s, int64_t now, int64_t *settled) {
+    db_stmt *st;
+    /* A job that left 'assigned' by another path than a report we received — a report applied
+     * through the provider's signed PUT, the renter's confirmation or payment on chain, a report
+     * whose NATS copy we missed while the agent.status subscription was down — has reached its
+     * agent (or no longer needs to): sending it again would only be a duplicate. */
+    int rc = db_prepare(s->db,
+                        "UPDATE deliveries SET state = 'acked', acked_at = ?"
+                        " WHERE state IN ('waiting', 'delivered') AND job_id IN"
+                        " (SELECT job_id FROM jobs WHERE status NOT IN ('created', 'assigned', 'undelivered'))",
+                        &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_int64(st, 1, now);
+    return store_run_count(s, st, settled);
+}
+
 int store_delivery_expire(store *s, const uint8_t job_id[32], const char *reason) {
     db_stmt *st;
     int rc = db_prepare(s->db,
