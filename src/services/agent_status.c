@@ -14,6 +14,7 @@
 #include "core/json_text.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/shutdown.h"
 #include "core/utf8.h"
 #include "evm/eip191.h"
 #include "ipfs/cid.h"
@@ -199,6 +200,9 @@ int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, 
 /* Two subscriptions, each with its own store connection (libnats may run them on two threads):
  * the plain subject, and the per-provider subjects a server with accounts maps each provider's
  * publishes to (agent_status.h). */
+#define REPORT_RETRIES 20   /* attempts, REPORT_RETRY_MS apart: */
+#define REPORT_RETRY_MS 250 /* 5 s in all for a report that meets the database down */
+
 struct agent_status_sub {
     const lamda_config *cfg;
     subscriber *sub[2];
@@ -225,15 +229,27 @@ static void on_agent_status(subscriber *sub, void *ud, bus *b, const bus_msg *m)
         log_warn("job-dispatcher: agent.status refused: no signature (AGENT_STATUS_REQUIRE_SIGNATURE is true)");
         return;
     }
-    store *s = subscriber_store(sub, err, sizeof err);
+    /* A report is sent once (core NATS): one that meets the database down would be lost, and a
+     * lost first report makes lamda send the job again after JOB_ACK_WAIT. So a connection
+     * failure is retried for a few seconds (a PostgreSQL restart), the subscription's later
+     * messages waiting behind it in order. */
+    store *s = NULL;
+    int rc = STORE_CONN;
+    for (int attempt = 0; attempt < REPORT_RETRIES && !shutdown_requested(); attempt++) {
+        if (attempt) shutdown_sleep_ms(REPORT_RETRY_MS);
+        if (!(s = subscriber_store(sub, err, sizeof err))) continue;
+        /* Any report from the job's provider proves its agent has the job: delivery is done,
+         * whatever the transition below decides. */
+        int arc = store_delivery_ack(s, r.job_id, r.agent, (int64_t)time(NULL));
+        if (arc == STORE_OK) metrics_counter_inc(c->m_acked);
+        if (arc == STORE_CONN) continue;
+        rc = agent_status_apply(s, &r, (int64_t)time(NULL), err, sizeof err);
+        if (rc != STORE_CONN) break;
+    }
     if (!s) {
         log_warn("job-dispatcher: agent.status not applied, database unavailable: %s", err);
         return;
     }
-    /* Any report from the job's provider proves its agent has the job: delivery is done,
-     * whatever the transition below decides. */
-    if (store_delivery_ack(s, r.job_id, r.agent, (int64_t)time(NULL)) == STORE_OK) metrics_counter_inc(c->m_acked);
-    int rc = agent_status_apply(s, &r, (int64_t)time(NULL), err, sizeof err);
     if (rc == 0) {
         metrics_counter_inc(c->m_ok);
         return;
