@@ -395,8 +395,8 @@ int store_delivery_mark(store *s, const uint8_t job_id[32], store_delivery_state
                         int64_t now_ms, int64_t next_at_ms);
 /* The job's provider reported: delivery done. STORE_NOTFOUND when already acked, or not its provider. */
 int store_delivery_ack(store *s, const uint8_t job_id[32], const uint8_t provider[20], int64_t now);
-/* Deliveries of jobs that moved past 'assigned' (running, completed, confirmed, paid, …) by any
- * path end as acked: they reached their agent or no longer need to. *settled = rows ended. */
+/* Deliveries of jobs in a state only their agent's work leads to (running, completed, failed,
+ * stalled, paid), by whatever path, end as acked. *settled = rows ended. */
 int store_delivery_settle_moved(store *s, int64_t now, int64_t *settled);
 int store_delivery_expire(store *s, const uint8_t job_id[32], const char *reason); /* STORE_NOTFOUND */
 /* Jobs dispatched and not yet acknowledged (nor expired), and the oldest one's created_at (0: none). */

@@ -169,14 +169,15 @@ int store_delivery_ack(store *s, const uint8_t job_id[32], const uint8_t provide
 
 int store_delivery_settle_moved(store *s, int64_t now, int64_t *settled) {
     db_stmt *st;
-    /* A job that left 'assigned' by another path than a report we received — a report applied
-     * through the provider's signed PUT, the renter's confirmation or payment on chain, a report
-     * whose NATS copy we missed while the agent.status subscription was down — has reached its
-     * agent (or no longer needs to): sending it again would only be a duplicate. */
+    /* A job in a state only its agent's work leads to — running, completed, failed or stalled
+     * (a report through the provider's signed PUT), or paid (the provider claimed it on chain)
+     * — has reached its agent, whatever reports we missed: sending it again would only be a
+     * duplicate. A renter's confirmation alone proves nothing about the agent (a renter may
+     * confirm at once), so a confirmed job is still delivered. */
     int rc = db_prepare(s->db,
                         "UPDATE deliveries SET state = 'acked', acked_at = ?"
                         " WHERE state IN ('waiting', 'delivered') AND job_id IN"
-                        " (SELECT job_id FROM jobs WHERE status NOT IN ('created', 'assigned', 'undelivered'))",
+                        " (SELECT job_id FROM jobs WHERE status IN ('running', 'completed', 'failed', 'stalled', 'paid'))",
                         &st);
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_int64(st, 1, now);
