@@ -22,8 +22,10 @@ sent_is() { [ "$(db_q "select count(*) from outbox where sent_at is not null and
 unsent_is() { [ "$(db_q "select count(*) from outbox where sent_at is null and subject = 'lamda.dispatch.$PROV'")" = "$1" ]; }
 # The provider's agent (build/agentsim: the published agent's protocol, it reports each job):
 # a copy a SIGKILL left "maybe delivered" goes out again after JOB_ACK_WAIT only if no report
-# came (design §7), so the wait is shortened and every copy the agent got is reported.
-export JOB_ACK_WAIT=10s
+# came (design §7), so the wait is shortened and every copy the agent got is reported. It must
+# outlast the 10 s NATS outage below: a copy sent into the outage sits in libnats's reconnect
+# buffer and reaches the agent only when the server is back.
+export JOB_ACK_WAIT=30s
 AGENTSIM=$ROOT/$BUILD/agentsim
 sub_count() { grep -c '^recv ' "$1"; }
 sub_distinct() { sed -n 's/^recv \(0x[0-9a-f]*\) .*/\1/p' "$1" | sort -u | wc -l; }
@@ -66,7 +68,7 @@ run_suite() { # backend database-url provider-address
   check "$be: all $N_KILL jobs recorded and sent" wait_for "outbox drained" 60 sent_is "$N_KILL" ||
     echo "# $be: jobs=$(db_q 'select count(*) from jobs') sent=$(db_q 'select count(*) from outbox where sent_at is not null') unsent=$(db_q 'select count(*) from outbox where sent_at is null')"
   check_eq "$be: stream holds each job once" "$(( $(stream_count) - before ))" "$N_KILL"
-  wait_for "subscriber catches up" 40 bash -c "[ \$(grep -c '^recv ' $sub) -ge $N_KILL ]"
+  wait_for "subscriber catches up" 60 bash -c "[ \$(grep -c '^recv ' $sub) -ge $N_KILL ]"
   check_eq "$be: the agent got each job once (total)" "$(sub_count "$sub")" "$N_KILL"
   check_eq "$be: the agent got each job once (distinct)" "$(sub_distinct "$sub")" "$N_KILL"
 
@@ -82,7 +84,7 @@ run_suite() { # backend database-url provider-address
   local total=$((N_KILL + N_OUTAGE))
   check "$be: outbox drained after NATS returned" wait_for "outbox drained" 60 unsent_is 0
   check_eq "$be: stream holds each job once after the outage" "$(( $(stream_count) - before ))" "$total"
-  wait_for "subscriber catches up" 40 bash -c "[ \$(grep -c '^recv ' $sub) -ge $total ]"
+  wait_for "subscriber catches up" 60 bash -c "[ \$(grep -c '^recv ' $sub) -ge $total ]"
   check_eq "$be: the agent got each job once after the outage" "$(sub_count "$sub")" "$total"
   check_eq "$be: distinct after the outage" "$(sub_distinct "$sub")" "$total"
   check_eq "$be: durable consumer sees each job once" \
