@@ -132,18 +132,18 @@ bool api_cache_get(api_cache *c, const char *key, size_t klen, int64_t generatio
     return hit;
 }
 
-void api_cache_put(api_cache *c, const char *key, size_t klen, int64_t generation, uint64_t now_ms,
-                   const char *body, size_t len, const char *content_type, const char etag[API_CACHE_ETAG_LEN]) {
-    if (!c || sizeof(entry) + klen + len > c->max_bytes / 4) return; /* one body never crowds out the rest */
+size_t api_cache_put(api_cache *c, const char *key, size_t klen, int64_t generation, uint64_t now_ms,
+                     const char *body, size_t len, const char *content_type, const char etag[API_CACHE_ETAG_LEN]) {
+    if (!c || sizeof(entry) + klen + len > c->max_bytes / 4) return c ? c->bytes : 0; /* one body never crowds out the rest */
     entry *e = calloc(1, sizeof *e);
-    if (!e) return;
+    if (!e) return c->bytes;
     e->key = malloc(klen);
     e->body = malloc(len ? len : 1);
     if (!e->key || !e->body) {
         free(e->key);
         free(e->body);
         free(e);
-        return;
+        return c->bytes;
     }
     memcpy(e->key, key, klen);
     memcpy(e->body, body, len);
@@ -165,7 +165,9 @@ void api_cache_put(api_cache *c, const char *key, size_t klen, int64_t generatio
     /* Expired entries go first (they are at the cold end), so an idle cache holds little. */
     while (c->lru_tail && c->lru_tail != e && now_ms - c->lru_tail->stored_ms >= c->ttl_ms) drop_entry(c, c->lru_tail);
     while (c->bytes > c->max_bytes && c->lru_tail && c->lru_tail != e) drop_entry(c, c->lru_tail);
+    size_t bytes = c->bytes;
     pthread_mutex_unlock(&c->lock);
+    return bytes;
 }
 
 void api_cache_sweep(api_cache *c, uint64_t now_ms) {

@@ -26,9 +26,10 @@ void api_cache_etag(const void *body, size_t len, char out[API_CACHE_ETAG_LEN]);
  * copied into memory from alloc(ud, n). False on a miss (an outdated entry is dropped). */
 bool api_cache_get(api_cache *c, const char *key, size_t klen, int64_t generation, uint64_t now_ms,
                    void *(*alloc)(void *ud, size_t n), void *ud, api_cache_hit *out);
-/* Store a copy (replacing key's entry), evicting the least recently used past the byte cap. */
-void api_cache_put(api_cache *c, const char *key, size_t klen, int64_t generation, uint64_t now_ms,
-                   const char *body, size_t len, const char *content_type, const char etag[API_CACHE_ETAG_LEN]);
+/* Store a copy (replacing key's entry), evicting the least recently used past the byte cap.
+ * Returns the bytes the cache holds now (for the gauge, without a second lock). */
+size_t api_cache_put(api_cache *c, const char *key, size_t klen, int64_t generation, uint64_t now_ms,
+                     const char *body, size_t len, const char *content_type, const char etag[API_CACHE_ETAG_LEN]);
 void api_cache_stats(api_cache *c, size_t *bytes, size_t *entries);
 /* Drop every expired entry (an idle server keeps nothing it would not serve). */
 void api_cache_sweep(api_cache *c, uint64_t now_ms);

@@ -254,9 +254,8 @@ static void send_not_modified(api_ctx *c, const char *etag) {
 bool api_cache_response(api_ctx *c, const char *content_type, const char *body, size_t len) {
     char etag[API_CACHE_ETAG_LEN];
     api_cache_etag(body, len, etag);
-    api_cache_put(c->srv->cache, c->cache_key, c->cache_klen, c->cache_gen, now_ms(), body, len, content_type, etag);
-    size_t bytes, entries;
-    api_cache_stats(c->srv->cache, &bytes, &entries);
+    size_t bytes = api_cache_put(c->srv->cache, c->cache_key, c->cache_klen, c->cache_gen, now_ms(), body, len,
+                                 content_type, etag);
     metrics_gauge_set(c->srv->m_cache_bytes, (double)bytes);
     c->cache_key = NULL;
     if (etag_matches(c, etag)) {
