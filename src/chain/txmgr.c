@@ -594,6 +594,7 @@ static int fill(txmgr *m) {
         goto out;
     }
     if (store_rep_list_state(m->s, STORE_REP_PENDING, (int)room, rows, &n) != STORE_OK || n == 0) goto out;
+    if (m->c.vet && m->c.vet(m->c.ud, rows, n) != 0) goto out;
     int type = TX_EIP1559;
     u256 max_fee, tip, gp;
     memset(&gp, 0, sizeof gp);

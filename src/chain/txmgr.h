@@ -52,6 +52,11 @@ typedef struct {
     /* After a row was committed as MINED or FAILED; block_time is the mined block's timestamp
      * (0 when unknown or not mined). May be NULL. */
     void (*settled)(void *ud, const store_rep *row, int64_t block_time);
+    /* Called with the PENDING rows about to be signed, after they were read, so a check made
+     * here sees at least them: rows committed by another thread between an earlier check and
+     * this send cannot slip through unchecked. 0 sends them; non-zero sends nothing this round
+     * (the callback may have changed rows; they are read again next step). May be NULL. */
+    int (*vet)(void *ud, const store_rep *rows, int n);
     void *ud;
 } txmgr_config;
 

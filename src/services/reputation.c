@@ -124,39 +124,23 @@ static int check_owner(rpc_client *rpc, const lamda_config *cfg, const uint8_t a
 static int onchain_count(rpc_client *rpc, const uint8_t contract[20], const uint8_t provider[20], uint64_t *out,
                          rpc_error *re);
 
+/* What the transaction manager's checks before a send need (txmgr_config.vet, .settled). */
 typedef struct {
-    uint8_t provider[20];
-    int64_t pending, signed_, mined;
-} covered_row;
+    const lamda_config *cfg;
+    store *s;
+    rpc_client *rpc, *bsc; /* opBNB (NodeReputation, the wallet), BSC (the JobManager head) */
+    uint8_t wallet[20];
+    rep_metrics *met;
+} rep_ctx;
 
-typedef struct {
-    covered_row v[256];
-    int n;
-} covered_list;
-
-static int collect_pending(const store_rep_tally *t, void *ud) {
-    covered_list *l = ud;
-    if (t->by_state[STORE_REP_PENDING] == 0 || l->n == (int)(sizeof l->v / sizeof l->v[0])) return 0;
-    covered_row *r = &l->v[l->n++];
-    memcpy(r->provider, t->provider, 20);
-    r->pending = t->by_state[STORE_REP_PENDING];
-    r->signed_ = t->by_state[STORE_REP_SIGNED];
-    r->mined = t->by_state[STORE_REP_MINED];
-    return 0;
+static void on_settled_ctx(void *ud, const store_rep *row, int64_t block_time) {
+    on_settled(((rep_ctx *)ud)->met, row, block_time);
 }
 
-/* The chain does not say which job an increment was for, only each provider's count. So a
- * database younger than the chain's history — a fresh start, a rebuild, a move from SQLite to
- * PostgreSQL — replays JobConfirmed events whose increments were sent long ago. Before any
- * send: for each provider with pending updates, at most (pending + signed + mined − on-chain
- * count) of them are still owed; the oldest pending rows beyond that are settled as mined — the
- * increment is on chain, from before — with a note and no transaction. In steady state the
- * on-chain count never exceeds signed + mined, so nothing is settled. Returns 0 when every provider was checked; -1 (send nothing this round)
- * when the chain could not be asked. */
 /* Transactions of the admin wallet in the mempool that this database has no SIGNED row for:
  * sent through a database that was since lost (a PostgreSQL failover with asynchronous
- * replication, a restore from backup). Their increments are not on chain yet, so
- * settle_covered cannot see them, and sending now would count those jobs twice. So while any
+ * replication, a restore from backup). Their increments are not on chain yet, so the count
+ * check below cannot see them, and sending now would count those jobs twice. So while any
  * exist nothing is sent; once they are mined (or dropped), the on-chain count says what is
  * owed. Returns 0 and sets *unknown, or -1 when the chain could not be asked. */
 static int unknown_in_flight(rpc_client *rpc, const uint8_t wallet[20], int64_t nsigned, uint64_t *unknown) {
@@ -191,13 +175,61 @@ static int job_events_caught_up(const lamda_config *cfg, store *s, rpc_client *b
     return 0;
 }
 
-static int settle_covered(const lamda_config *cfg, store *s, rpc_client *rpc, rpc_client *bsc,
-                          const uint8_t wallet[20]) {
+/* One provider's pending rows against the chain. The chain does not say which job an
+ * increment was for, only each provider's count. So a database younger than the chain's
+ * history — a fresh start, a rebuild, a move from SQLite to PostgreSQL, a failover that lost
+ * the last commits — replays JobConfirmed events whose increments were sent long ago. At most
+ * (pending + signed + mined − on-chain count) of the pending rows are still owed; the oldest
+ * pending rows beyond that are settled as mined — the increment is on chain, from before — with
+ * a note and no transaction. In steady state the on-chain count never exceeds signed + mined,
+ * so nothing is settled. Returns 0 (nothing settled: every pending row of the provider is
+ * owed), 1 (rows settled, or waiting for the follower), -1 (the chain or database failed). */
+static int settle_provider(rep_ctx *c, const uint8_t provider[20]) {
     int64_t counts[STORE_REP_STATE_COUNT];
-    if (store_rep_counts(s, counts) != STORE_OK) return -1;
-    if (counts[STORE_REP_PENDING] == 0) return 0;
+    if (store_rep_counts_of(c->s, provider, counts) != STORE_OK) return -1;
+    uint64_t onchain;
+    rpc_error re;
+    if (onchain_count(c->rpc, c->cfg->node_reputation, provider, &onchain, &re) != 0) {
+        log_warn("reputation-service: successfulJobsCount failed (%s); not sending this round", re.message);
+        return -1;
+    }
+    int64_t pending = counts[STORE_REP_PENDING];
+    int64_t owed = pending + counts[STORE_REP_SIGNED] + counts[STORE_REP_MINED] -
+                   (int64_t)(onchain > INT64_MAX ? INT64_MAX : onchain);
+    if (owed >= pending) return 0;
+    /* The on-chain count may include increments for confirmations this database has not
+     * replayed yet (its JobManager cursor is behind: a failover, a restore). Settling now
+     * would mark new jobs as counted and send the replayed ones again, so wait until the
+     * cursor has caught up with the chain. */
+    bool caught_up = false;
+    if (job_events_caught_up(c->cfg, c->s, c->bsc, &caught_up) != 0) return -1;
+    if (!caught_up) {
+        log_info("reputation-service: the chain counts more than this database knows; waiting for the"
+                 " JobManager follower to catch up before settling");
+        return 1;
+    }
+    int64_t excess = pending - (owed > 0 ? owed : 0), done = 0;
+    char note[STORE_ERROR_MAX], a[ADDRESS_STR_LEN];
+    snprintf(note, sizeof note,
+             "already counted on chain: successfulJobsCount %llu covers this job (the database is younger"
+             " than the provider's history)", (unsigned long long)onchain);
+    if (store_rep_settle_covered(c->s, provider, excess, note, &done) != STORE_OK) return -1;
+    log_warn("reputation-service: %lld update(s) for %s already counted on chain (count %llu); not sent",
+             (long long)done, address_format(provider, a), (unsigned long long)onchain);
+    return 1;
+}
+
+/* txmgr_config.vet: the rows the transaction manager is about to sign were read before this
+ * runs, so the counts read here include them (a follower thread commits new PENDING rows at any
+ * time; a check made earlier in the round could miss a replayed row that the send then picked
+ * up — the double increments the asynchronous failover drill found). Sends only when no
+ * unknown transaction is in flight and every provider of the rows owes all its pending rows. */
+static int vet_pending(void *ud, const store_rep *rows, int n) {
+    rep_ctx *c = ud;
+    int64_t counts[STORE_REP_STATE_COUNT];
+    if (store_rep_counts(c->s, counts) != STORE_OK) return -1;
     uint64_t unknown = 0;
-    if (unknown_in_flight(rpc, wallet, counts[STORE_REP_SIGNED], &unknown) != 0) return -1;
+    if (unknown_in_flight(c->rpc, c->wallet, counts[STORE_REP_SIGNED], &unknown) != 0) return -1;
     static uint64_t said; /* log on a change, not every round: the wait may last blocks */
     if (unknown != said) {
         if (unknown > 0)
@@ -208,40 +240,17 @@ static int settle_covered(const lamda_config *cfg, store *s, rpc_client *rpc, rp
             log_info("reputation-service: the admin wallet's unknown transactions are mined; sending resumes");
         said = unknown;
     }
-    if (unknown > 0) return -1;
-    covered_list l = {.n = 0};
-    if (store_rep_tally_each(s, collect_pending, &l) != STORE_OK) return -1;
-    for (int i = 0; i < l.n; i++) {
-        covered_row *r = &l.v[i];
-        uint64_t onchain;
-        rpc_error re;
-        if (onchain_count(rpc, cfg->node_reputation, r->provider, &onchain, &re) != 0) {
-            log_warn("reputation-service: successfulJobsCount failed (%s); not sending this round", re.message);
-            return -1;
-        }
-        int64_t owed = r->pending + r->signed_ + r->mined - (int64_t)(onchain > INT64_MAX ? INT64_MAX : onchain);
-        if (owed >= r->pending) continue;
-        /* The on-chain count may include increments for confirmations this database has not
-         * replayed yet (its JobManager cursor is behind: a failover, a restore). Settling now
-         * would mark new jobs as counted and send the replayed ones again, so wait until the
-         * cursor has caught up with the chain. */
-        bool caught_up = false;
-        if (job_events_caught_up(cfg, s, bsc, &caught_up) != 0) return -1;
-        if (!caught_up) {
-            log_info("reputation-service: the chain counts more than this database knows; waiting for the"
-                     " JobManager follower to catch up before settling");
-            return -1;
-        }
-        int64_t excess = r->pending - (owed > 0 ? owed : 0), done = 0;
-        char note[STORE_ERROR_MAX], a[ADDRESS_STR_LEN];
-        snprintf(note, sizeof note,
-                 "already counted on chain: successfulJobsCount %llu covers this job (the database is younger"
-                 " than the provider's history)", (unsigned long long)onchain);
-        if (store_rep_settle_covered(s, r->provider, excess, note, &done) != STORE_OK) return -1;
-        log_warn("reputation-service: %lld update(s) for %s already counted on chain (count %llu); not sent",
-                 (long long)done, address_format(r->provider, a), (unsigned long long)onchain);
+    if (unknown > 0) return 1;
+    int ret = 0;
+    for (int i = 0; i < n; i++) {
+        bool seen = false; /* each provider once; n is at most the txmgr's fill size */
+        for (int j = 0; j < i && !seen; j++) seen = memcmp(rows[j].provider, rows[i].provider, 20) == 0;
+        if (seen) continue;
+        int rc = settle_provider(c, rows[i].provider);
+        if (rc < 0) return -1;
+        if (rc > 0) ret = 1;
     }
-    return 0;
+    return ret;
 }
 
 /* ---- the transaction manager loop ---------------------------------------------------------- */
@@ -260,16 +269,17 @@ static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
     tc.gas_margin_pct = cfg->reputation_gas_margin_pct;
     tc.max_fee_gwei = cfg->reputation_max_fee_gwei;
     tc.priority_fee_gwei = cfg->reputation_priority_fee_gwei;
+    rpc_client *rpc = rpc_client_new(&cfg->opbnb_rpc, (long)cfg->rpc_timeout_ms);
+    rpc_client *bsc = rpc_client_new(&cfg->bsc_rpc, (long)cfg->rpc_timeout_ms); /* the JobManager head */
+    rep_ctx ctx = {.cfg = cfg, .s = s, .rpc = rpc, .bsc = bsc, .met = met};
     tc.call_data = increment_call;
-    tc.settled = on_settled;
-    tc.ud = met;
+    tc.settled = on_settled_ctx;
+    tc.vet = vet_pending;
+    tc.ud = &ctx;
     long idle_ms = (long)cfg->poll_interval_ms;
     if (idle_ms < 20) idle_ms = 20;
     if (idle_ms > 1000) idle_ms = 1000;
     long busy_ms = idle_ms < 100 ? idle_ms : 100;
-
-    rpc_client *rpc = rpc_client_new(&cfg->opbnb_rpc, (long)cfg->rpc_timeout_ms);
-    rpc_client *bsc = rpc_client_new(&cfg->bsc_rpc, (long)cfg->rpc_timeout_ms); /* the JobManager head */
     if (!rpc || !bsc) {
         rpc_client_free(rpc);
         rpc_client_free(bsc);
@@ -304,6 +314,7 @@ static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
             }
             backoff = 200;
             standby_logged = false;
+            txmgr_address(m, ctx.wallet);
         }
         if (!store_lease_held(s, LEASE_NAME)) {
             /* e.g. a PostgreSQL reconnect: whoever holds it now sends; start over from the DB */
@@ -313,12 +324,6 @@ static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
             continue;
         }
         bool busy = false;
-        uint8_t wallet[20];
-        txmgr_address(m, wallet);
-        if (settle_covered(cfg, s, rpc, bsc, wallet) != 0) {
-            shutdown_sleep_ms(idle_ms);
-            continue;
-        }
         if (txmgr_step(m, &busy) != 0) log_warn("reputation-service: step failed (out of memory?)");
         metrics_refresh(met, s);
         shutdown_sleep_ms(busy ? busy_ms : idle_ms);

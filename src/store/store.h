@@ -463,6 +463,8 @@ int store_rep_list_state(store *s, store_rep_state state, int limit, store_rep *
  * (updated_at = now). STORE_NOTFOUND when no such job. */
 int store_rep_update(store *s, const store_rep *r);
 int store_rep_counts(store *s, int64_t counts[STORE_REP_STATE_COUNT]);
+/* The same, for one provider's rows (index reputation_provider). */
+int store_rep_counts_of(store *s, const uint8_t provider[20], int64_t counts[STORE_REP_STATE_COUNT]);
 
 int store_nonce_get(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_t *next); /* NOTFOUND */
 int store_nonce_set(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_t next);

@@ -112,15 +112,26 @@ int store_rep_update(store *s, const store_rep *r) {
     return store_run_write(s, st, STORE_NOTFOUND);
 }
 
-int store_rep_counts(store *s, int64_t counts[STORE_REP_STATE_COUNT]) {
+/* Rows per state, of every provider (provider NULL) or of one. */
+static int rep_counts(store *s, const uint8_t *provider, int64_t counts[STORE_REP_STATE_COUNT]) {
     memset(counts, 0, sizeof(int64_t) * STORE_REP_STATE_COUNT);
     db_stmt *st;
-    int rc = db_prepare(s->db, "SELECT state, count(*) FROM reputation_updates GROUP BY state", &st);
+    int rc = db_prepare(s->db,
+                        provider ? "SELECT state, count(*) FROM reputation_updates WHERE provider = ? GROUP BY state"
+                                 : "SELECT state, count(*) FROM reputation_updates GROUP BY state",
+                        &st);
     if (rc != DB_OK) return store_rc(s, rc);
+    if (provider) db_bind_blob(st, 1, provider, 20);
     while ((rc = db_step(st)) == DB_ROW) {
         store_rep_state k;
         if (store_rep_state_parse(db_col_text(st, 0), &k) == 0) counts[k] = db_col_int64(st, 1);
     }
     db_reset(st);
     return store_rc(s, rc);
+}
+
+int store_rep_counts(store *s, int64_t counts[STORE_REP_STATE_COUNT]) { return rep_counts(s, NULL, counts); }
+
+int store_rep_counts_of(store *s, const uint8_t provider[20], int64_t counts[STORE_REP_STATE_COUNT]) {
+    return rep_counts(s, provider, counts);
 }
