@@ -50,6 +50,10 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 fi
 
 echo
+# The failures again, last: a CI log is often read from its tail.
+for n in "${failed_names[@]}"; do
+  grep -E '^(not ok|# )' "$logdir/${n//\//_}.log" | tail -20 | sed "s|^|$n: |"
+done
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

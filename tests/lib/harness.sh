@@ -43,7 +43,19 @@ not_ok() { echo "not ok - $1${2:+: $2}"; H_FAILED=1; }
 check() { local n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n"; fi; }
 # check_eq NAME GOT WANT
 check_eq() { if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', want '$3'"; fi; }
-finish() { exit "$H_FAILED"; }
+# On a failure, the last lines of each service's log go to the output (tests/run.sh shows its
+# tail), so a failure on a machine that is gone can still be read.
+finish() {
+  if [ "$H_FAILED" != 0 ]; then
+    local f
+    for f in "$H_TMP"/*.log; do
+      [ -f "$f" ] || continue
+      case $(basename "$f") in anvil-*|nats*|postgres*|pg*) continue ;; esac
+      tail -n 4 "$f" | cut -c1-300 | sed "s|^|# $(basename "$f"): |"
+    done
+  fi
+  exit "$H_FAILED"
+}
 
 # A port nothing listens on now. Random in a high range; checked by trying to connect.
 free_port() {
