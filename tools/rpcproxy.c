@@ -47,6 +47,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/strbuf.h"
+
 #define MAX_HEADER (64 * 1024)
 #define MAX_BODY (64u * 1024 * 1024)
 #define CLIENT_IDLE_S 120
@@ -179,25 +181,9 @@ static int write_all(int fd, const char *p, size_t n) {
     return 0;
 }
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-} buf;
-
-static int buf_reserve(buf *b, size_t extra) {
-    if (b->len + extra + 1 <= b->cap) return 0;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + extra + 1) cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
 /* Read more into b; returns bytes read, 0 on EOF, -1 on error. */
-static ssize_t buf_read(int fd, buf *b) {
-    if (buf_reserve(b, 16384) != 0) return -1;
+static ssize_t buf_read(int fd, strbuf *b) {
+    if (!strbuf_reserve(b, 16384)) return -1;
     for (;;) {
         ssize_t r = recv(fd, b->p + b->len, b->cap - b->len - 1, 0);
         if (r < 0 && errno == EINTR) continue;
@@ -272,7 +258,7 @@ static int forward(const char *body, size_t blen, int *status, char **resp, size
                       "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
                       "Content-Length: %zu\r\nConnection: close\r\n\r\n",
                       g_up_path, g_up_host, g_up_port, blen);
-    buf b = {0};
+    strbuf b = {0};
     int rc = -1;
     if (write_all(fd, hdr, (size_t)hl) != 0 || write_all(fd, body, blen) != 0) goto out;
     for (;;) {
@@ -516,7 +502,7 @@ static void *client_thread(void *arg) {
         reset_close(fd);
         return NULL;
     }
-    buf b = {0};
+    strbuf b = {0};
     bool closed = false;
     while (!g_stop) {
         char *he;

@@ -1,5 +1,7 @@
 #include "core/metrics.h"
 
+#include "core/strbuf.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -176,52 +178,19 @@ double metrics_histogram_sum(const metrics_histogram_t *h) {
 
 /* ---- rendering ------------------------------------------------------------------------ */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...) {
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = true;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t ncap = (b->cap + (size_t)n + 1) * 2;
-        char *np = realloc(b->p, ncap);
-        if (!np) {
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-}
-
 /* HELP text escaping per the format: backslash and newline. */
-static void sb_help(sbuf *b, const char *s) {
+static void sb_help(strbuf *b, const char *s) {
     for (; *s; s++) {
-        if (*s == '\\') sb_printf(b, "\\\\");
-        else if (*s == '\n') sb_printf(b, "\\n");
-        else sb_printf(b, "%c", *s);
+        if (*s == '\\') strbuf_printf(b, "\\\\");
+        else if (*s == '\n') strbuf_printf(b, "\\n");
+        else strbuf_printf(b, "%c", *s);
     }
 }
 
-static void sb_double(sbuf *b, double v) {
-    if (isnan(v)) sb_printf(b, "NaN");
-    else if (isinf(v)) sb_printf(b, v > 0 ? "+Inf" : "-Inf");
-    else if (v == floor(v) && fabs(v) < 1e15) sb_printf(b, "%.0f", v);
+static void sb_double(strbuf *b, double v) {
+    if (isnan(v)) strbuf_printf(b, "NaN");
+    else if (isinf(v)) strbuf_printf(b, v > 0 ? "+Inf" : "-Inf");
+    else if (v == floor(v) && fabs(v) < 1e15) strbuf_printf(b, "%.0f", v);
     else {
         /* Shortest text that reads back as the same double: 0.1 rather than 0.1000…01. */
         char tmp[40];
@@ -229,7 +198,7 @@ static void sb_double(sbuf *b, double v) {
             snprintf(tmp, sizeof tmp, "%.*g", prec, v);
             if (strtod(tmp, NULL) == v) break;
         }
-        sb_printf(b, "%s", tmp);
+        strbuf_printf(b, "%s", tmp);
     }
 }
 
@@ -237,18 +206,18 @@ static const char *type_name(metric_type t) {
     return t == M_COUNTER ? "counter" : t == M_GAUGE ? "gauge" : "histogram";
 }
 
-static void render_series(sbuf *b, struct metrics_series *s) {
+static void render_series(strbuf *b, struct metrics_series *s) {
     const char *l = s->labels;
     const char *sep = *l ? "," : "";
     switch (s->type) {
     case M_COUNTER:
-        sb_printf(b, "%s%s%s%s %llu\n", s->name, *l ? "{" : "", l, *l ? "}" : "",
+        strbuf_printf(b, "%s%s%s%s %llu\n", s->name, *l ? "{" : "", l, *l ? "}" : "",
                   (unsigned long long)atomic_load(&s->count));
         break;
     case M_GAUGE:
-        sb_printf(b, "%s%s%s%s ", s->name, *l ? "{" : "", l, *l ? "}" : "");
+        strbuf_printf(b, "%s%s%s%s ", s->name, *l ? "{" : "", l, *l ? "}" : "");
         sb_double(b, bitsd(atomic_load(&s->bits)));
-        sb_printf(b, "\n");
+        strbuf_printf(b, "\n");
         break;
     case M_HISTOGRAM: {
         /* Read the buckets first and derive the count from them, so that the +Inf bucket and
@@ -256,14 +225,14 @@ static void render_series(sbuf *b, struct metrics_series *s) {
         uint64_t cum = 0;
         for (size_t i = 0; i <= s->nb; i++) {
             cum += atomic_load(&s->buckets[i]);
-            sb_printf(b, "%s_bucket{%s%sle=\"", s->name, l, sep);
+            strbuf_printf(b, "%s_bucket{%s%sle=\"", s->name, l, sep);
             if (i < s->nb) sb_double(b, s->bounds[i]);
-            else sb_printf(b, "+Inf");
-            sb_printf(b, "\"} %llu\n", (unsigned long long)cum);
+            else strbuf_printf(b, "+Inf");
+            strbuf_printf(b, "\"} %llu\n", (unsigned long long)cum);
         }
-        sb_printf(b, "%s_sum%s%s%s ", s->name, *l ? "{" : "", l, *l ? "}" : "");
+        strbuf_printf(b, "%s_sum%s%s%s ", s->name, *l ? "{" : "", l, *l ? "}" : "");
         sb_double(b, bitsd(atomic_load(&s->bits)));
-        sb_printf(b, "\n%s_count%s%s%s %llu\n", s->name, *l ? "{" : "", l, *l ? "}" : "",
+        strbuf_printf(b, "\n%s_count%s%s%s %llu\n", s->name, *l ? "{" : "", l, *l ? "}" : "",
                   (unsigned long long)cum);
         break;
     }
@@ -271,17 +240,17 @@ static void render_series(sbuf *b, struct metrics_series *s) {
 }
 
 char *metrics_render(size_t *len) {
-    sbuf b = {malloc(4096), 0, 4096, false};
-    if (!b.p) return NULL;
-    b.p[0] = '\0';
+    strbuf b;
+    strbuf_init(&b, 4096);
+    if (b.oom) return NULL;
     pthread_mutex_lock(&g_lock);
     for (size_t i = 0; i < g_n; i++) {
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++) seen = strcmp(g_series[j]->name, g_series[i]->name) == 0;
         if (seen) continue;
-        sb_printf(&b, "# HELP %s ", g_series[i]->name);
+        strbuf_printf(&b, "# HELP %s ", g_series[i]->name);
         sb_help(&b, g_series[i]->help);
-        sb_printf(&b, "\n# TYPE %s %s\n", g_series[i]->name, type_name(g_series[i]->type));
+        strbuf_printf(&b, "\n# TYPE %s %s\n", g_series[i]->name, type_name(g_series[i]->type));
         for (size_t j = i; j < g_n; j++)
             if (strcmp(g_series[j]->name, g_series[i]->name) == 0) render_series(&b, g_series[j]);
     }

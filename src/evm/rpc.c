@@ -13,6 +13,7 @@
 #include "core/hex.h"
 #include "core/log.h"
 #include "core/shutdown.h"
+#include "core/strbuf.h"
 
 struct rpc_client {
     CURL *curl;
@@ -592,43 +593,13 @@ static int parse_call(const char *body, size_t len, long id, int http, void *ctx
     return rpc_parse_response_http(body, len, id, http, (cJSON **)ctx, err);
 }
 
-/* A growable request text. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-static int sb_reserve(sbuf *b, size_t extra) {
-    if (b->len + extra + 1 <= b->cap) return 0;
-    size_t nc = b->cap ? b->cap : 256;
-    while (nc < b->len + extra + 1) nc *= 2;
-    char *p = realloc(b->p, nc);
-    if (!p) return -1;
-    b->p = p;
-    b->cap = nc;
-    return 0;
-}
-
-static int sb_putc(sbuf *b, char ch) {
-    if (sb_reserve(b, 1) != 0) return -1;
-    b->p[b->len++] = ch;
-    b->p[b->len] = 0;
-    return 0;
-}
-
 /* Append {"jsonrpc":"2.0","id":N,"method":"M","params":P}. Method names are ours; quotes and
  * backslashes are refused rather than escaped. params is trusted JSON text from our code. */
-static int append_request(sbuf *b, long id, const char *method, const char *params) {
+static int append_request(strbuf *b, long id, const char *method, const char *params) {
     if (!method || strpbrk(method, "\"\\")) return -1;
-    if (!params) params = "[]";
-    size_t need = strlen(method) + strlen(params) + 80;
-    if (sb_reserve(b, need) != 0) return -1;
-    int w = snprintf(b->p + b->len, b->cap - b->len,
-                     "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\",\"params\":%s}", id,
-                     method, params);
-    if (w < 0 || (size_t)w >= b->cap - b->len) return -1;
-    b->len += (size_t)w;
-    return 0;
+    strbuf_printf(b, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\",\"params\":%s}", id, method,
+                  params ? params : "[]");
+    return b->oom ? -1 : 0;
 }
 
 typedef struct {
@@ -647,7 +618,7 @@ int rpc_call_parsed(rpc_client *c, const char *method, const char *params_json,
     rpc_error local;
     if (!err) err = &local;
     rpc_error_clear(err);
-    sbuf b = {0};
+    strbuf b = {0};
     long id = c->next_id++;
     if (c->next_id > 1000000000L) c->next_id = 1;
     if (append_request(&b, id, method, params_json) != 0) {
@@ -687,18 +658,19 @@ int rpc_batch(rpc_client *c, rpc_batch_item *items, size_t n, rpc_error *err) {
         rpc_error_set(err, RPC_FATAL, 0, 0, "batch too large");
         return -1;
     }
-    sbuf b = {0};
+    strbuf b = {0};
     if (c->next_id > 1000000000L) c->next_id = 1;
     long first = c->next_id;
     c->next_id += (long)n;
     int rc = -1;
-    if (sb_putc(&b, '[') != 0) goto build_fail;
+    strbuf_putc(&b, '[');
     for (size_t i = 0; i < n; i++) {
-        if (i && sb_putc(&b, ',') != 0) goto build_fail;
+        if (i) strbuf_putc(&b, ',');
         if (append_request(&b, first + (long)i, items[i].method, items[i].params_json) != 0)
             goto build_fail;
     }
-    if (sb_putc(&b, ']') != 0) goto build_fail;
+    strbuf_putc(&b, ']');
+    if (b.oom) goto build_fail;
     batch_ctx bc = {first, items, n};
     rc = exchange(c, "batch", b.p, b.len, parse_batch, &bc, err);
     free(b.p);

@@ -256,26 +256,19 @@ static int vet_pending(void *ud, const store_rep *rows, int n) {
 /* ---- the transaction manager loop ---------------------------------------------------------- */
 
 static int run_txmgr(const lamda_config *cfg, store *s, rep_metrics *met) {
-    txmgr_config tc;
-    memset(&tc, 0, sizeof tc);
-    tc.rpc_urls = &cfg->opbnb_rpc;
-    tc.rpc_timeout_ms = cfg->rpc_timeout_ms;
-    tc.expected_chain_id = cfg->opbnb_chain_id;
-    tc.key = cfg->admin_key;
-    memcpy(tc.to, cfg->node_reputation, 20);
-    tc.max_in_flight = cfg->reputation_max_in_flight;
-    tc.tx_timeout_ms = cfg->reputation_tx_timeout_ms;
-    tc.receipt_depth = cfg->reputation_receipt_depth;
-    tc.gas_margin_pct = cfg->reputation_gas_margin_pct;
-    tc.max_fee_gwei = cfg->reputation_max_fee_gwei;
-    tc.priority_fee_gwei = cfg->reputation_priority_fee_gwei;
     rpc_client *rpc = rpc_client_new(&cfg->opbnb_rpc, (long)cfg->rpc_timeout_ms);
     rpc_client *bsc = rpc_client_new(&cfg->bsc_rpc, (long)cfg->rpc_timeout_ms); /* the JobManager head */
     rep_ctx ctx = {.cfg = cfg, .s = s, .rpc = rpc, .bsc = bsc, .met = met};
-    tc.call_data = increment_call;
-    tc.settled = on_settled_ctx;
-    tc.vet = vet_pending;
-    tc.ud = &ctx;
+    txmgr_config tc = {.rpc_urls = &cfg->opbnb_rpc, .rpc_timeout_ms = cfg->rpc_timeout_ms,
+                       .expected_chain_id = cfg->opbnb_chain_id, .key = cfg->admin_key,
+                       .max_in_flight = cfg->reputation_max_in_flight,
+                       .tx_timeout_ms = cfg->reputation_tx_timeout_ms,
+                       .receipt_depth = cfg->reputation_receipt_depth,
+                       .gas_margin_pct = cfg->reputation_gas_margin_pct,
+                       .max_fee_gwei = cfg->reputation_max_fee_gwei,
+                       .priority_fee_gwei = cfg->reputation_priority_fee_gwei,
+                       .call_data = increment_call, .settled = on_settled_ctx, .vet = vet_pending, .ud = &ctx};
+    memcpy(tc.to, cfg->node_reputation, 20);
     long idle_ms = (long)cfg->poll_interval_ms;
     if (idle_ms < 20) idle_ms = 20;
     if (idle_ms > 1000) idle_ms = 1000;

@@ -8,49 +8,16 @@
 
 #include "core/utf8.h"
 
-void view_jw_init(view_jw *w, size_t hint) {
-    w->len = 0;
-    w->oom = false;
-    w->cap = hint < 64 ? 64 : hint;
-    w->p = malloc(w->cap);
-    if (!w->p) {
-        w->cap = 0;
-        w->oom = true;
-    }
-}
+void view_jw_init(view_jw *w, size_t hint) { strbuf_init(w, hint); }
 
-void view_jw_free(view_jw *w) {
-    free(w->p);
-    w->p = NULL;
-    w->len = w->cap = 0;
-}
+void view_jw_free(view_jw *w) { strbuf_free(w); }
 
-/* Make room for n more bytes; false (and oom set) when that fails. */
-static bool reserve(view_jw *w, size_t n) {
-    if (w->oom) return false;
-    if (w->len + n <= w->cap) return true;
-    size_t cap = w->cap ? w->cap : 64;
-    while (cap < w->len + n) cap *= 2;
-    char *p = realloc(w->p, cap);
-    if (!p) {
-        w->oom = true;
-        return false;
-    }
-    w->p = p;
-    w->cap = cap;
-    return true;
-}
-
-void view_jw_raw(view_jw *w, const char *s, size_t n) {
-    if (!reserve(w, n)) return;
-    memcpy(w->p + w->len, s, n);
-    w->len += n;
-}
+void view_jw_raw(view_jw *w, const char *s, size_t n) { strbuf_append(w, s, n); }
 
 void view_jw_str(view_jw *w, const char *s) {
     static const char hexd[] = "0123456789abcdef";
     size_t n = strlen(s);
-    if (!reserve(w, n * 6 + 2)) return; /* worst case: every byte as \u00XX */
+    if (!strbuf_reserve(w, n * 6 + 2)) return; /* worst case: every byte as \u00XX */
     char *o = w->p + w->len;
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
@@ -91,6 +58,7 @@ void view_jw_str(view_jw *w, const char *s) {
         }
     }
     *o++ = '"';
+    *o = 0;
     w->len = (size_t)(o - w->p);
 }
 

@@ -10,11 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool oom; /* an allocation failed: the text is incomplete */
-} view_jw;
+#include "core/strbuf.h"
+
+typedef strbuf view_jw; /* oom set: an allocation failed and the text is incomplete */
 
 void view_jw_init(view_jw *w, size_t hint);
 void view_jw_free(view_jw *w);

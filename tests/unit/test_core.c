@@ -11,6 +11,7 @@
 #include "core/keccak.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/strbuf.h"
 #include "core/utf8.h"
 #include "test.h"
 
@@ -277,7 +278,38 @@ TEST(utf8_strict) {
     CHECK_EQ_STR(out, "abc");
 }
 
+/* Growth across many doublings, printf longer than the room left, NUL after every append. */
+TEST(strbuf_grows_and_terminates) {
+    strbuf b;
+    strbuf_init(&b, 1);
+    CHECK(!b.oom && b.cap >= 64 && b.len == 0 && b.p[0] == 0);
+    for (int i = 0; i < 1000; i++) strbuf_printf(&b, "%04d,", i);
+    CHECK(!b.oom);
+    CHECK_EQ_INT((long long)b.len, 5000);
+    CHECK_EQ_INT((long long)strlen(b.p), 5000);
+    CHECK(memcmp(b.p + 4995, "0999,", 5) == 0);
+    char big[300];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    strbuf_printf(&b, "[%s]", big); /* longer than what a fresh doubling leaves is fine too */
+    strbuf_putc(&b, '!');
+    strbuf_append(&b, "ab", 2);
+    CHECK_EQ_INT((long long)b.len, 5000 + 301 + 1 + 2);
+    CHECK_EQ_STR(b.p + 5000 + 301, "!ab");
+    CHECK(!strbuf_reserve(&b, (size_t)-1 / 2)); /* a size nothing can hold: oom, sticky */
+    CHECK(b.oom);
+    size_t len = b.len;
+    strbuf_append(&b, "c", 1);
+    CHECK(b.len == len);
+    strbuf_free(&b);
+    strbuf z = {0}; /* zero-initialised works as an empty buffer */
+    strbuf_printf(&z, "%s-%d", "id", 7);
+    CHECK_EQ_STR(z.p, "id-7");
+    strbuf_free(&z);
+}
+
 int main(void) {
+    RUN(strbuf_grows_and_terminates);
     RUN(keccak_vectors);
     RUN(utf8_strict);
     RUN(eip55_examples);
