@@ -14,21 +14,6 @@
 #include "evm/heads_ws.h"
 #include "evm/rpc_methods.h"
 
-static bool same_logs(const rpc_log *a, const rpc_log *b, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        const rpc_log *x = &a[i], *y = &b[i];
-        if (memcmp(x->address, y->address, 20) || memcmp(x->topics, y->topics, sizeof x->topics) ||
-            x->ntopics != y->ntopics || x->data_len != y->data_len ||
-            (x->data_len && memcmp(x->data, y->data, x->data_len)) ||
-            x->block_number != y->block_number || memcmp(x->block_hash, y->block_hash, 32) ||
-            memcmp(x->tx_hash, y->tx_hash, 32) || x->tx_index != y->tx_index ||
-            x->log_index != y->log_index || x->removed != y->removed ||
-            x->has_block_time != y->has_block_time || x->block_time != y->block_time)
-            return false;
-    }
-    return true;
-}
-
 static void logs_differential(const char *s, size_t size) {
     rpc_error e1, e2;
     cJSON *r = NULL;
@@ -42,8 +27,8 @@ static void logs_differential(const char *s, size_t size) {
     int c2 = rpc_scan_logs_response(s, size, 1, &l2, &n2);
     int c3 = rpc_parse_logs_response(s, size, 1, &l3, &n3, &e2);
     bool ok = true;
-    if (c2 == 0 && (c1 != 0 || n1 != n2 || !same_logs(l1, l2, n1))) ok = false;
-    if (c3 != c1 || (c3 == 0 && (n3 != n1 || !same_logs(l1, l3, n1)))) ok = false;
+    if (c2 == 0 && (c1 != 0 || n1 != n2 || !rpc_logs_equal(l1, l2, n1))) ok = false;
+    if (c3 != c1 || (c3 == 0 && (n3 != n1 || !rpc_logs_equal(l1, l3, n1)))) ok = false;
     if (c3 == -1 && (e1.kind != e2.kind || e1.code != e2.code || strcmp(e1.message, e2.message))) ok = false;
     if (!ok) {
         fprintf(stderr, "eth_getLogs scanner disagrees with cJSON: cjson %d scan %d combined %d\n", c1, c2, c3);

@@ -16,6 +16,21 @@ void rpc_logs_free(rpc_log *logs, size_t n) {
     free(logs);
 }
 
+bool rpc_logs_equal(const rpc_log *a, const rpc_log *b, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const rpc_log *x = &a[i], *y = &b[i];
+        if (memcmp(x->address, y->address, 20) || memcmp(x->topics, y->topics, sizeof x->topics) ||
+            x->ntopics != y->ntopics || x->data_len != y->data_len ||
+            (x->data_len && memcmp(x->data, y->data, x->data_len)) || (x->data == NULL) != (y->data == NULL) ||
+            x->block_number != y->block_number || memcmp(x->block_hash, y->block_hash, 32) ||
+            memcmp(x->tx_hash, y->tx_hash, 32) || x->tx_index != y->tx_index ||
+            x->log_index != y->log_index || x->removed != y->removed ||
+            x->has_block_time != y->has_block_time || x->block_time != y->block_time)
+            return false;
+    }
+    return true;
+}
+
 enum {
     L_ADDR = 1 << 0, L_TOPICS = 1 << 1, L_DATA = 1 << 2, L_BN = 1 << 3, L_BH = 1 << 4,
     L_TH = 1 << 5, L_TI = 1 << 6, L_LI = 1 << 7, L_ALL = (1 << 8) - 1

@@ -28,6 +28,9 @@ typedef struct {
 } rpc_log;
 
 void rpc_logs_free(rpc_log *logs, size_t n);
+/* Field by field, data included (and whether it is NULL): the differential test and the fuzzer
+ * hold the two decoders of eth_getLogs to identical structs. */
+bool rpc_logs_equal(const rpc_log *a, const rpc_log *b, size_t n);
 
 /* Parse an array of log objects into *out (n entries, free with rpc_logs_free). Every log
  * must carry every field (removed defaults to false); one bad log fails the whole array. */

@@ -28,14 +28,6 @@ lost_without_commit() { # every "lease lost" of nr-pb came from the check before
 pid_of() { local v=LAMDA_PID_${1//-/_}; echo "${!v}"; }
 lock_holders() { psql_q "select count(*) from pg_locks where locktype = 'advisory' and granted"; }
 lock_holder_pid() { psql_q "select pid from pg_locks where locktype = 'advisory' and granted"; }
-traffic() {
-  local i=0
-  while :; do
-    nr_send "${KEYS[$((i % 3))]}" 'sendHeartbeat()'
-    nr_send $ANVIL_KEY0 'incrementJobs(address)' "${ADDRS[$((i % 3))]}"
-    i=$((i + 1))
-  done
-}
 now_ms() { date +%s%3N; }
 
 # takeover BACKEND A B : A active, B standing by; SIGKILL A under traffic → B continues.
@@ -45,7 +37,7 @@ takeover() {
   wait_for "$a lease" 10 in_log "$a" "lease acquired" || { not_ok "$be: first instance takes the lease"; return; }
   start_lamda "$b" node-registry
   check "$be: second instance stands by" wait_for "$b standby" 10 in_log "$b" "standing by"
-  traffic &
+  nr_traffic "${KEYS[@]}" -- "${ADDRS[@]}" &
   local tp=$!
   track $tp
   local holders_ok=0 i
@@ -96,7 +88,7 @@ check "postgres: the standby takes the freed lock" wait_for "pc lease" 10 in_log
 # No events for 2 s: the old holder's idle work (the offline sweep, once a second) meets the dead
 # connection first and the store reconnects quietly; only then do events come.
 sleep 2
-traffic &
+nr_traffic "${KEYS[@]}" -- "${ADDRS[@]}" &
 TP=$!
 track $TP
 check "postgres: the old holder notices it lost the lease" wait_for "pb lost" 10 in_log nr-pb "lease lost"

@@ -73,15 +73,7 @@ check "faults: initial state applied (sqlite)" wait_for "initial" 20 current "$S
 check "faults: initial state applied (postgres)" wait_for "initial" 20 current "$PG_URL"
 
 # ---- faults while events keep coming --------------------------------------------------------
-traffic() { # heartbeats and job increments, directly to anvil, until killed
-  local i=0
-  while :; do
-    nr_send "${KEYS[$((i % 3))]}" 'sendHeartbeat()'
-    nr_send $ANVIL_KEY0 'incrementJobs(address)' "${ADDRS[$((i % 3))]}"
-    i=$((i + 1))
-  done
-}
-traffic &
+nr_traffic "${KEYS[@]}" -- "${ADDRS[@]}" &
 TRAFFIC=$!
 track $TRAFFIC
 FAILOVER_OK=0 FAILOVER_TRIES=0

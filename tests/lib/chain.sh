@@ -20,6 +20,19 @@ deploy_contracts() {
 }
 
 nr_send() { local key=$1; shift; "$LAMDADEV" send --rpc "$OPBNB_RPC" --key "$key" --to "$NR" "$@" >/dev/null; }
+# nr_traffic KEY... -- ADDR...: heartbeats from the keys in turn and an incrementJobs (admin key
+# ANVIL_KEY0) for the addresses in turn, straight to anvil, until killed (run it with &).
+nr_traffic() {
+  local keys=() addrs=() i=0
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do keys+=("$1"); shift; done
+  shift
+  addrs=("$@")
+  while :; do
+    nr_send "${keys[$((i % ${#keys[@]}))]}" 'sendHeartbeat()'
+    nr_send "$ANVIL_KEY0" 'incrementJobs(address)' "${addrs[$((i % ${#addrs[@]}))]}"
+    i=$((i + 1))
+  done
+}
 jm_send() { local key=$1; shift; "$LAMDADEV" send --rpc "$BSC_RPC" --key "$key" --to "$JM" "$@" >/dev/null; }
 nr_call() { "$LAMDADEV" call --rpc "$OPBNB_RPC" --to "$NR" "$@"; }
 jm_call() { "$LAMDADEV" call --rpc "$BSC_RPC" --to "$JM" "$@"; }

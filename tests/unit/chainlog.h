@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chain/follower.h"
 #include "core/config.h"
 #include "evm/contracts.h"
 #include "evm/rpc_logs.h"
@@ -173,6 +174,18 @@ static inline void cl_cleanup(void) {
     if (!cl_dir[0]) return;
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", cl_dir);
     if (system(cmd) != 0) fprintf(stderr, "chainlog: could not remove %s\n", cl_dir);
+}
+
+/* One batch as the follower applies it: the handler's prepare outside, then one transaction. */
+static inline int cl_apply_batch(store *s, const follower_handler *h, const rpc_log *logs, size_t n) {
+    size_t applied;
+    if (h->prepare && h->prepare(h->ud, s, logs, n) < 0) return STORE_ERR;
+    int rc = store_begin(s);
+    if (rc != STORE_OK) return rc;
+    rc = follower_apply_logs(s, h, CL_CHAIN, CL_CONTRACT, logs, n, 0, &applied);
+    if (rc >= 0) rc = store_commit(s);
+    if (rc < 0) store_rollback(s);
+    return rc;
 }
 
 #endif

@@ -16,17 +16,6 @@
 
 static lamda_config g_cfg;
 
-static int apply_batch(store *s, const follower_handler *h, const rpc_log *logs, size_t n) {
-    size_t applied;
-    if (h->prepare && h->prepare(h->ud, s, logs, n) < 0) return STORE_ERR;
-    int rc = store_begin(s);
-    if (rc != STORE_OK) return rc;
-    rc = follower_apply_logs(s, h, CL_CHAIN, CL_CONTRACT, logs, n, 0, &applied);
-    if (rc >= 0) rc = store_commit(s);
-    if (rc < 0) store_rollback(s);
-    return rc;
-}
-
 static int undo(store *s, const follower_handler *h, uint64_t first_orphan, size_t *nkeys) {
     int rc = store_begin(s);
     if (rc != STORE_OK) return rc;
@@ -60,9 +49,9 @@ TEST(node_undo_equals_never_seen) {
                           cl_node_registered(13, 0, P2, "L4", 24576), cl_node_registered(14, 0, P3, "X", 1),
                           cl_node_heartbeat(14, 1, P3, 9100)};
     store *a = cl_fresh_store(), *b = cl_fresh_store();
-    CHECK_EQ_INT(apply_batch(a, &NODE, kept, 4), STORE_OK);
-    CHECK_EQ_INT(apply_batch(a, &NODE, orphaned, 5), STORE_OK);
-    CHECK_EQ_INT(apply_batch(b, &NODE, kept, 4), STORE_OK);
+    CHECK_EQ_INT(cl_apply_batch(a, &NODE, kept, 4), STORE_OK);
+    CHECK_EQ_INT(cl_apply_batch(a, &NODE, orphaned, 5), STORE_OK);
+    CHECK_EQ_INT(cl_apply_batch(b, &NODE, kept, 4), STORE_OK);
     store_provider p;
     CHECK_EQ_INT(store_provider_get(a, P3, &p), STORE_OK);
     size_t nkeys = 0;
@@ -80,8 +69,8 @@ TEST(node_undo_equals_never_seen) {
     CHECK_EQ_INT(na, nb);
     /* The canonical chain's blocks then apply as on a database that never saw the fork. */
     rpc_log fork[] = {cl_node_heartbeat(11, 0, P2, 9500)};
-    CHECK_EQ_INT(apply_batch(a, &NODE, fork, 1), STORE_OK);
-    CHECK_EQ_INT(apply_batch(b, &NODE, fork, 1), STORE_OK);
+    CHECK_EQ_INT(cl_apply_batch(a, &NODE, fork, 1), STORE_OK);
+    CHECK_EQ_INT(cl_apply_batch(b, &NODE, fork, 1), STORE_OK);
     CHECK(same_provider(a, b, P2));
     store_close(a);
     store_close(b);
@@ -90,7 +79,7 @@ TEST(node_undo_equals_never_seen) {
 TEST(undo_above_everything_changes_nothing) {
     rpc_log logs[] = {cl_node_registered(1, 0, P1, "A", 1), cl_job_count(2, 0, P1, 4)};
     store *a = cl_fresh_store();
-    CHECK_EQ_INT(apply_batch(a, &NODE, logs, 2), STORE_OK);
+    CHECK_EQ_INT(cl_apply_batch(a, &NODE, logs, 2), STORE_OK);
     size_t nkeys = 9;
     CHECK_EQ_INT(undo(a, &NODE, 3, &nkeys), STORE_OK);
     CHECK_EQ_INT(nkeys, 0);
@@ -141,8 +130,8 @@ TEST(job_undo_rederives_and_keeps_updates) {
                           cl_job_created(13, 0, j3, RENTER, PROV, 30), cl_payment_claimed(13, 1, j0, OLD_PROV, 5)};
     store *a = cl_fresh_store();
     g_lookups = 0;
-    CHECK_EQ_INT(apply_batch(a, &h, kept, 4), STORE_OK);
-    CHECK_EQ_INT(apply_batch(a, &h, orphaned, 4), STORE_OK);
+    CHECK_EQ_INT(cl_apply_batch(a, &h, kept, 4), STORE_OK);
+    CHECK_EQ_INT(cl_apply_batch(a, &h, orphaned, 4), STORE_OK);
     CHECK_EQ_INT(g_lookups, 1);
     CHECK_EQ_INT(status_of(a, j1), JOB_PAID);
     CHECK_EQ_INT(status_of(a, j2), JOB_CONFIRMED);

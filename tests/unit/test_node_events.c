@@ -15,17 +15,7 @@ static const uint8_t P1[20] = {0x70, 1}, P2[20] = {0x70, 2};
 
 static const follower_handler H = {.apply = node_events_apply, .reset = node_events_reset};
 
-static int batch_with(store *s, const follower_handler *h, const rpc_log *logs, size_t n) {
-    size_t applied;
-    int rc = store_begin(s);
-    if (rc != STORE_OK) return rc;
-    rc = follower_apply_logs(s, h, CL_CHAIN, CL_CONTRACT, logs, n, 0, &applied);
-    if (rc >= 0) rc = store_commit(s);
-    if (rc < 0) store_rollback(s);
-    return rc;
-}
-
-static int batch(store *s, const rpc_log *logs, size_t n) { return batch_with(s, &H, logs, n); }
+static int batch(store *s, const rpc_log *logs, size_t n) { return cl_apply_batch(s, &H, logs, n); }
 
 TEST(registered_then_heartbeat_then_job_count) {
     store *s = cl_fresh_store();
@@ -121,14 +111,14 @@ TEST(merged_batch_equals_one_log_at_a_time) {
                                 .flush = node_events_flush};
     rpc_log before[] = {cl_node_registered(4, 0, P2, "A100", 40000), cl_node_heartbeat(4, 1, P2, 9000)};
     CHECK_EQ_INT(batch(one, before, 2), STORE_OK);
-    CHECK_EQ_INT(batch_with(merged, &M, before, 2), STORE_OK);
+    CHECK_EQ_INT(cl_apply_batch(merged, &M, before, 2), STORE_OK);
     rpc_log b[] = {cl_node_heartbeat(5, 0, P1, 7000), cl_node_registered(5, 1, P1, "RTX 3090", 24000),
                    cl_node_heartbeat(6, 0, P1, 6000), cl_job_count(6, 1, P1, 4), cl_job_count(7, 0, P1, 2),
                    cl_node_registered(7, 1, P1, "H100", 81920), cl_node_heartbeat(8, 0, P2, 8000),
                    cl_job_count(8, 1, P2, 9), cl_node_heartbeat(9, 0, P1, 7500)};
     size_t n = sizeof b / sizeof b[0];
     CHECK_EQ_INT(batch(one, b, n), STORE_OK);
-    CHECK_EQ_INT(batch_with(merged, &M, b, n), STORE_OK);
+    CHECK_EQ_INT(cl_apply_batch(merged, &M, b, n), STORE_OK);
     CHECK(st.pending == NULL); /* freed at flush */
     const uint8_t *addrs[] = {P1, P2};
     for (int i = 0; i < 2; i++) {

@@ -372,21 +372,6 @@ TEST(large_log_array_linear) {
 
 /* ---- the eth_getLogs scanner against the cJSON path (differential) --------------------------- */
 
-static bool logs_equal(const rpc_log *a, const rpc_log *b, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        const rpc_log *x = &a[i], *y = &b[i];
-        if (memcmp(x->address, y->address, 20) || memcmp(x->topics, y->topics, sizeof x->topics) ||
-            x->ntopics != y->ntopics || x->data_len != y->data_len ||
-            (x->data_len && memcmp(x->data, y->data, x->data_len)) || (x->data == NULL) != (y->data == NULL) ||
-            x->block_number != y->block_number || memcmp(x->block_hash, y->block_hash, 32) ||
-            memcmp(x->tx_hash, y->tx_hash, 32) || x->tx_index != y->tx_index ||
-            x->log_index != y->log_index || x->removed != y->removed ||
-            x->has_block_time != y->has_block_time || x->block_time != y->block_time)
-            return false;
-    }
-    return true;
-}
-
 static size_t diff_accepted, diff_scanned, diff_cases;
 
 /* cJSON path vs scanner vs the combined parser on one body; returns false on disagreement */
@@ -405,8 +390,8 @@ static bool diff_one(const char *body, size_t len, long id) {
     int c2 = rpc_scan_logs_response(body, len, id, &l2, &n2);
     int c3 = rpc_parse_logs_response(body, len, id, &l3, &n3, &e2);
     bool ok = true;
-    if (c2 == 0) ok = c1 == 0 && n1 == n2 && logs_equal(l1, l2, n1);
-    if (c3 != c1 || (c3 == 0 && (n3 != n1 || !logs_equal(l1, l3, n1)))) ok = false;
+    if (c2 == 0) ok = c1 == 0 && n1 == n2 && rpc_logs_equal(l1, l2, n1);
+    if (c3 != c1 || (c3 == 0 && (n3 != n1 || !rpc_logs_equal(l1, l3, n1)))) ok = false;
     if (c3 == -1 && (e1.kind != e2.kind || strcmp(e1.message, e2.message) != 0 || e1.code != e2.code))
         ok = false;
     if (c3 == -2 && (e2.kind != RPC_TRANSIENT || !strstr(e2.message, "eth_getLogs"))) ok = false;
