@@ -8,22 +8,25 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/config.h"
 #include "services/job_specs.h"
 #include "store/store.h"
 
 static store *g_store;
+static lamda_config g_cfg; /* the defaults: no .env, whatever the environment sets */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!g_store) {
         char err[256];
         if (store_open("sqlite::memory:", &g_store, err, sizeof err) != STORE_OK) abort();
+        if (config_load(&g_cfg, "/nonexistent", err, sizeof err) != 0) abort();
     }
     (void)job_spec_image_valid((const char *)data, size);
 
     char err[256] = "";
     int status = 0;
     cJSON *out = NULL;
-    int rc = job_spec_submit(NULL, g_store, (const char *)data, size, err, sizeof err, &status, &out);
+    int rc = job_spec_submit(&g_cfg, g_store, (const char *)data, size, err, sizeof err, &status, &out);
     if (status < 200 || status > 599) abort();
     if (rc != 0 && err[0] == 0) abort();
     cJSON_Delete(out);

@@ -158,10 +158,8 @@ int job_spec_submit(const lamda_config *cfg, store *s, const char *body, size_t 
         /* Not on chain yet, so the renter is unknown: keep it as this signer's candidate, bound
          * at JobCreated only if the signer turns out to be the renter (issue 21: a squatter's
          * spec once took the id first and the renter's got 409). */
-        store_spec_caps caps = {256, 100000, 3600}; /* the config defaults: cfg is NULL only in fuzz/ */
-        if (cfg)
-            caps = (store_spec_caps){(int64_t)cfg->spec_pending_max_per_signer, (int64_t)cfg->spec_pending_max_total,
-                                     (int64_t)(cfg->spec_pending_ttl_ms / 1000)};
+        store_spec_caps caps = {(int64_t)cfg->spec_pending_max_per_signer, (int64_t)cfg->spec_pending_max_total,
+                                (int64_t)(cfg->spec_pending_ttl_ms / 1000)};
         src = store_spec_candidate_put(s, job_id, image, cid_s, signer, sig, 65, now, &caps);
         if (src == STORE_SPEC_CAP_SIGNER || src == STORE_SPEC_CAP_TOTAL) {
             store_rollback(s);
@@ -190,7 +188,7 @@ int job_spec_submit(const lamda_config *cfg, store *s, const char *body, size_t 
         cJSON_Delete(o);
         return fail(409, http_status, err, errlen, "a different spec for this job exists");
     }
-    if (src == STORE_OK && cfg) src = job_dispatch_try(s, cfg, job_id, now, &dispatched);
+    if (src == STORE_OK) src = job_dispatch_try(s, cfg, job_id, now, &dispatched);
     if (src == STORE_OK) src = store_commit(s);
     if (src != STORE_OK) {
         store_rollback(s);

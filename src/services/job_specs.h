@@ -33,8 +33,7 @@ int job_spec_message(const uint8_t job_id[32], const char *image, const char *ci
 bool job_spec_image_valid(const char *s, size_t len);
 
 /* POST /api/jobs (api_hooks.submit_job_spec, see api/api.h): verify and store the spec and, in
- * the same transaction, dispatch its job when the job is known. cfg NULL: store only, never
- * dispatch (a fuzz target has no configuration). */
+ * the same transaction, dispatch its job when the job is known. cfg gives the spec caps. */
 int job_spec_submit(const lamda_config *cfg, store *s, const char *body, size_t len, char *err, size_t errlen,
                     int *http_status, cJSON **data);
 
