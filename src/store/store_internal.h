@@ -75,14 +75,34 @@ static inline int store_query_int64(store *s, db_stmt *st, int64_t *out) {
     return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
 }
 
+/* Prepare and bind in one call (store_bind.c). binds has one letter per `?` of sql, in order,
+ * each taking the arguments named here:
+ *   i  int64_t                  every integer, cast at the call site: a vararg is read as
+ *                               int64_t, and an int, bool or uint64_t passed as is is not one
+ *   p  const int64_t *          an optional integer: NULL binds SQL NULL
+ *   t  const char *             text; NULL binds SQL NULL
+ *   a  const uint8_t *          a 20-byte address; NULL binds SQL NULL
+ *   h  const uint8_t *          a 32-byte hash or job id; NULL binds SQL NULL
+ *   b  const void *, size_t     a blob of that length; NULL binds SQL NULL
+ * A list that is not these letters, or not as many as sql has parameters, binds nothing and
+ * returns STORE_ERR with the message in store_errmsg. A failed bind is the db layer's sticky
+ * error: the statement's next run returns it. On STORE_OK *st is bound and the caller steps
+ * and resets it. */
+int store_prepare(store *s, db_stmt **st, const char *sql, const char *binds, ...);
+
+/* store_prepare, then an ending: store_run_write (store_write), store_run_count (store_count),
+ * store_query_int64 (store_int64). The _lit forms prepare with db_prepare_lit: sql must be a
+ * string literal (the hot paths of ingestion). */
+int store_write(store *s, int if_none, const char *sql, const char *binds, ...);
+int store_write_lit(store *s, int if_none, const char *sql, const char *binds, ...);
+int store_count(store *s, int64_t *changed, const char *sql, const char *binds, ...);
+int store_count_lit(store *s, int64_t *changed, const char *sql, const char *binds, ...);
+int store_int64(store *s, int64_t *out, const char *sql, const char *binds, ...);
+
 /* Run a one-parameter DELETE keyed by a job id: STORE_OK when a row went, STORE_NOTFOUND when
  * none matched. */
 static inline int store_delete_job_keyed(store *s, const char *sql, const uint8_t job_id[32]) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, sql, &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    return store_run_write(s, st, STORE_NOTFOUND);
+    return store_write(s, STORE_NOTFOUND, sql, "h", job_id);
 }
 
 /* Shared query shapes (store_query.c). */

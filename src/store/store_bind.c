@@ -1,0 +1,109 @@
+/* store_bind — prepare a statement and bind its parameters from a list of letters in one call
+ * (store_internal.h), so a data-access function states its SQL and its values and nothing
+ * else. */
+#include <stdarg.h>
+
+#include "store/store_internal.h"
+
+static const char LETTERS[] = "iptahb";
+
+/* The whole list is checked against the statement before the first va_arg: a letter too many
+ * would read an argument the caller never passed. */
+static int bind_list(store *s, db_stmt *st, const char *sql, const char *binds, va_list ap) {
+    size_t n = strlen(binds);
+    if (strspn(binds, LETTERS) != n || n != (size_t)db_param_count(st)) {
+        snprintf(s->errmsg, sizeof s->errmsg, "bind list \"%.40s\" does not fit the %d parameters of: %.480s",
+                 binds, db_param_count(st), sql);
+        db_reset(st);
+        return STORE_ERR;
+    }
+    for (int i = 0; binds[i]; i++) {
+        int idx = i + 1;
+        switch (binds[i]) {
+        case 'i': db_bind_int64(st, idx, va_arg(ap, int64_t)); break;
+        case 'p': {
+            const int64_t *v = va_arg(ap, const int64_t *);
+            if (v) db_bind_int64(st, idx, *v);
+            else db_bind_null(st, idx);
+            break;
+        }
+        case 't': db_bind_text(st, idx, va_arg(ap, const char *)); break;
+        case 'a': db_bind_blob(st, idx, va_arg(ap, const uint8_t *), 20); break;
+        case 'h': db_bind_blob(st, idx, va_arg(ap, const uint8_t *), 32); break;
+        case 'b': {
+            const void *p = va_arg(ap, const void *);
+            db_bind_blob(st, idx, p, va_arg(ap, size_t));
+            break;
+        }
+        }
+    }
+    return STORE_OK;
+}
+
+static int prepare_list(store *s, db_stmt **st, bool lit, const char *sql, const char *binds, va_list ap) {
+    int rc = lit ? db_prepare_lit(s->db, sql, st) : db_prepare(s->db, sql, st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    return bind_list(s, *st, sql, binds, ap);
+}
+
+int store_prepare(store *s, db_stmt **st, const char *sql, const char *binds, ...) {
+    va_list ap;
+    va_start(ap, binds);
+    int rc = prepare_list(s, st, false, sql, binds, ap);
+    va_end(ap);
+    return rc;
+}
+
+typedef enum { RUN_WRITE, RUN_COUNT, RUN_INT64 } ending;
+
+static int run_list(store *s, bool lit, ending e, int if_none, int64_t *out, const char *sql, const char *binds,
+                    va_list ap) {
+    db_stmt *st;
+    int rc = prepare_list(s, &st, lit, sql, binds, ap);
+    if (rc != STORE_OK) return rc;
+    switch (e) {
+    case RUN_WRITE: return store_run_write(s, st, if_none);
+    case RUN_COUNT: return store_run_count(s, st, out);
+    default: return store_query_int64(s, st, out);
+    }
+}
+
+int store_write(store *s, int if_none, const char *sql, const char *binds, ...) {
+    va_list ap;
+    va_start(ap, binds);
+    int rc = run_list(s, false, RUN_WRITE, if_none, NULL, sql, binds, ap);
+    va_end(ap);
+    return rc;
+}
+
+int store_write_lit(store *s, int if_none, const char *sql, const char *binds, ...) {
+    va_list ap;
+    va_start(ap, binds);
+    int rc = run_list(s, true, RUN_WRITE, if_none, NULL, sql, binds, ap);
+    va_end(ap);
+    return rc;
+}
+
+int store_count(store *s, int64_t *changed, const char *sql, const char *binds, ...) {
+    va_list ap;
+    va_start(ap, binds);
+    int rc = run_list(s, false, RUN_COUNT, 0, changed, sql, binds, ap);
+    va_end(ap);
+    return rc;
+}
+
+int store_count_lit(store *s, int64_t *changed, const char *sql, const char *binds, ...) {
+    va_list ap;
+    va_start(ap, binds);
+    int rc = run_list(s, true, RUN_COUNT, 0, changed, sql, binds, ap);
+    va_end(ap);
+    return rc;
+}
+
+int store_int64(store *s, int64_t *out, const char *sql, const char *binds, ...) {
+    va_list ap;
+    va_start(ap, binds);
+    int rc = run_list(s, false, RUN_INT64, 0, out, sql, binds, ap);
+    va_end(ap);
+    return rc;
+}
