@@ -7,6 +7,7 @@
 #define LAMDA_STORE_INTERNAL_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/db.h"
@@ -103,6 +104,17 @@ int store_int64(store *s, int64_t *out, const char *sql, const char *binds, ...)
  * none matched. */
 static inline int store_delete_job_keyed(store *s, const char *sql, const uint8_t job_id[32]) {
     return store_write(s, STORE_NOTFOUND, sql, "h", job_id);
+}
+
+/* A malloc'd copy of a blob column, terminated by a NUL past its *len bytes (a payload is also
+ * read as a string); NULL when out of memory. A NULL column is an empty copy. */
+static inline uint8_t *store_col_blob_dup(db_stmt *st, int col, size_t *len) {
+    const uint8_t *p = db_col_blob(st, col, len);
+    uint8_t *c = malloc(*len + 1);
+    if (!c) return NULL;
+    if (*len) memcpy(c, p, *len);
+    c[*len] = 0;
+    return c;
 }
 
 /* Shared query shapes (store_query.c). */
