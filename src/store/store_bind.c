@@ -28,8 +28,8 @@ static int bind_list(store *s, db_stmt *st, const char *sql, const char *binds, 
             break;
         }
         case 't': db_bind_text(st, idx, va_arg(ap, const char *)); break;
-        case 'a': db_bind_blob(st, idx, va_arg(ap, const uint8_t *), 20); break;
-        case 'h': db_bind_blob(st, idx, va_arg(ap, const uint8_t *), 32); break;
+        case 'a': db_bind_blob(st, idx, va_arg(ap, const void *), 20); break;
+        case 'h': db_bind_blob(st, idx, va_arg(ap, const void *), 32); break;
         case 'b': {
             const void *p = va_arg(ap, const void *);
             db_bind_blob(st, idx, p, va_arg(ap, size_t));
