@@ -7,15 +7,13 @@
 #include "store/store_internal.h"
 
 static const char *const state_names[] = {"waiting", "sending", "delivered", "acked", "expired"};
+#define N_STATES ((int)(sizeof state_names / sizeof *state_names))
 
-const char *store_delivery_state_name(store_delivery_state st) {
-    return (unsigned)st < sizeof state_names / sizeof *state_names ? state_names[st] : "unknown";
-}
+const char *store_delivery_state_name(store_delivery_state st) { return store_name_of(state_names, N_STATES, (int)st); }
 
 static store_delivery_state parse_state(const char *t) {
-    for (unsigned i = 0; t && i < sizeof state_names / sizeof *state_names; i++)
-        if (!strcmp(t, state_names[i])) return (store_delivery_state)i;
-    return STORE_DELIVERY_EXPIRED; /* unknown text: never sent again */
+    int i = store_name_index(state_names, N_STATES, t);
+    return i >= 0 ? (store_delivery_state)i : STORE_DELIVERY_EXPIRED; /* unknown text: never sent again */
 }
 
 int store_delivery_add(store *s, const uint8_t job_id[32], const uint8_t provider[20], const char *subject,

@@ -106,6 +106,19 @@ static inline int store_delete_job_keyed(store *s, const char *sql, const uint8_
     return store_write(s, STORE_NOTFOUND, sql, "h", job_id);
 }
 
+/* States stored as text (job status, delivery, reputation update) are a table of names indexed
+ * by the enum; these are the two directions. names[i], or "unknown" out of range: */
+static inline const char *store_name_of(const char *const *names, int n, int i) {
+    return (unsigned)i < (unsigned)n ? names[i] : "unknown";
+}
+
+/* The index of name in the table, or -1 (also for NULL). */
+static inline int store_name_index(const char *const *names, int n, const char *name) {
+    for (int i = 0; name && i < n; i++)
+        if (!strcmp(name, names[i])) return i;
+    return -1;
+}
+
 /* A malloc'd copy of a blob column, terminated by a NUL past its *len bytes (a payload is also
  * read as a string); NULL when out of memory. A NULL column is an empty copy. */
 static inline uint8_t *store_col_blob_dup(db_stmt *st, int col, size_t *len) {

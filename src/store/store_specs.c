@@ -5,12 +5,11 @@
 
 int store_spec_get(store *s, const uint8_t job_id[32], store_spec *out) {
     db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "SELECT docker_image, input_cid, signer, signature, received_at FROM job_specs"
-                        " WHERE job_id = ?",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
+    int rc = store_prepare(s, &st,
+                           "SELECT docker_image, input_cid, signer, signature, received_at FROM job_specs"
+                           " WHERE job_id = ?",
+                           "h", job_id);
+    if (rc != STORE_OK) return rc;
     rc = db_step(st);
     if (rc == DB_ROW) {
         memset(out, 0, sizeof *out);
@@ -35,19 +34,11 @@ int store_spec_put(store *s, const uint8_t job_id[32], const char *image, const 
     if (!image || !cid || strlen(image) >= STORE_IMAGE_MAX || strlen(cid) >= STORE_CID_MAX ||
         sig_len > 65)
         return STORE_INVALID;
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "INSERT INTO job_specs (job_id, docker_image, input_cid, signer, signature,"
-                        " received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    db_bind_text(st, 2, image);
-    db_bind_text(st, 3, cid);
-    db_bind_blob(st, 4, signer, 20);
-    db_bind_blob(st, 5, sig_len ? sig : NULL, sig_len);
-    db_bind_int64(st, 6, now);
-    if ((rc = store_run_write(s, st, STORE_NOTFOUND)) != STORE_NOTFOUND) return rc;
+    int rc = store_write(s, STORE_NOTFOUND,
+                         "INSERT INTO job_specs (job_id, docker_image, input_cid, signer, signature,"
+                         " received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING",
+                         "httabi", job_id, image, cid, signer, sig_len ? sig : NULL, sig_len, now);
+    if (rc != STORE_NOTFOUND) return rc;
     store_spec have;
     if ((rc = store_spec_get(s, job_id, &have)) != STORE_OK) return rc;
     bool same = !strcmp(have.docker_image, image) && !strcmp(have.input_cid, cid) &&
