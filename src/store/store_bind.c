@@ -54,56 +54,21 @@ int store_prepare(store *s, db_stmt **st, const char *sql, const char *binds, ..
     return rc;
 }
 
-typedef enum { RUN_WRITE, RUN_COUNT, RUN_INT64 } ending;
-
-static int run_list(store *s, bool lit, ending e, int if_none, int64_t *out, const char *sql, const char *binds,
-                    va_list ap) {
+int store_run(store *s, store_end end, const char *sql, const char *binds, ...) {
+    va_list ap;
+    va_start(ap, binds);
     db_stmt *st;
-    int rc = prepare_list(s, &st, lit, sql, binds, ap);
+    int rc = prepare_list(s, &st, end.lit, sql, binds, ap);
+    va_end(ap);
     if (rc != STORE_OK) return rc;
-    switch (e) {
-    case RUN_WRITE: return store_run_write(s, st, if_none);
-    case RUN_COUNT: return store_run_count(s, st, out);
-    default: return store_query_int64(s, st, out);
+    switch (end.kind) {
+    case STORE_END_WRITE: return store_run_write(s, st, end.if_none);
+    case STORE_END_COUNT: return store_run_count(s, st, end.n);
+    case STORE_END_INT64: return store_query_int64(s, st, end.n);
+    case STORE_END_ROW: break;
     }
-}
-
-int store_write(store *s, int if_none, const char *sql, const char *binds, ...) {
-    va_list ap;
-    va_start(ap, binds);
-    int rc = run_list(s, false, RUN_WRITE, if_none, NULL, sql, binds, ap);
-    va_end(ap);
-    return rc;
-}
-
-int store_write_lit(store *s, int if_none, const char *sql, const char *binds, ...) {
-    va_list ap;
-    va_start(ap, binds);
-    int rc = run_list(s, true, RUN_WRITE, if_none, NULL, sql, binds, ap);
-    va_end(ap);
-    return rc;
-}
-
-int store_count(store *s, int64_t *changed, const char *sql, const char *binds, ...) {
-    va_list ap;
-    va_start(ap, binds);
-    int rc = run_list(s, false, RUN_COUNT, 0, changed, sql, binds, ap);
-    va_end(ap);
-    return rc;
-}
-
-int store_count_lit(store *s, int64_t *changed, const char *sql, const char *binds, ...) {
-    va_list ap;
-    va_start(ap, binds);
-    int rc = run_list(s, true, RUN_COUNT, 0, changed, sql, binds, ap);
-    va_end(ap);
-    return rc;
-}
-
-int store_int64(store *s, int64_t *out, const char *sql, const char *binds, ...) {
-    va_list ap;
-    va_start(ap, binds);
-    int rc = run_list(s, false, RUN_INT64, 0, out, sql, binds, ap);
-    va_end(ap);
-    return rc;
+    rc = db_step(st);
+    if (rc == DB_ROW) end.read(st, end.row);
+    db_reset(st);
+    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
 }

@@ -5,19 +5,22 @@
 
 #include "store/store_internal.h"
 
+typedef struct {
+    uint64_t *block;
+    uint8_t *hash;
+} cursor_out;
+
+static void read_cursor(db_stmt *st, void *row) {
+    cursor_out *o = row;
+    *o->block = (uint64_t)db_col_int64(st, 0);
+    db_col_blob_fixed(st, 1, o->hash, 32);
+}
+
 int store_cursor_get(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t *block,
                      uint8_t hash[32]) {
-    db_stmt *st;
-    int rc = store_prepare(s, &st, "SELECT block_number, block_hash FROM cursors WHERE chain_id = ? AND contract = ?",
-                           "ia", (int64_t)chain_id, contract);
-    if (rc != STORE_OK) return rc;
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        *block = (uint64_t)db_col_int64(st, 0);
-        db_col_blob_fixed(st, 1, hash, 32);
-    }
-    db_reset(st);
-    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+    cursor_out o = {block, hash};
+    return store_row(s, read_cursor, &o, "SELECT block_number, block_hash FROM cursors WHERE chain_id = ? AND contract = ?",
+                     "ia", (int64_t)chain_id, contract);
 }
 
 int store_cursor_set(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t block,
@@ -38,16 +41,12 @@ int store_block_hash_put(store *s, uint64_t chain_id, const uint8_t contract[20]
                            "iaih", (int64_t)chain_id, contract, (int64_t)number, hash);
 }
 
+static void read_hash(db_stmt *st, void *hash) { db_col_blob_fixed(st, 0, hash, 32); }
+
 int store_block_hash_get(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t number,
                          uint8_t hash[32]) {
-    db_stmt *st;
-    int rc = store_prepare(s, &st, "SELECT hash FROM block_hashes WHERE chain_id = ? AND contract = ? AND number = ?",
-                           "iai", (int64_t)chain_id, contract, (int64_t)number);
-    if (rc != STORE_OK) return rc;
-    rc = db_step(st);
-    if (rc == DB_ROW) db_col_blob_fixed(st, 0, hash, 32);
-    db_reset(st);
-    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+    return store_row(s, read_hash, hash, "SELECT hash FROM block_hashes WHERE chain_id = ? AND contract = ? AND number = ?",
+                     "iai", (int64_t)chain_id, contract, (int64_t)number);
 }
 
 static int delete_where(store *s, const char *sql, uint64_t chain_id, const uint8_t contract[20],

@@ -151,21 +151,14 @@ int store_delivery_expire(store *s, const uint8_t job_id[32], const char *reason
 }
 
 int store_delivery_stats(store *s, int64_t *awaiting, int64_t *oldest_created_at) {
-    db_stmt *st;
-    *awaiting = 0;
-    *oldest_created_at = 0;
-    int rc = store_prepare(s, &st,
-                           "SELECT count(*), COALESCE(MIN(created_at), 0) FROM deliveries"
-                           " WHERE state IN ('waiting', 'sending', 'delivered')",
-                           "");
-    if (rc != STORE_OK) return rc;
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        *awaiting = db_col_int64(st, 0);
-        *oldest_created_at = db_col_int64(st, 1);
-    }
-    db_reset(st);
-    return store_rc(s, rc);
+    int64_t v[2] = {0, 0};
+    int rc = store_row(s, store_read_int64_pair, v,
+                       "SELECT count(*), COALESCE(MIN(created_at), 0) FROM deliveries"
+                       " WHERE state IN ('waiting', 'sending', 'delivered')",
+                       ""); /* aggregates without GROUP BY: always a row */
+    *awaiting = v[0];
+    *oldest_created_at = v[1];
+    return rc;
 }
 
 int store_delivery_redispatch(store *s, const uint8_t job_id[32], const char *subject, int64_t now) {

@@ -38,16 +38,14 @@ int store_events_after(store *s, int64_t after, int64_t upto, int limit,
 }
 
 int store_events_bounds(store *s, int64_t *min_id, int64_t *max_id) {
-    db_stmt *st;
-    int rc = store_prepare(s, &st, "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events", "");
-    if (rc != STORE_OK) return rc;
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        *min_id = db_col_int64(st, 0);
-        *max_id = db_col_int64(st, 1);
+    int64_t v[2];
+    int rc = store_row(s, store_read_int64_pair, v, "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events",
+                       ""); /* aggregates without GROUP BY: always a row */
+    if (rc == STORE_OK) {
+        *min_id = v[0];
+        *max_id = v[1];
     }
-    db_reset(st);
-    return store_rc(s, rc);
+    return rc;
 }
 
 int store_events_prune(store *s, int64_t cutoff_ms, int64_t *deleted) {

@@ -91,14 +91,39 @@ static inline int store_query_int64(store *s, db_stmt *st, int64_t *out) {
  * and resets it. */
 int store_prepare(store *s, db_stmt **st, const char *sql, const char *binds, ...);
 
-/* store_prepare, then an ending: store_run_write (store_write), store_run_count (store_count),
- * store_query_int64 (store_int64). The _lit forms prepare with db_prepare_lit: sql must be a
- * string literal (the hot paths of ingestion). */
-int store_write(store *s, int if_none, const char *sql, const char *binds, ...);
-int store_write_lit(store *s, int if_none, const char *sql, const char *binds, ...);
-int store_count(store *s, int64_t *changed, const char *sql, const char *binds, ...);
-int store_count_lit(store *s, int64_t *changed, const char *sql, const char *binds, ...);
-int store_int64(store *s, int64_t *out, const char *sql, const char *binds, ...);
+/* Fills one row (a table's struct) from the current result row. */
+typedef void (*store_read_fn)(db_stmt *st, void *row);
+
+/* A store_read_fn for a row's first two integer columns, into int64_t[2]. */
+static inline void store_read_int64_pair(db_stmt *st, void *row) {
+    int64_t *v = row;
+    v[0] = db_col_int64(st, 0);
+    v[1] = db_col_int64(st, 1);
+}
+
+/* How store_run ends a statement it prepared and bound: the store_run_* ending above, or one
+ * step read by `read` into `row` (STORE_OK, STORE_NOTFOUND when there is no row). */
+typedef struct {
+    enum { STORE_END_WRITE, STORE_END_COUNT, STORE_END_INT64, STORE_END_ROW } kind;
+    bool lit;           /* prepare with db_prepare_lit: sql is a string literal (ingestion's hot paths) */
+    int if_none;        /* WRITE: store_run_write's if_none */
+    int64_t *n;         /* COUNT: rows changed (may be NULL); INT64: the value */
+    store_read_fn read; /* ROW */
+    void *row;
+} store_end;
+
+/* store_prepare and an ending in one call; use it through the names below. */
+int store_run(store *s, store_end end, const char *sql, const char *binds, ...);
+
+#define store_write(s, none, ...) store_run(s, (store_end){STORE_END_WRITE, .if_none = (none)}, __VA_ARGS__)
+#define store_write_lit(s, none, ...) \
+    store_run(s, (store_end){STORE_END_WRITE, .lit = true, .if_none = (none)}, __VA_ARGS__)
+#define store_count(s, changed, ...) store_run(s, (store_end){STORE_END_COUNT, .n = (changed)}, __VA_ARGS__)
+#define store_count_lit(s, changed, ...) \
+    store_run(s, (store_end){STORE_END_COUNT, .lit = true, .n = (changed)}, __VA_ARGS__)
+#define store_int64(s, out, ...) store_run(s, (store_end){STORE_END_INT64, .n = (out)}, __VA_ARGS__)
+#define store_row(s, read_fn, out, ...) \
+    store_run(s, (store_end){STORE_END_ROW, .read = (read_fn), .row = (out)}, __VA_ARGS__)
 
 /* Run a one-parameter DELETE keyed by a job id: STORE_OK when a row went, STORE_NOTFOUND when
  * none matched. */
@@ -131,9 +156,6 @@ static inline uint8_t *store_col_blob_dup(db_stmt *st, int col, size_t *len) {
 }
 
 /* Shared query shapes (store_query.c). */
-
-/* Fills one row (a table's struct) from the current result row. */
-typedef void (*store_read_fn)(db_stmt *st, void *row);
 
 /* The row sql selects with its one parameter bound to key: STORE_OK with it read into out,
  * STORE_NOTFOUND when there is none, or the store code of the failure. */

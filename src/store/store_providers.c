@@ -185,26 +185,23 @@ int store_provider_list(store *s, const store_provider_filter *f, store_provider
     return store_page(s, &q, f, f->limit, f->offset, out, cap, n, total);
 }
 
+static void read_summary(db_stmt *st, void *row) {
+    store_provider_summary *out = row;
+    out->total = db_col_int64(st, 0);
+    out->online = db_col_int64(st, 1);
+    out->registered = db_col_int64(st, 2);
+    out->total_vram = db_col_int64(st, 3);
+    out->total_jobs_completed = db_col_int64(st, 4);
+    out->reputation_sum = db_col_int64(st, 5);
+}
+
 int store_provider_stats(store *s, store_provider_summary *out) {
     memset(out, 0, sizeof *out);
-    db_stmt *st;
-    int rc = store_prepare(s, &st,
-                           "SELECT count(*), COALESCE(SUM(is_online), 0), COALESCE(SUM(is_registered), 0),"
-                           " COALESCE(SUM(vram), 0), COALESCE(SUM(total_jobs_completed), 0),"
-                           " COALESCE(SUM(reputation_score), 0) FROM providers",
-                           "");
-    if (rc != STORE_OK) return rc;
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        out->total = db_col_int64(st, 0);
-        out->online = db_col_int64(st, 1);
-        out->registered = db_col_int64(st, 2);
-        out->total_vram = db_col_int64(st, 3);
-        out->total_jobs_completed = db_col_int64(st, 4);
-        out->reputation_sum = db_col_int64(st, 5);
-    }
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_row(s, read_summary, out,
+                     "SELECT count(*), COALESCE(SUM(is_online), 0), COALESCE(SUM(is_registered), 0),"
+                     " COALESCE(SUM(vram), 0), COALESCE(SUM(total_jobs_completed), 0),"
+                     " COALESCE(SUM(reputation_score), 0) FROM providers",
+                     ""); /* aggregates without GROUP BY: always a row */
 }
 
 int store_provider_gpu_counts(store *s, int (*cb)(void *ud, const char *model, int64_t n), void *ud) {
