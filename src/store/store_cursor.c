@@ -19,8 +19,9 @@ static void read_cursor(db_stmt *st, void *row) {
 int store_cursor_get(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t *block,
                      uint8_t hash[32]) {
     cursor_out o = {block, hash};
-    return store_row(s, read_cursor, &o, "SELECT block_number, block_hash FROM cursors WHERE chain_id = ? AND contract = ?",
-                     "ia", (int64_t)chain_id, contract);
+    return store_row(s, read_cursor, &o,
+                     "SELECT block_number, block_hash FROM cursors WHERE chain_id = ? AND contract = ?", "ia",
+                     (int64_t)chain_id, contract);
 }
 
 int store_cursor_set(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t block,
@@ -45,7 +46,8 @@ static void read_hash(db_stmt *st, void *hash) { db_col_blob_fixed(st, 0, hash, 
 
 int store_block_hash_get(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t number,
                          uint8_t hash[32]) {
-    return store_row(s, read_hash, hash, "SELECT hash FROM block_hashes WHERE chain_id = ? AND contract = ? AND number = ?",
+    return store_row(s, read_hash, hash,
+                     "SELECT hash FROM block_hashes WHERE chain_id = ? AND contract = ? AND number = ?",
                      "iai", (int64_t)chain_id, contract, (int64_t)number);
 }
 

@@ -5,7 +5,9 @@
 int store_dash_cursors(store *s, store_dash_cursor *out, int cap, int *n) {
     *n = 0;
     db_stmt *st;
-    int rc = store_prepare(s, &st, "SELECT chain_id, contract, block_number, updated_at FROM cursors ORDER BY chain_id, contract", "");
+    int rc = store_prepare(
+        s, &st,
+        "SELECT chain_id, contract, block_number, updated_at FROM cursors ORDER BY chain_id, contract", "");
     if (rc != STORE_OK) return rc;
     while (*n < cap && (rc = db_step(st)) == DB_ROW) {
         store_dash_cursor *c = &out[(*n)++];

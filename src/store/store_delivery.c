@@ -9,7 +9,9 @@
 static const char *const state_names[] = {"waiting", "sending", "delivered", "acked", "expired"};
 #define N_STATES ((int)(sizeof state_names / sizeof *state_names))
 
-const char *store_delivery_state_name(store_delivery_state st) { return store_name_of(state_names, N_STATES, (int)st); }
+const char *store_delivery_state_name(store_delivery_state st) {
+    return store_name_of(state_names, N_STATES, (int)st);
+}
 
 static store_delivery_state parse_state(const char *t) {
     int i = store_name_index(state_names, N_STATES, t);
@@ -19,10 +21,11 @@ static store_delivery_state parse_state(const char *t) {
 int store_delivery_add(store *s, const uint8_t job_id[32], const uint8_t provider[20], const char *subject,
                        int64_t now) {
     if (!subject || strlen(subject) >= sizeof ((store_delivery *)0)->subject) return STORE_INVALID;
-    int rc = store_write_lit(s, STORE_DUP,
-                             "INSERT INTO deliveries (job_id, provider, subject, state, next_at_ms, created_at)"
-                             " VALUES (?, ?, ?, 'waiting', 0, ?) ON CONFLICT (job_id) DO NOTHING",
-                             "hati", job_id, provider, subject, now);
+    int rc =
+        store_write_lit(s, STORE_DUP,
+                        "INSERT INTO deliveries (job_id, provider, subject, state, next_at_ms, created_at)"
+                        " VALUES (?, ?, ?, 'waiting', 0, ?) ON CONFLICT (job_id) DO NOTHING",
+                        "hati", job_id, provider, subject, now);
     if (rc == STORE_OK) store_notify_mark(s);
     return rc;
 }
@@ -136,11 +139,12 @@ int store_delivery_settle_moved(store *s, int64_t now, int64_t *settled) {
      * — has reached its agent, whatever reports we missed: sending it again would only be a
      * duplicate. A renter's confirmation alone proves nothing about the agent (a renter may
      * confirm at once), so a confirmed job is still delivered. */
-    return store_count(s, settled,
-                       "UPDATE deliveries SET state = 'acked', acked_at = ?"
-                       " WHERE state IN ('waiting', 'delivered') AND job_id IN"
-                       " (SELECT job_id FROM jobs WHERE status IN ('running', 'completed', 'failed', 'stalled', 'paid'))",
-                       "i", now);
+    return store_count(
+        s, settled,
+        "UPDATE deliveries SET state = 'acked', acked_at = ?"
+        " WHERE state IN ('waiting', 'delivered') AND job_id IN"
+        " (SELECT job_id FROM jobs WHERE status IN ('running', 'completed', 'failed', 'stalled', 'paid'))",
+        "i", now);
 }
 
 int store_delivery_expire(store *s, const uint8_t job_id[32], const char *reason) {

@@ -9,11 +9,12 @@ static void copy_short(char *out, size_t cap, const char *s) {
 int store_events_after(store *s, int64_t after, int64_t upto, int limit,
                        int (*cb)(void *ud, const store_event *e), void *ud) {
     db_stmt *st;
-    int rc = store_prepare(s, &st,
-                           "SELECT id, kind, job_id, provider, renter, status, prev_status, is_online,"
-                           " job_count, created_ms FROM events WHERE id > ? AND (CAST(? AS BIGINT) < 0 OR id <= ?)"
-                           " ORDER BY id LIMIT ?",
-                           "iiii", after, upto, upto, (int64_t)limit);
+    int rc =
+        store_prepare(s, &st,
+                      "SELECT id, kind, job_id, provider, renter, status, prev_status, is_online,"
+                      " job_count, created_ms FROM events WHERE id > ? AND (CAST(? AS BIGINT) < 0 OR id <= ?)"
+                      " ORDER BY id LIMIT ?",
+                      "iiii", after, upto, upto, (int64_t)limit);
     if (rc != STORE_OK) return rc;
     int ret = STORE_OK;
     while ((rc = db_step(st)) == DB_ROW) {
@@ -39,7 +40,8 @@ int store_events_after(store *s, int64_t after, int64_t upto, int limit,
 
 int store_events_bounds(store *s, int64_t *min_id, int64_t *max_id) {
     int64_t v[2];
-    int rc = store_row(s, store_read_int64_pair, v, "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events",
+    int rc = store_row(s, store_read_int64_pair, v,
+                       "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events",
                        ""); /* aggregates without GROUP BY: always a row */
     if (rc == STORE_OK) {
         *min_id = v[0];

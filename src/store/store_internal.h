@@ -1,8 +1,9 @@
 /* store_internal.h — shared by the store_*.c files only (not a public header).
  *
  * Pattern for a data-access function: one static SQL string with `?` placeholders, written
- * once for both backends; db_prepare (cached per connection), bind, step, db_reset, and map
- * the db code to a store code with store_rc(). */
+ * once for both backends, and its values, in one call: store_write, store_count, store_int64
+ * or store_row when one of those endings fits, store_prepare (then step and db_reset) when the
+ * rows are read in a loop. A db code becomes a store code with store_rc(). */
 #ifndef LAMDA_STORE_INTERNAL_H
 #define LAMDA_STORE_INTERNAL_H
 
@@ -78,8 +79,8 @@ static inline int store_query_int64(store *s, db_stmt *st, int64_t *out) {
 
 /* Prepare and bind in one call (store_bind.c). binds has one letter per `?` of sql, in order,
  * each taking the arguments named here:
- *   i  int64_t                  every integer, cast at the call site: a vararg is read as
- *                               int64_t, and an int, bool or uint64_t passed as is is not one
+ *   i  int64_t                  every integer, cast at the call site (an int or bool passed
+ *                               as is is read wrongly: varargs are not converted to int64_t)
  *   p  const int64_t *          an optional integer: NULL binds SQL NULL
  *   t  const char *             text; NULL binds SQL NULL
  *   a  const uint8_t *          a 20-byte address; NULL binds SQL NULL

@@ -67,12 +67,12 @@ int store_job_insert(store *s, const store_job *j) {
         " running_at, completed_at, failed_at, confirmed_at, paid_at, paid_amount,"
         " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (job_id) DO NOTHING",
-        "haattttttiippppppti", j->job_id, j->renter, j->provider, j->payment, store_job_status_name(j->status),
-        text_or_null(j->docker_image), text_or_null(j->input_cid), text_or_null(j->output_cid),
-        text_or_null(j->error_message), j->created_block, j->created_at, time_or_null(&j->assigned_at),
-        time_or_null(&j->running_at), time_or_null(&j->completed_at), time_or_null(&j->failed_at),
-        time_or_null(&j->confirmed_at), time_or_null(&j->paid_at), text_or_null(j->paid_amount),
-        j->updated_at ? j->updated_at : j->created_at);
+        "haattttttiippppppti", j->job_id, j->renter, j->provider, j->payment,
+        store_job_status_name(j->status), text_or_null(j->docker_image), text_or_null(j->input_cid),
+        text_or_null(j->output_cid), text_or_null(j->error_message), j->created_block, j->created_at,
+        time_or_null(&j->assigned_at), time_or_null(&j->running_at), time_or_null(&j->completed_at),
+        time_or_null(&j->failed_at), time_or_null(&j->confirmed_at), time_or_null(&j->paid_at),
+        text_or_null(j->paid_amount), j->updated_at ? j->updated_at : j->created_at);
 }
 
 #define JOB_ARRAYS 19

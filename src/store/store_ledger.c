@@ -23,9 +23,9 @@ int store_ledger_insert(store *s, uint64_t chain_id, const rpc_log *l) {
                            " contract, entity_key, topics, data, block_time)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                            "ihiihahbbi", (int64_t)chain_id, l->tx_hash, (int64_t)l->log_index,
-                           (int64_t)l->block_number, l->block_hash, l->address, key, (const uint8_t *)l->topics,
-                           (size_t)l->ntopics * 32, l->data ? l->data : (const uint8_t *)"", l->data_len,
-                           (int64_t)l->block_time);
+                           (int64_t)l->block_number, l->block_hash, l->address, key,
+                           (const uint8_t *)l->topics, (size_t)l->ntopics * 32,
+                           l->data ? l->data : (const uint8_t *)"", l->data_len, (int64_t)l->block_time);
 }
 
 /* Logs by their key (contract, block, log index; migration 0005), then position: a later copy

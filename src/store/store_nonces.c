@@ -5,8 +5,8 @@
 
 int store_nonce_get(store *s, uint64_t chain_id, const uint8_t addr[20], uint64_t *next) {
     int64_t v = 0;
-    int rc = store_int64(s, &v, "SELECT next_nonce FROM wallet_nonces WHERE chain_id = ? AND address = ?", "ia",
-                         (int64_t)chain_id, addr);
+    int rc = store_int64(s, &v, "SELECT next_nonce FROM wallet_nonces WHERE chain_id = ? AND address = ?",
+                         "ia", (int64_t)chain_id, addr);
     if (rc == STORE_OK) *next = (uint64_t)v;
     return rc;
 }

@@ -63,5 +63,6 @@ int store_outbox_bump_attempts(store *s, int64_t id) {
 }
 
 int store_outbox_depth(store *s, int64_t *unsent) {
-    return store_int64(s, unsent, "SELECT count(*) FROM outbox WHERE sent_at IS NULL", ""); /* count(*): always a row */
+    /* count(*): always a row */
+    return store_int64(s, unsent, "SELECT count(*) FROM outbox WHERE sent_at IS NULL", "");
 }

@@ -61,9 +61,9 @@ static const char *const PROVIDER_SQL[2][2] = { /* [postgres][has_count] */
 
 static int apply_one(store *s, const store_provider_change *c, int64_t now) {
     int64_t count = c->has_count ? c->count : 0;
-    return store_count_lit(s, NULL, PROVIDER_SQL[0][c->has_count], "atiiiiiiiii", c->address, c->gpu_model, c->vram,
-                           c->last_seen, (int64_t)c->online, (int64_t)c->registered, c->registered_block, count,
-                           count, now, now);
+    return store_count_lit(s, NULL, PROVIDER_SQL[0][c->has_count], "atiiiiiiiii", c->address, c->gpu_model,
+                           c->vram, c->last_seen, (int64_t)c->online, (int64_t)c->registered,
+                           c->registered_block, count, count, now, now);
 }
 
 #define PROVIDER_CHUNK 4096
@@ -147,9 +147,9 @@ int store_provider_delete(store *s, const uint8_t addr[20]) {
 
 int store_provider_sweep_offline(store *s, int64_t cutoff_ts, int *changed) {
     int64_t n = 0;
-    int rc = store_count(s, &n,
-                         "UPDATE providers SET is_online = 0, updated_at = ? WHERE is_online = 1 AND last_seen < ?",
-                         "ii", (int64_t)time(NULL), cutoff_ts);
+    int rc = store_count(
+        s, &n, "UPDATE providers SET is_online = 0, updated_at = ? WHERE is_online = 1 AND last_seen < ?",
+        "ii", (int64_t)time(NULL), cutoff_ts);
     if (changed) *changed = (int)n;
     return rc;
 }
@@ -206,7 +206,8 @@ int store_provider_stats(store *s, store_provider_summary *out) {
 
 int store_provider_gpu_counts(store *s, int (*cb)(void *ud, const char *model, int64_t n), void *ud) {
     db_stmt *st;
-    int rc = store_prepare(s, &st, "SELECT gpu_model, count(*) FROM providers WHERE gpu_model <> '' GROUP BY gpu_model", "");
+    int rc = store_prepare(
+        s, &st, "SELECT gpu_model, count(*) FROM providers WHERE gpu_model <> '' GROUP BY gpu_model", "");
     if (rc != STORE_OK) return rc;
     int stop = 0;
     while (!stop && (rc = db_step(st)) == DB_ROW) stop = cb(ud, db_col_text(st, 0), db_col_int64(st, 1));

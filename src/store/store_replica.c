@@ -40,10 +40,11 @@ int store_replayed_to(store *s, const char *lsn, bool *yes) {
     /* On a server that is not in recovery (a primary, a promoted standby) the replay position is
      * NULL: it has everything it committed. (Integers, not booleans: results arrive as text.) */
     int64_t v = 0;
-    int rc = store_int64(s, &v,
-                         "SELECT CASE WHEN pg_last_wal_replay_lsn() IS NULL OR pg_last_wal_replay_lsn() >= CAST(? AS pg_lsn)"
-                         " THEN 1 ELSE 0 END",
-                         "t", lsn); /* a SELECT without FROM: always a row */
+    int rc = store_int64(
+        s, &v,
+        "SELECT CASE WHEN pg_last_wal_replay_lsn() IS NULL OR pg_last_wal_replay_lsn() >= CAST(? AS pg_lsn)"
+        " THEN 1 ELSE 0 END",
+        "t", lsn); /* a SELECT without FROM: always a row */
     if (rc == STORE_OK) *yes = v != 0;
     return rc;
 }

@@ -8,7 +8,9 @@
 
 static const char *const rep_names[STORE_REP_STATE_COUNT] = {"pending", "signed", "mined", "failed"};
 
-const char *store_rep_state_name(store_rep_state st) { return store_name_of(rep_names, STORE_REP_STATE_COUNT, (int)st); }
+const char *store_rep_state_name(store_rep_state st) {
+    return store_name_of(rep_names, STORE_REP_STATE_COUNT, (int)st);
+}
 
 int store_rep_state_parse(const char *name, store_rep_state *out) {
     int i = store_name_index(rep_names, STORE_REP_STATE_COUNT, name);
@@ -63,7 +65,8 @@ int store_rep_get(store *s, const uint8_t job_id[32], store_rep *out) {
 int store_rep_list_state(store *s, store_rep_state state, int limit, store_rep *rows, int *n) {
     *n = 0;
     db_stmt *st;
-    int rc = store_prepare(s, &st, REP_COLS " WHERE state = ? ORDER BY nonce NULLS LAST, created_at, job_id LIMIT ?",
+    int rc = store_prepare(s, &st,
+                           REP_COLS " WHERE state = ? ORDER BY nonce NULLS LAST, created_at, job_id LIMIT ?",
                            "ti", store_rep_state_name(state), (int64_t)limit);
     if (rc != STORE_OK) return rc;
     while (*n < limit && (rc = db_step(st)) == DB_ROW) read_rep(st, &rows[(*n)++]);
@@ -88,9 +91,12 @@ int store_rep_update(store *s, const store_rep *r) {
 static int rep_counts(store *s, const uint8_t *provider, int64_t counts[STORE_REP_STATE_COUNT]) {
     memset(counts, 0, sizeof(int64_t) * STORE_REP_STATE_COUNT);
     db_stmt *st;
-    int rc = provider ? store_prepare(s, &st, "SELECT state, count(*) FROM reputation_updates WHERE provider = ? GROUP BY state",
-                                      "a", provider)
-                      : store_prepare(s, &st, "SELECT state, count(*) FROM reputation_updates GROUP BY state", "");
+    int rc;
+    if (provider)
+        rc = store_prepare(s, &st, "SELECT state, count(*) FROM reputation_updates WHERE provider = ? GROUP BY state",
+                           "a", provider);
+    else
+        rc = store_prepare(s, &st, "SELECT state, count(*) FROM reputation_updates GROUP BY state", "");
     if (rc != STORE_OK) return rc;
     while ((rc = db_step(st)) == DB_ROW) {
         store_rep_state k;

@@ -5,29 +5,33 @@
 #include "store/db_array.h"
 #include "store/store_internal.h"
 
+typedef struct {
+    char image[STORE_IMAGE_MAX], cid[STORE_CID_MAX];
+} candidate;
+
+static void read_candidate(db_stmt *st, void *row) {
+    candidate *c = row;
+    db_col_text_copy(st, 0, c->image, sizeof c->image);
+    db_col_text_copy(st, 1, c->cid, sizeof c->cid);
+}
+
 int store_spec_candidate_put(store *s, const uint8_t job_id[32], const char *image, const char *cid,
                              const uint8_t signer[20], const uint8_t *sig, size_t sig_len, int64_t now,
                              const store_spec_caps *caps) {
     if (!image || !cid || strlen(image) >= STORE_IMAGE_MAX || strlen(cid) >= STORE_CID_MAX || sig_len > 65)
         return STORE_INVALID;
-    int rc = store_write(s, STORE_OK, "DELETE FROM job_spec_candidates WHERE received_at < ?", "i", now - caps->ttl_s);
+    int rc = store_write(s, STORE_OK, "DELETE FROM job_spec_candidates WHERE received_at < ?", "i",
+                         now - caps->ttl_s);
     if (rc != STORE_OK) return rc;
 
     /* The signer's own candidate for this job: the same spec again is fine, another is not
      * (first writer wins, as in job_specs, so a replayed older signature cannot undo it). */
-    db_stmt *st;
-    rc = store_prepare(s, &st, "SELECT docker_image, input_cid FROM job_spec_candidates WHERE job_id = ? AND signer = ?",
-                       "ha", job_id, signer);
-    if (rc != STORE_OK) return rc;
-    char have_image[STORE_IMAGE_MAX] = "", have_cid[STORE_CID_MAX] = "";
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        db_col_text_copy(st, 0, have_image, sizeof have_image);
-        db_col_text_copy(st, 1, have_cid, sizeof have_cid);
-    }
-    db_reset(st);
-    if (rc == DB_ROW) return !strcmp(have_image, image) && !strcmp(have_cid, cid) ? STORE_OK : STORE_DUP;
-    if (rc != DB_DONE) return store_rc(s, rc);
+    candidate have;
+    rc = store_row(s, read_candidate, &have,
+                   "SELECT docker_image, input_cid FROM job_spec_candidates WHERE job_id = ? AND signer = ?",
+                   "ha", job_id, signer);
+    if (rc == STORE_OK) return !strcmp(have.image, image) && !strcmp(have.cid, cid) ? STORE_OK : STORE_DUP;
+    if (rc != STORE_NOTFOUND) return rc;
 
     int64_t mine = 0, all = 0;
     rc = store_int64(s, &mine, "SELECT COUNT(*) FROM job_spec_candidates WHERE signer = ?", "a", signer);
@@ -36,10 +40,11 @@ int store_spec_candidate_put(store *s, const uint8_t job_id[32], const char *ima
     if ((rc = store_spec_candidate_count(s, &all)) != STORE_OK) return rc;
     if (all >= caps->total) return STORE_SPEC_CAP_TOTAL;
 
-    rc = store_write(s, STORE_DUP,
-                     "INSERT INTO job_spec_candidates (job_id, signer, docker_image, input_cid, signature, received_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, signer) DO NOTHING",
-                     "hattbi", job_id, signer, image, cid, sig_len ? sig : NULL, sig_len, now);
+    rc = store_write(
+        s, STORE_DUP,
+        "INSERT INTO job_spec_candidates (job_id, signer, docker_image, input_cid, signature, received_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, signer) DO NOTHING",
+        "hattbi", job_id, signer, image, cid, sig_len ? sig : NULL, sig_len, now);
     return rc == STORE_DUP ? STORE_OK : rc; /* a concurrent identical insert: same outcome */
 }
 
@@ -47,12 +52,13 @@ int store_spec_candidates_bind(store *s, const uint8_t job_id[32], const uint8_t
     /* The renter's candidate becomes the job's spec; a spec already in job_specs (sent after
      * JobCreated) is kept. "WHERE true": SQLite needs a WHERE before ON CONFLICT in
      * INSERT … SELECT, to tell the upsert clause from a join's ON. */
-    int bound = store_write(s, STORE_NOTFOUND,
-                            "INSERT INTO job_specs (job_id, docker_image, input_cid, signer, signature, received_at)"
-                            " SELECT job_id, docker_image, input_cid, signer, signature, received_at"
-                            " FROM job_spec_candidates WHERE job_id = ? AND signer = ? AND true"
-                            " ON CONFLICT (job_id) DO NOTHING",
-                            "ha", job_id, renter);
+    int bound =
+        store_write(s, STORE_NOTFOUND,
+                    "INSERT INTO job_specs (job_id, docker_image, input_cid, signer, signature, received_at)"
+                    " SELECT job_id, docker_image, input_cid, signer, signature, received_at"
+                    " FROM job_spec_candidates WHERE job_id = ? AND signer = ? AND true"
+                    " ON CONFLICT (job_id) DO NOTHING",
+                    "ha", job_id, renter);
     if (bound != STORE_OK && bound != STORE_NOTFOUND) return bound;
     int rc = store_delete_job_keyed(s, "DELETE FROM job_spec_candidates WHERE job_id = ?", job_id);
     if (rc != STORE_OK && rc != STORE_NOTFOUND) return rc;
