@@ -3,7 +3,10 @@
  * Pattern for a data-access function: one static SQL string with `?` placeholders, written
  * once for both backends, and its values, in one call: store_write, store_count, store_int64
  * or store_row when one of those endings fits, store_prepare (then step and db_reset) when the
- * rows are read in a loop. A db code becomes a store code with store_rc(). */
+ * rows are read in a loop. A db code becomes a store code with store_rc(). Only statements
+ * whose parameters a letter list cannot name bind with db_bind_* themselves: PostgreSQL's bulk
+ * paths (db_bind_array), SQL composed with a varying parameter list (a job transition, the
+ * list filters of store_query.c), and the 64 ids of store_spec_get_many. */
 #ifndef LAMDA_STORE_INTERNAL_H
 #define LAMDA_STORE_INTERNAL_H
 
