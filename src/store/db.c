@@ -151,6 +151,7 @@ int db_bind_blob(db_stmt *st, int idx, const void *p, size_t n) {
     return bound(st, st->d->ops->bind_blob(st, idx, p, n));
 }
 int db_bind_null(db_stmt *st, int idx) { return bound(st, st->d->ops->bind_null(st, idx)); }
+int db_param_count(db_stmt *st) { return st->d->ops->param_count(st); }
 
 /* ---- stepping and columns ----------------------------------------------------------------- */
 

@@ -69,6 +69,9 @@ int db_bind_int64(db_stmt *st, int idx, int64_t v);
 int db_bind_text(db_stmt *st, int idx, const char *v);
 int db_bind_blob(db_stmt *st, int idx, const void *p, size_t n);
 int db_bind_null(db_stmt *st, int idx);
+/* How many parameters the statement has, so a caller binding from a list can check the list
+ * against the SQL before it binds anything. */
+int db_param_count(db_stmt *st);
 
 /* Execute (first call) and advance: DB_ROW, DB_DONE, or an error code. */
 int db_step(db_stmt *st);

@@ -93,6 +93,7 @@ struct db_ops {
     int (*bind_text)(db_stmt *st, int idx, const char *v); /* NULL → SQL NULL */
     int (*bind_blob)(db_stmt *st, int idx, const void *p, size_t n);
     int (*bind_null)(db_stmt *st, int idx);
+    int (*param_count)(db_stmt *st);
     bool (*col_is_null)(db_stmt *st, int col);
     int64_t (*col_int64)(db_stmt *st, int col);
     const char *(*col_text)(db_stmt *st, int col);

@@ -411,6 +411,7 @@ static int pg_bind_blob(db_stmt *st, int idx, const void *p, size_t n) {
 }
 
 static int pg_bind_null(db_stmt *st, int idx) { return pg_param(st, idx, NULL, 0, 0); }
+static int pg_param_count(db_stmt *st) { return st->nparams; }
 
 /* ---- columns (text results) ------------------------------------------------------------------ */
 
@@ -474,6 +475,7 @@ const db_ops db_pg_ops = {
     .bind_text = pg_bind_text,
     .bind_blob = pg_bind_blob,
     .bind_null = pg_bind_null,
+    .param_count = pg_param_count,
     .col_is_null = pg_col_is_null,
     .col_int64 = pg_col_int64,
     .col_text = pg_col_text,

@@ -140,6 +140,7 @@ static int sq_bind_int64(db_stmt *st, int idx, int64_t v) {
 }
 
 static int sq_bind_null(db_stmt *st, int idx) { return sq_bind_rc(st, sqlite3_bind_null(st->sq, idx)); }
+static int sq_param_count(db_stmt *st) { return sqlite3_bind_parameter_count(st->sq); }
 
 static int sq_bind_text(db_stmt *st, int idx, const char *v) {
     if (!v) return sq_bind_null(st, idx);
@@ -184,6 +185,7 @@ const db_ops db_sqlite_ops = {
     .bind_text = sq_bind_text,
     .bind_blob = sq_bind_blob,
     .bind_null = sq_bind_null,
+    .param_count = sq_param_count,
     .col_is_null = sq_col_is_null,
     .col_int64 = sq_col_int64,
     .col_text = sq_col_text,

@@ -1,25 +1,19 @@
 /* job_status — names of job states and the transition rule (see job_status.h). */
-#include <string.h>
-
 #include "store/job_status.h"
+#include "store/store_internal.h"
 
 static const char *const names[JOB_STATUS_COUNT] = {
     "created", "assigned", "running", "completed", "failed", "confirmed", "paid", "cancelled", "undelivered",
     "stalled",
 };
 
-const char *store_job_status_name(job_status s) {
-    return (unsigned)s < JOB_STATUS_COUNT ? names[s] : "unknown";
-}
+const char *store_job_status_name(job_status s) { return store_name_of(names, JOB_STATUS_COUNT, (int)s); }
 
 int store_job_status_parse(const char *name, job_status *out) {
-    for (int i = 0; i < JOB_STATUS_COUNT; i++) {
-        if (!strcmp(name, names[i])) {
-            *out = (job_status)i;
-            return 0;
-        }
-    }
-    return -1;
+    int i = store_name_index(names, JOB_STATUS_COUNT, name);
+    if (i < 0) return -1;
+    *out = (job_status)i;
+    return 0;
 }
 
 bool store_job_transition_allowed(job_status from, job_status to) {

@@ -5,8 +5,10 @@
 int store_dash_cursors(store *s, store_dash_cursor *out, int cap, int *n) {
     *n = 0;
     db_stmt *st;
-    int rc = db_prepare(s->db, "SELECT chain_id, contract, block_number, updated_at FROM cursors ORDER BY chain_id, contract", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
+    int rc = store_prepare(
+        s, &st,
+        "SELECT chain_id, contract, block_number, updated_at FROM cursors ORDER BY chain_id, contract", "");
+    if (rc != STORE_OK) return rc;
     while (*n < cap && (rc = db_step(st)) == DB_ROW) {
         store_dash_cursor *c = &out[(*n)++];
         c->chain_id = (uint64_t)db_col_int64(st, 0);
@@ -21,13 +23,12 @@ int store_dash_cursors(store *s, store_dash_cursor *out, int cap, int *n) {
 int store_dash_recent_dispatches(store *s, store_dash_dispatch *out, int cap, int *n) {
     *n = 0;
     db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "SELECT o.job_id, j.provider, j.status, o.created_at, o.sent_at FROM outbox o"
-                        " LEFT JOIN jobs j ON j.job_id = o.job_id WHERE o.sent_at IS NOT NULL"
-                        " ORDER BY o.sent_at DESC, o.id DESC LIMIT ?",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, cap);
+    int rc = store_prepare(s, &st,
+                           "SELECT o.job_id, j.provider, j.status, o.created_at, o.sent_at FROM outbox o"
+                           " LEFT JOIN jobs j ON j.job_id = o.job_id WHERE o.sent_at IS NOT NULL"
+                           " ORDER BY o.sent_at DESC, o.id DESC LIMIT ?",
+                           "i", (int64_t)cap);
+    if (rc != STORE_OK) return rc;
     while (*n < cap && (rc = db_step(st)) == DB_ROW) {
         store_dash_dispatch *d = &out[(*n)++];
         db_col_blob_fixed(st, 0, d->job_id, 32);
@@ -42,9 +43,8 @@ int store_dash_recent_dispatches(store *s, store_dash_dispatch *out, int cap, in
 
 static int buckets(store *s, const char *sql, int64_t first_minute, int64_t out[STORE_DASH_MINUTES]) {
     db_stmt *st;
-    int rc = db_prepare(s->db, sql, &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, first_minute * 60);
+    int rc = store_prepare(s, &st, sql, "i", first_minute * 60);
+    if (rc != STORE_OK) return rc;
     while ((rc = db_step(st)) == DB_ROW) {
         int64_t i = db_col_int64(st, 0) - first_minute;
         if (i >= 0 && i < STORE_DASH_MINUTES) out[i] = db_col_int64(st, 1);

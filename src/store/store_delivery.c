@@ -7,44 +7,32 @@
 #include "store/store_internal.h"
 
 static const char *const state_names[] = {"waiting", "sending", "delivered", "acked", "expired"};
+#define N_STATES ((int)(sizeof state_names / sizeof *state_names))
 
 const char *store_delivery_state_name(store_delivery_state st) {
-    return (unsigned)st < sizeof state_names / sizeof *state_names ? state_names[st] : "unknown";
+    return store_name_of(state_names, N_STATES, (int)st);
 }
 
 static store_delivery_state parse_state(const char *t) {
-    for (unsigned i = 0; t && i < sizeof state_names / sizeof *state_names; i++)
-        if (!strcmp(t, state_names[i])) return (store_delivery_state)i;
-    return STORE_DELIVERY_EXPIRED; /* unknown text: never sent again */
+    int i = store_name_index(state_names, N_STATES, t);
+    return i >= 0 ? (store_delivery_state)i : STORE_DELIVERY_EXPIRED; /* unknown text: never sent again */
 }
 
 int store_delivery_add(store *s, const uint8_t job_id[32], const uint8_t provider[20], const char *subject,
                        int64_t now) {
     if (!subject || strlen(subject) >= sizeof ((store_delivery *)0)->subject) return STORE_INVALID;
-    db_stmt *st;
-    int rc = db_prepare_lit(s->db,
-                            "INSERT INTO deliveries (job_id, provider, subject, state, next_at_ms, created_at)"
-                            " VALUES (?, ?, ?, 'waiting', 0, ?) ON CONFLICT (job_id) DO NOTHING",
-                            &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    db_bind_blob(st, 2, provider, 20);
-    db_bind_text(st, 3, subject);
-    db_bind_int64(st, 4, now);
-    rc = store_run_write(s, st, STORE_DUP);
+    int rc =
+        store_write_lit(s, STORE_DUP,
+                        "INSERT INTO deliveries (job_id, provider, subject, state, next_at_ms, created_at)"
+                        " VALUES (?, ?, ?, 'waiting', 0, ?) ON CONFLICT (job_id) DO NOTHING",
+                        "hati", job_id, provider, subject, now);
     if (rc == STORE_OK) store_notify_mark(s);
     return rc;
 }
 
 int store_delivery_recover(store *s, int64_t *n) {
-    db_stmt *st;
     *n = 0;
-    int rc = db_prepare(s->db, "UPDATE deliveries SET state = 'delivered' WHERE state = 'sending'", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    rc = db_run(st);
-    *n = db_changes(st);
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_count(s, n, "UPDATE deliveries SET state = 'delivered' WHERE state = 'sending'", "");
 }
 
 #define ROW_COLS                                                                                            \
@@ -66,18 +54,12 @@ static int read_rows(store *s, db_stmt *st, int limit, store_delivery *rows, int
         r->next_at_ms = db_col_int64(st, 6);
         r->sent_at_ms = db_col_is_null(st, 7) ? 0 : db_col_int64(st, 7);
         r->created_at = db_col_int64(st, 8);
-        size_t len = 0;
-        const uint8_t *p = db_col_is_null(st, 9) ? NULL : db_col_blob(st, 9, &len);
-        r->payload = malloc(len + 1);
-        if (!r->payload) {
+        if (!(r->payload = store_col_blob_dup(st, 9, &r->payload_len))) {
             db_reset(st);
             store_delivery_rows_free(rows, *n);
             *n = 0;
             return STORE_ERR;
         }
-        if (len) memcpy(r->payload, p, len);
-        r->payload[len] = 0;
-        r->payload_len = len;
         (*n)++;
     }
     if (*n == limit) rc = DB_DONE;
@@ -92,29 +74,24 @@ int store_delivery_due(store *s, int64_t now_ms, int64_t ack_wait_ms, int limit,
     db_stmt *st;
     /* Waiting rows that are due, and delivered ones whose agent stayed silent past the ack
      * wait (they go round again: the second copy this may give is the documented window). */
-    int rc = db_prepare(s->db,
-                        "SELECT " ROW_COLS " FROM deliveries d JOIN outbox o ON o.job_id = d.job_id"
-                        " WHERE (d.state = 'waiting' AND d.next_at_ms <= ?)"
-                        " OR (d.state = 'delivered' AND d.sent_at_ms <= ?)"
-                        " ORDER BY d.next_at_ms, d.created_at LIMIT ?",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, now_ms);
-    db_bind_int64(st, 2, now_ms - ack_wait_ms);
-    db_bind_int64(st, 3, limit);
+    int rc = store_prepare(s, &st,
+                           "SELECT " ROW_COLS " FROM deliveries d JOIN outbox o ON o.job_id = d.job_id"
+                           " WHERE (d.state = 'waiting' AND d.next_at_ms <= ?)"
+                           " OR (d.state = 'delivered' AND d.sent_at_ms <= ?)"
+                           " ORDER BY d.next_at_ms, d.created_at LIMIT ?",
+                           "iii", now_ms, now_ms - ack_wait_ms, (int64_t)limit);
+    if (rc != STORE_OK) return rc;
     return read_rows(s, st, limit, rows, n);
 }
 
 int store_delivery_overdue(store *s, int64_t created_before, int limit, store_delivery *rows, int *n) {
     db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "SELECT " ROW_COLS " FROM deliveries d JOIN outbox o ON o.job_id = d.job_id"
-                        " WHERE d.state IN ('waiting', 'sending', 'delivered') AND d.created_at <= ?"
-                        " ORDER BY d.created_at LIMIT ?",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, created_before);
-    db_bind_int64(st, 2, limit);
+    int rc = store_prepare(s, &st,
+                           "SELECT " ROW_COLS " FROM deliveries d JOIN outbox o ON o.job_id = d.job_id"
+                           " WHERE d.state IN ('waiting', 'sending', 'delivered') AND d.created_at <= ?"
+                           " ORDER BY d.created_at LIMIT ?",
+                           "ii", created_before, (int64_t)limit);
+    if (rc != STORE_OK) return rc;
     return read_rows(s, st, limit, rows, n);
 }
 
@@ -146,72 +123,46 @@ int store_delivery_mark(store *s, const uint8_t job_id[32], store_delivery_state
         break;
     default: return STORE_INVALID;
     }
-    db_stmt *st;
-    int rc = db_prepare(s->db, sql, &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, now_ms);
-    db_bind_blob(st, 2, job_id, 32);
-    return store_run_write(s, st, STORE_NOTFOUND);
+    return store_write(s, STORE_NOTFOUND, sql, "ih", now_ms, job_id);
 }
 
 int store_delivery_ack(store *s, const uint8_t job_id[32], const uint8_t provider[20], int64_t now) {
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "UPDATE deliveries SET state = 'acked', acked_at = ?"
-                        " WHERE job_id = ? AND provider = ? AND state <> 'acked'",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, now);
-    db_bind_blob(st, 2, job_id, 32);
-    db_bind_blob(st, 3, provider, 20);
-    return store_run_write(s, st, STORE_NOTFOUND);
+    return store_write(s, STORE_NOTFOUND,
+                       "UPDATE deliveries SET state = 'acked', acked_at = ?"
+                       " WHERE job_id = ? AND provider = ? AND state <> 'acked'",
+                       "iha", now, job_id, provider);
 }
 
 int store_delivery_settle_moved(store *s, int64_t now, int64_t *settled) {
-    db_stmt *st;
     /* A job in a state only its agent's work leads to — running, completed, failed or stalled
      * (a report through the provider's signed PUT), or paid (the provider claimed it on chain)
      * — has reached its agent, whatever reports we missed: sending it again would only be a
      * duplicate. A renter's confirmation alone proves nothing about the agent (a renter may
      * confirm at once), so a confirmed job is still delivered. */
-    int rc = db_prepare(s->db,
-                        "UPDATE deliveries SET state = 'acked', acked_at = ?"
-                        " WHERE state IN ('waiting', 'delivered') AND job_id IN"
-                        " (SELECT job_id FROM jobs WHERE status IN ('running', 'completed', 'failed', 'stalled', 'paid'))",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, now);
-    return store_run_count(s, st, settled);
+    return store_count(
+        s, settled,
+        "UPDATE deliveries SET state = 'acked', acked_at = ?"
+        " WHERE state IN ('waiting', 'delivered') AND job_id IN"
+        " (SELECT job_id FROM jobs WHERE status IN ('running', 'completed', 'failed', 'stalled', 'paid'))",
+        "i", now);
 }
 
 int store_delivery_expire(store *s, const uint8_t job_id[32], const char *reason) {
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "UPDATE deliveries SET state = 'expired', reason = ?"
-                        " WHERE job_id = ? AND state IN ('waiting', 'sending', 'delivered')",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_text(st, 1, reason);
-    db_bind_blob(st, 2, job_id, 32);
-    return store_run_write(s, st, STORE_NOTFOUND);
+    return store_write(s, STORE_NOTFOUND,
+                       "UPDATE deliveries SET state = 'expired', reason = ?"
+                       " WHERE job_id = ? AND state IN ('waiting', 'sending', 'delivered')",
+                       "th", reason, job_id);
 }
 
 int store_delivery_stats(store *s, int64_t *awaiting, int64_t *oldest_created_at) {
-    db_stmt *st;
-    *awaiting = 0;
-    *oldest_created_at = 0;
-    int rc = db_prepare(s->db,
-                        "SELECT count(*), COALESCE(MIN(created_at), 0) FROM deliveries"
-                        " WHERE state IN ('waiting', 'sending', 'delivered')",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        *awaiting = db_col_int64(st, 0);
-        *oldest_created_at = db_col_int64(st, 1);
-    }
-    db_reset(st);
-    return store_rc(s, rc);
+    int64_t v[2] = {0, 0};
+    int rc = store_row(s, store_read_int64_pair, v,
+                       "SELECT count(*), COALESCE(MIN(created_at), 0) FROM deliveries"
+                       " WHERE state IN ('waiting', 'sending', 'delivered')",
+                       ""); /* aggregates without GROUP BY: always a row */
+    *awaiting = v[0];
+    *oldest_created_at = v[1];
+    return rc;
 }
 
 int store_delivery_redispatch(store *s, const uint8_t job_id[32], const char *subject, int64_t now) {
@@ -223,24 +174,16 @@ int store_delivery_redispatch(store *s, const uint8_t job_id[32], const char *su
                  store_job_status_name(j.status));
         return STORE_INVALID;
     }
-    db_stmt *st;
-    rc = db_prepare(s->db,
-                    "UPDATE jobs SET status = 'assigned', error_message = NULL, updated_at = ?"
-                    " WHERE job_id = ? AND status IN ('assigned', 'undelivered', 'stalled')",
-                    &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, now);
-    db_bind_blob(st, 2, job_id, 32);
-    if ((rc = store_run_write(s, st, STORE_NOTFOUND)) != STORE_OK) return rc;
+    rc = store_write(s, STORE_NOTFOUND,
+                     "UPDATE jobs SET status = 'assigned', error_message = NULL, updated_at = ?"
+                     " WHERE job_id = ? AND status IN ('assigned', 'undelivered', 'stalled')",
+                     "ih", now, job_id);
+    if (rc != STORE_OK) return rc;
     /* A fresh delivery: its deadline counts from now, and it goes out at the next pass. */
-    rc = db_prepare(s->db,
-                    "UPDATE deliveries SET state = 'waiting', next_at_ms = 0, created_at = ?, reason = NULL,"
-                    " acked_at = NULL WHERE job_id = ?",
-                    &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, now);
-    db_bind_blob(st, 2, job_id, 32);
-    rc = store_run_write(s, st, STORE_NOTFOUND);
+    rc = store_write(s, STORE_NOTFOUND,
+                     "UPDATE deliveries SET state = 'waiting', next_at_ms = 0, created_at = ?, reason = NULL,"
+                     " acked_at = NULL WHERE job_id = ?",
+                     "ih", now, job_id);
     if (rc == STORE_NOTFOUND) rc = store_delivery_add(s, job_id, j.provider, subject, now); /* dispatched before 0002 */
     if (rc == STORE_OK) store_notify_mark(s);
     return rc;
@@ -252,15 +195,13 @@ int store_jobs_stalled(store *s, int64_t running_before, int limit, uint8_t (*id
     /* The base is lamda's own clock when the agent first reported (acked_at): running_at is
      * the agent's timestamp, which may be days old (a replayed or skewed report) and would
      * stall a job the moment it starts. running_at only for jobs without a delivery row. */
-    int rc = db_prepare(s->db,
-                        "SELECT j.job_id, COALESCE(d.acked_at, j.running_at, 0) FROM jobs j"
-                        " LEFT JOIN deliveries d ON d.job_id = j.job_id"
-                        " WHERE j.status = 'running' AND COALESCE(d.acked_at, j.running_at, 0) <= ?"
-                        " ORDER BY 2 LIMIT ?",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, running_before);
-    db_bind_int64(st, 2, limit);
+    int rc = store_prepare(s, &st,
+                           "SELECT j.job_id, COALESCE(d.acked_at, j.running_at, 0) FROM jobs j"
+                           " LEFT JOIN deliveries d ON d.job_id = j.job_id"
+                           " WHERE j.status = 'running' AND COALESCE(d.acked_at, j.running_at, 0) <= ?"
+                           " ORDER BY 2 LIMIT ?",
+                           "ii", running_before, (int64_t)limit);
+    if (rc != STORE_OK) return rc;
     while (*n < limit && (rc = db_step(st)) == DB_ROW) {
         db_col_blob_fixed(st, 0, ids[*n], 32);
         running_at[*n] = db_col_int64(st, 1);

@@ -9,16 +9,13 @@ static void copy_short(char *out, size_t cap, const char *s) {
 int store_events_after(store *s, int64_t after, int64_t upto, int limit,
                        int (*cb)(void *ud, const store_event *e), void *ud) {
     db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "SELECT id, kind, job_id, provider, renter, status, prev_status, is_online,"
-                        " job_count, created_ms FROM events WHERE id > ? AND (CAST(? AS BIGINT) < 0 OR id <= ?)"
-                        " ORDER BY id LIMIT ?",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, after);
-    db_bind_int64(st, 2, upto);
-    db_bind_int64(st, 3, upto);
-    db_bind_int64(st, 4, limit);
+    int rc =
+        store_prepare(s, &st,
+                      "SELECT id, kind, job_id, provider, renter, status, prev_status, is_online,"
+                      " job_count, created_ms FROM events WHERE id > ? AND (CAST(? AS BIGINT) < 0 OR id <= ?)"
+                      " ORDER BY id LIMIT ?",
+                      "iiii", after, upto, upto, (int64_t)limit);
+    if (rc != STORE_OK) return rc;
     int ret = STORE_OK;
     while ((rc = db_step(st)) == DB_ROW) {
         store_event e;
@@ -42,57 +39,38 @@ int store_events_after(store *s, int64_t after, int64_t upto, int limit,
 }
 
 int store_events_bounds(store *s, int64_t *min_id, int64_t *max_id) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        *min_id = db_col_int64(st, 0);
-        *max_id = db_col_int64(st, 1);
+    int64_t v[2];
+    int rc = store_row(s, store_read_int64_pair, v,
+                       "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events",
+                       ""); /* aggregates without GROUP BY: always a row */
+    if (rc == STORE_OK) {
+        *min_id = v[0];
+        *max_id = v[1];
     }
-    db_reset(st);
-    return store_rc(s, rc);
+    return rc;
 }
 
 int store_events_prune(store *s, int64_t cutoff_ms, int64_t *deleted) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, "DELETE FROM events WHERE created_ms < ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, cutoff_ms);
-    rc = db_run(st);
-    if (deleted) *deleted = rc == DB_OK ? db_changes(st) : 0;
-    db_reset(st);
-    return store_rc(s, rc);
-}
-
-static int one_int(store *s, db_stmt *st, int64_t *out) {
-    int rc = db_step(st);
-    if (rc == DB_ROW) *out = db_col_int64(st, 0);
-    db_reset(st);
-    return store_rc(s, rc);
+    int64_t n = 0;
+    int rc = store_count(s, &n, "DELETE FROM events WHERE created_ms < ?", "i", cutoff_ms);
+    if (deleted) *deleted = rc == STORE_OK ? n : 0;
+    return rc;
 }
 
 int store_events_clock_ms(store *s, int64_t *ms) {
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        db_backend(s->db) == DB_POSTGRES
-                            ? "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
-                            : "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    return one_int(s, st, ms);
+    return store_int64(s, ms,
+                       db_backend(s->db) == DB_POSTGRES
+                           ? "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+                           : "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+                       ""); /* a SELECT without FROM: always a row */
 }
 
 int store_events_open_tx_before(store *s, int64_t since_ms, int64_t *n) {
     *n = 0;
     if (db_backend(s->db) != DB_POSTGRES) return STORE_OK;
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
-                        " AND xact_start < to_timestamp(CAST(? AS BIGINT) / 1000.0)",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, since_ms);
-    return one_int(s, st, n);
+    return store_int64(s, n,
+                       "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                       " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+                       " AND xact_start < to_timestamp(CAST(? AS BIGINT) / 1000.0)",
+                       "i", since_ms); /* count(*): always a row */
 }

@@ -1,12 +1,17 @@
 /* store_internal.h — shared by the store_*.c files only (not a public header).
  *
  * Pattern for a data-access function: one static SQL string with `?` placeholders, written
- * once for both backends; db_prepare (cached per connection), bind, step, db_reset, and map
- * the db code to a store code with store_rc(). */
+ * once for both backends, and its values, in one call: store_write, store_count, store_int64
+ * or store_row when one of those endings fits, store_prepare (then step and db_reset) when the
+ * rows are read in a loop. A db code becomes a store code with store_rc(). Only statements
+ * whose parameters a letter list cannot name bind with db_bind_* themselves: PostgreSQL's bulk
+ * paths (db_bind_array), SQL composed with a varying parameter list (a job transition, the
+ * list filters of store_query.c), and the 64 ids of store_spec_get_many. */
 #ifndef LAMDA_STORE_INTERNAL_H
 #define LAMDA_STORE_INTERNAL_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/db.h"
@@ -75,20 +80,86 @@ static inline int store_query_int64(store *s, db_stmt *st, int64_t *out) {
     return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
 }
 
-/* Run a one-parameter DELETE keyed by a job id: STORE_OK when a row went, STORE_NOTFOUND when
- * none matched. */
-static inline int store_delete_job_keyed(store *s, const char *sql, const uint8_t job_id[32]) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, sql, &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    return store_run_write(s, st, STORE_NOTFOUND);
-}
-
-/* Shared query shapes (store_query.c). */
+/* Prepare and bind in one call (store_bind.c). binds has one letter per `?` of sql, in order,
+ * each taking the arguments named here:
+ *   i  int64_t                  every integer, cast at the call site (an int or bool passed
+ *                               as is is read wrongly: varargs are not converted to int64_t)
+ *   p  const int64_t *          an optional integer: NULL binds SQL NULL
+ *   t  const char *             text; NULL binds SQL NULL
+ *   a  const uint8_t *          a 20-byte address; NULL binds SQL NULL
+ *   h  const uint8_t *          a 32-byte hash or job id; NULL binds SQL NULL
+ *   b  const void *, size_t     a blob of that length; NULL binds SQL NULL
+ * A list that is not these letters, or not as many as sql has parameters, binds nothing and
+ * returns STORE_ERR with the message in store_errmsg. A failed bind is the db layer's sticky
+ * error: the statement's next run returns it. On STORE_OK *st is bound and the caller steps
+ * and resets it. */
+int store_prepare(store *s, db_stmt **st, const char *sql, const char *binds, ...);
 
 /* Fills one row (a table's struct) from the current result row. */
 typedef void (*store_read_fn)(db_stmt *st, void *row);
+
+/* A store_read_fn for a row's first two integer columns, into int64_t[2]. */
+static inline void store_read_int64_pair(db_stmt *st, void *row) {
+    int64_t *v = row;
+    v[0] = db_col_int64(st, 0);
+    v[1] = db_col_int64(st, 1);
+}
+
+/* How store_run ends a statement it prepared and bound: the store_run_* ending above, or one
+ * step read by `read` into `row` (STORE_OK, STORE_NOTFOUND when there is no row). */
+typedef struct {
+    enum { STORE_END_WRITE, STORE_END_COUNT, STORE_END_INT64, STORE_END_ROW } kind;
+    bool lit;           /* prepare with db_prepare_lit: sql is a string literal (ingestion's hot paths) */
+    int if_none;        /* WRITE: store_run_write's if_none */
+    int64_t *n;         /* COUNT: rows changed (may be NULL); INT64: the value */
+    store_read_fn read; /* ROW */
+    void *row;
+} store_end;
+
+/* store_prepare and an ending in one call; use it through the names below. */
+int store_run(store *s, store_end end, const char *sql, const char *binds, ...);
+
+#define store_write(s, none, ...) store_run(s, (store_end){STORE_END_WRITE, .if_none = (none)}, __VA_ARGS__)
+#define store_write_lit(s, none, ...) \
+    store_run(s, (store_end){STORE_END_WRITE, .lit = true, .if_none = (none)}, __VA_ARGS__)
+#define store_count(s, changed, ...) store_run(s, (store_end){STORE_END_COUNT, .n = (changed)}, __VA_ARGS__)
+#define store_count_lit(s, changed, ...) \
+    store_run(s, (store_end){STORE_END_COUNT, .lit = true, .n = (changed)}, __VA_ARGS__)
+#define store_int64(s, out, ...) store_run(s, (store_end){STORE_END_INT64, .n = (out)}, __VA_ARGS__)
+#define store_row(s, read_fn, out, ...) \
+    store_run(s, (store_end){STORE_END_ROW, .read = (read_fn), .row = (out)}, __VA_ARGS__)
+
+/* Run a one-parameter DELETE keyed by a job id: STORE_OK when a row went, STORE_NOTFOUND when
+ * none matched. */
+static inline int store_delete_job_keyed(store *s, const char *sql, const uint8_t job_id[32]) {
+    return store_write(s, STORE_NOTFOUND, sql, "h", job_id);
+}
+
+/* States stored as text (job status, delivery, reputation update) are a table of names indexed
+ * by the enum; these are the two directions. names[i], or "unknown" out of range: */
+static inline const char *store_name_of(const char *const *names, int n, int i) {
+    return (unsigned)i < (unsigned)n ? names[i] : "unknown";
+}
+
+/* The index of name in the table, or -1 (also for NULL). */
+static inline int store_name_index(const char *const *names, int n, const char *name) {
+    for (int i = 0; name && i < n; i++)
+        if (!strcmp(name, names[i])) return i;
+    return -1;
+}
+
+/* A malloc'd copy of a blob column, terminated by a NUL past its *len bytes (a payload is also
+ * read as a string); NULL when out of memory. A NULL column is an empty copy. */
+static inline uint8_t *store_col_blob_dup(db_stmt *st, int col, size_t *len) {
+    const uint8_t *p = db_col_blob(st, col, len);
+    uint8_t *c = malloc(*len + 1);
+    if (!c) return NULL;
+    if (*len) memcpy(c, p, *len);
+    c[*len] = 0;
+    return c;
+}
+
+/* Shared query shapes (store_query.c). */
 
 /* The row sql selects with its one parameter bound to key: STORE_OK with it read into out,
  * STORE_NOTFOUND when there is none, or the store code of the failure. */

@@ -50,11 +50,9 @@ static void read_job(db_stmt *st, void *row) {
     j->updated_at = db_col_int64(st, 18);
 }
 
-static void bind_text_or_null(db_stmt *st, int i, const char *v) { db_bind_text(st, i, v && *v ? v : NULL); }
-static void bind_time_or_null(db_stmt *st, int i, int64_t v) {
-    if (v) db_bind_int64(st, i, v);
-    else db_bind_null(st, i);
-}
+/* An empty text or a zero time is stored as NULL ("never"). */
+static const char *text_or_null(const char *v) { return v && *v ? v : NULL; }
+static const int64_t *time_or_null(const int64_t *v) { return *v ? v : NULL; }
 
 int store_job_insert(store *s, const store_job *j) {
     if (!store_amount_valid(j->payment) || (j->paid_amount[0] && !store_amount_valid(j->paid_amount)) ||
@@ -62,35 +60,19 @@ int store_job_insert(store *s, const store_job *j) {
         snprintf(s->errmsg, sizeof s->errmsg, "job insert: invalid payment, paid amount or status");
         return STORE_INVALID;
     }
-    db_stmt *st;
-    int rc = db_prepare_lit(s->db,
-                        "INSERT INTO jobs (job_id, renter, provider, payment, status, docker_image,"
-                        " input_cid, output_cid, error_message, created_block, created_at, assigned_at,"
-                        " running_at, completed_at, failed_at, confirmed_at, paid_at, paid_amount,"
-                        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                        " ON CONFLICT (job_id) DO NOTHING",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, j->job_id, 32);
-    db_bind_blob(st, 2, j->renter, 20);
-    db_bind_blob(st, 3, j->provider, 20);
-    db_bind_text(st, 4, j->payment);
-    db_bind_text(st, 5, store_job_status_name(j->status));
-    bind_text_or_null(st, 6, j->docker_image);
-    bind_text_or_null(st, 7, j->input_cid);
-    bind_text_or_null(st, 8, j->output_cid);
-    bind_text_or_null(st, 9, j->error_message);
-    db_bind_int64(st, 10, j->created_block);
-    db_bind_int64(st, 11, j->created_at);
-    bind_time_or_null(st, 12, j->assigned_at);
-    bind_time_or_null(st, 13, j->running_at);
-    bind_time_or_null(st, 14, j->completed_at);
-    bind_time_or_null(st, 15, j->failed_at);
-    bind_time_or_null(st, 16, j->confirmed_at);
-    bind_time_or_null(st, 17, j->paid_at);
-    bind_text_or_null(st, 18, j->paid_amount);
-    db_bind_int64(st, 19, j->updated_at ? j->updated_at : j->created_at);
-    return store_run_write(s, st, STORE_DUP);
+    return store_write_lit(
+        s, STORE_DUP,
+        "INSERT INTO jobs (job_id, renter, provider, payment, status, docker_image,"
+        " input_cid, output_cid, error_message, created_block, created_at, assigned_at,"
+        " running_at, completed_at, failed_at, confirmed_at, paid_at, paid_amount,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (job_id) DO NOTHING",
+        "haattttttiippppppti", j->job_id, j->renter, j->provider, j->payment,
+        store_job_status_name(j->status), text_or_null(j->docker_image), text_or_null(j->input_cid),
+        text_or_null(j->output_cid), text_or_null(j->error_message), j->created_block, j->created_at,
+        time_or_null(&j->assigned_at), time_or_null(&j->running_at), time_or_null(&j->completed_at),
+        time_or_null(&j->failed_at), time_or_null(&j->confirmed_at), time_or_null(&j->paid_at),
+        text_or_null(j->paid_amount), j->updated_at ? j->updated_at : j->created_at);
 }
 
 #define JOB_ARRAYS 19
@@ -108,7 +90,7 @@ static const char JOB_INSERT_MANY[] =
     " confirmed_at, paid_at, paid_amount, updated_at FROM u ON CONFLICT (job_id) DO NOTHING RETURNING job_id)"
     " SELECT u.ord FROM u WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.job_id = u.job_id)";
 
-static void array_text_or_null(db_array *a, const char *v) { db_array_text(a, v && *v ? v : NULL); }
+static void array_text_or_null(db_array *a, const char *v) { db_array_text(a, text_or_null(v)); }
 static void array_time_or_null(db_array *a, int64_t v) {
     if (v) db_array_int64(a, v);
     else db_array_null(a);
@@ -212,14 +194,8 @@ static const char *const ts_column[JOB_STATUS_COUNT] = {
 };
 
 static int job_exists(store *s, const uint8_t job_id[32]) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, "SELECT 1 FROM jobs WHERE job_id = ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    rc = db_step(st);
-    db_reset(st);
-    if (rc == DB_ROW) return STORE_OK;
-    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+    int64_t one;
+    return store_int64(s, &one, "SELECT 1 FROM jobs WHERE job_id = ?", "h", job_id);
 }
 
 static int transition(store *s, const uint8_t job_id[32], job_status to, int64_t ts,
@@ -300,8 +276,8 @@ int store_job_list(store *s, const store_job_filter *f, store_job *out, int cap,
 int store_job_stats(store *s, store_job_summary *out) {
     memset(out, 0, sizeof *out);
     db_stmt *st;
-    int rc = db_prepare(s->db, "SELECT status, count(*) FROM jobs GROUP BY status", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
+    int rc = store_prepare(s, &st, "SELECT status, count(*) FROM jobs GROUP BY status", "");
+    if (rc != STORE_OK) return rc;
     while ((rc = db_step(st)) == DB_ROW) {
         job_status js;
         int64_t c = db_col_int64(st, 1);

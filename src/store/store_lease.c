@@ -59,9 +59,8 @@ int store_lease_acquire(store *s, const char *name, bool *got) {
     } else {
         db_stmt *st;
         int64_t key = lease_key(name);
-        int rc = db_prepare(s->db, "SELECT pg_try_advisory_lock(?)", &st);
-        if (rc != DB_OK) return store_rc(s, rc);
-        db_bind_int64(st, 1, key);
+        int rc = store_prepare(s, &st, "SELECT pg_try_advisory_lock(?)", "i", key);
+        if (rc != STORE_OK) return rc;
         rc = db_step(st);
         bool ok = rc == DB_ROW && !strcmp(db_col_text(st, 0), "t");
         db_reset(st);
@@ -85,16 +84,12 @@ bool store_lease_held(store *s, const char *name) {
      * proves the connection is alive. */
     if (db_pg_backend_pid(s->db) != s->leases[i].pgpid) return false;
     uint64_t k = (uint64_t)s->leases[i].key;
-    db_stmt *st;
-    if (db_prepare(s->db,
-                   "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                   " AND pid = pg_backend_pid() AND classid = ? AND objid = ? AND objsubid = 1",
-                   &st) != DB_OK)
-        return false;
-    db_bind_int64(st, 1, (int64_t)(k >> 32));
-    db_bind_int64(st, 2, (int64_t)(k & 0xffffffffu));
-    bool held = db_step(st) == DB_ROW && db_col_int64(st, 0) == 1;
-    db_reset(st);
+    int64_t n = 0;
+    bool held = store_int64(s, &n,
+                            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                            " AND pid = pg_backend_pid() AND classid = ? AND objid = ? AND objsubid = 1",
+                            "ii", (int64_t)(k >> 32), (int64_t)(k & 0xffffffffu)) == STORE_OK &&
+                n == 1;
     return held && db_pg_backend_pid(s->db) == s->leases[i].pgpid;
 }
 
@@ -105,14 +100,7 @@ int store_lease_release(store *s, const char *name) {
     if (db_backend(s->db) == DB_SQLITE) {
         if (s->leases[i].fd >= 0) close(s->leases[i].fd); /* drops the flock */
     } else if (db_pg_backend_pid(s->db) == s->leases[i].pgpid) {
-        db_stmt *st;
-        int r = db_prepare(s->db, "SELECT pg_advisory_unlock(?)", &st);
-        if (r == DB_OK) {
-            db_bind_int64(st, 1, s->leases[i].key);
-            r = db_run(st);
-            db_reset(st);
-        }
-        rc = store_rc(s, r);
+        rc = store_count(s, NULL, "SELECT pg_advisory_unlock(?)", "i", s->leases[i].key);
     }
     s->leases[i].used = false;
     s->leases[i].fd = -1;

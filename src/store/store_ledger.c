@@ -18,24 +18,14 @@ int store_ledger_insert(store *s, uint64_t chain_id, const rpc_log *l) {
     if (l->ntopics > 4) return STORE_INVALID;
     uint8_t key[32];
     entity_key(l, key);
-    db_stmt *st;
-    int rc = db_prepare_lit(s->db,
-                        "INSERT INTO ledger (chain_id, tx_hash, log_index, block_number, block_hash,"
-                        " contract, entity_key, topics, data, block_time)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, (int64_t)chain_id);
-    db_bind_blob(st, 2, l->tx_hash, 32);
-    db_bind_int64(st, 3, (int64_t)l->log_index);
-    db_bind_int64(st, 4, (int64_t)l->block_number);
-    db_bind_blob(st, 5, l->block_hash, 32);
-    db_bind_blob(st, 6, l->address, 20);
-    db_bind_blob(st, 7, key, 32);
-    db_bind_blob(st, 8, l->topics, (size_t)l->ntopics * 32);
-    db_bind_blob(st, 9, l->data ? l->data : (const uint8_t *)"", l->data_len);
-    db_bind_int64(st, 10, (int64_t)l->block_time);
-    return store_run_write(s, st, STORE_DUP);
+    return store_write_lit(s, STORE_DUP,
+                           "INSERT INTO ledger (chain_id, tx_hash, log_index, block_number, block_hash,"
+                           " contract, entity_key, topics, data, block_time)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                           "ihiihahbbi", (int64_t)chain_id, l->tx_hash, (int64_t)l->log_index,
+                           (int64_t)l->block_number, l->block_hash, l->address, key,
+                           (const uint8_t *)l->topics, (size_t)l->ntopics * 32,
+                           l->data ? l->data : (const uint8_t *)"", l->data_len, (int64_t)l->block_time);
 }
 
 /* Logs by their key (contract, block, log index; migration 0005), then position: a later copy
@@ -149,12 +139,8 @@ int store_ledger_insert_many(store *s, uint64_t chain_id, const rpc_log *logs, s
 }
 
 int store_ledger_count(store *s, uint64_t chain_id, const uint8_t contract[20], int64_t *count) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, "SELECT count(*) FROM ledger WHERE chain_id = ? AND contract = ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, (int64_t)chain_id);
-    db_bind_blob(st, 2, contract, 20);
-    return store_query_int64(s, st, count); /* count(*): always a row */
+    return store_int64(s, count, "SELECT count(*) FROM ledger WHERE chain_id = ? AND contract = ?", "ia",
+                       (int64_t)chain_id, contract); /* count(*): always a row */
 }
 
 #define LEDGER_COLS                                                                          \
@@ -191,17 +177,15 @@ static int each(store *s, db_stmt *st, const uint8_t contract[20], store_log_cb 
 static int each_where(store *s, uint64_t chain_id, const uint8_t contract[20], uint64_t from_block,
                       const uint8_t key[32], store_log_cb cb, void *ud) {
     db_stmt *st;
-    int rc = db_prepare(s->db,
-                        key ? LEDGER_COLS "WHERE chain_id = ? AND contract = ? AND entity_key = ?"
-                                          " ORDER BY block_number, log_index"
-                            : LEDGER_COLS "WHERE chain_id = ? AND contract = ? AND block_number >= ?"
-                                          " ORDER BY block_number, log_index",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, (int64_t)chain_id);
-    db_bind_blob(st, 2, contract, 20);
-    if (key) db_bind_blob(st, 3, key, 32);
-    else db_bind_int64(st, 3, (int64_t)from_block);
+    int rc = key ? store_prepare(s, &st,
+                                 LEDGER_COLS "WHERE chain_id = ? AND contract = ? AND entity_key = ?"
+                                             " ORDER BY block_number, log_index",
+                                 "iah", (int64_t)chain_id, contract, key)
+                 : store_prepare(s, &st,
+                                 LEDGER_COLS "WHERE chain_id = ? AND contract = ? AND block_number >= ?"
+                                             " ORDER BY block_number, log_index",
+                                 "iai", (int64_t)chain_id, contract, (int64_t)from_block);
+    if (rc != STORE_OK) return rc;
     return each(s, st, contract, cb, ud);
 }
 

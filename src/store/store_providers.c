@@ -60,21 +60,10 @@ static const char *const PROVIDER_SQL[2][2] = { /* [postgres][has_count] */
 };
 
 static int apply_one(store *s, const store_provider_change *c, int64_t now) {
-    db_stmt *st;
-    int rc = db_prepare_lit(s->db, PROVIDER_SQL[0][c->has_count], &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, c->address, 20);
-    db_bind_text(st, 2, c->gpu_model);
-    db_bind_int64(st, 3, c->vram);
-    db_bind_int64(st, 4, c->last_seen);
-    db_bind_int64(st, 5, c->online);
-    db_bind_int64(st, 6, c->registered);
-    db_bind_int64(st, 7, c->registered_block);
-    db_bind_int64(st, 8, c->has_count ? c->count : 0);
-    db_bind_int64(st, 9, c->has_count ? c->count : 0);
-    db_bind_int64(st, 10, now);
-    db_bind_int64(st, 11, now);
-    return store_run_count(s, st, NULL);
+    int64_t count = c->has_count ? c->count : 0;
+    return store_count_lit(s, NULL, PROVIDER_SQL[0][c->has_count], "atiiiiiiiii", c->address, c->gpu_model,
+                           c->vram, c->last_seen, (int64_t)c->online, (int64_t)c->registered,
+                           c->registered_block, count, count, now, now);
 }
 
 #define PROVIDER_CHUNK 4096
@@ -153,23 +142,14 @@ int store_provider_set_job_count(store *s, const uint8_t addr[20], int64_t count
 }
 
 int store_provider_delete(store *s, const uint8_t addr[20]) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, "DELETE FROM providers WHERE address = ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, addr, 20);
-    return store_run_write(s, st, STORE_NOTFOUND);
+    return store_write(s, STORE_NOTFOUND, "DELETE FROM providers WHERE address = ?", "a", addr);
 }
 
 int store_provider_sweep_offline(store *s, int64_t cutoff_ts, int *changed) {
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "UPDATE providers SET is_online = 0, updated_at = ? WHERE is_online = 1 AND last_seen < ?",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, (int64_t)time(NULL));
-    db_bind_int64(st, 2, cutoff_ts);
     int64_t n = 0;
-    rc = store_run_count(s, st, &n);
+    int rc = store_count(
+        s, &n, "UPDATE providers SET is_online = 0, updated_at = ? WHERE is_online = 1 AND last_seen < ?",
+        "ii", (int64_t)time(NULL), cutoff_ts);
     if (changed) *changed = (int)n;
     return rc;
 }
@@ -205,32 +185,30 @@ int store_provider_list(store *s, const store_provider_filter *f, store_provider
     return store_page(s, &q, f, f->limit, f->offset, out, cap, n, total);
 }
 
+static void read_summary(db_stmt *st, void *row) {
+    store_provider_summary *out = row;
+    out->total = db_col_int64(st, 0);
+    out->online = db_col_int64(st, 1);
+    out->registered = db_col_int64(st, 2);
+    out->total_vram = db_col_int64(st, 3);
+    out->total_jobs_completed = db_col_int64(st, 4);
+    out->reputation_sum = db_col_int64(st, 5);
+}
+
 int store_provider_stats(store *s, store_provider_summary *out) {
     memset(out, 0, sizeof *out);
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "SELECT count(*), COALESCE(SUM(is_online), 0), COALESCE(SUM(is_registered), 0),"
-                        " COALESCE(SUM(vram), 0), COALESCE(SUM(total_jobs_completed), 0),"
-                        " COALESCE(SUM(reputation_score), 0) FROM providers",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        out->total = db_col_int64(st, 0);
-        out->online = db_col_int64(st, 1);
-        out->registered = db_col_int64(st, 2);
-        out->total_vram = db_col_int64(st, 3);
-        out->total_jobs_completed = db_col_int64(st, 4);
-        out->reputation_sum = db_col_int64(st, 5);
-    }
-    db_reset(st);
-    return store_rc(s, rc);
+    return store_row(s, read_summary, out,
+                     "SELECT count(*), COALESCE(SUM(is_online), 0), COALESCE(SUM(is_registered), 0),"
+                     " COALESCE(SUM(vram), 0), COALESCE(SUM(total_jobs_completed), 0),"
+                     " COALESCE(SUM(reputation_score), 0) FROM providers",
+                     ""); /* aggregates without GROUP BY: always a row */
 }
 
 int store_provider_gpu_counts(store *s, int (*cb)(void *ud, const char *model, int64_t n), void *ud) {
     db_stmt *st;
-    int rc = db_prepare(s->db, "SELECT gpu_model, count(*) FROM providers WHERE gpu_model <> '' GROUP BY gpu_model", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
+    int rc = store_prepare(
+        s, &st, "SELECT gpu_model, count(*) FROM providers WHERE gpu_model <> '' GROUP BY gpu_model", "");
+    if (rc != STORE_OK) return rc;
     int stop = 0;
     while (!stop && (rc = db_step(st)) == DB_ROW) stop = cb(ud, db_col_text(st, 0), db_col_int64(st, 1));
     db_reset(st);

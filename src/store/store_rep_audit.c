@@ -10,20 +10,20 @@
 
 int store_rep_tally_each(store *s, int (*cb)(const store_rep_tally *t, void *ud), void *ud) {
     db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "SELECT p, sum(c), sum(pe), sum(si), sum(mi), sum(fa), sum(nr) FROM ("
-                        " SELECT j.provider AS p, 1 AS c, 0 AS pe, 0 AS si, 0 AS mi, 0 AS fa, 1 AS nr"
-                        "  FROM jobs j WHERE " CONFIRMED " AND " NO_ROW
-                        " UNION ALL"
-                        " SELECT r.provider, 1, CASE WHEN r.state = 'pending' THEN 1 ELSE 0 END,"
-                        "  CASE WHEN r.state = 'signed' THEN 1 ELSE 0 END,"
-                        "  CASE WHEN r.state = 'mined' THEN 1 ELSE 0 END,"
-                        "  CASE WHEN r.state = 'failed' THEN 1 ELSE 0 END, 0 FROM reputation_updates r"
-                        " UNION ALL"
-                        " SELECT address, 0, 0, 0, 0, 0, 0 FROM providers WHERE total_jobs_completed > 0"
-                        ") t GROUP BY p ORDER BY p",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
+    int rc = store_prepare(s, &st,
+                           "SELECT p, sum(c), sum(pe), sum(si), sum(mi), sum(fa), sum(nr) FROM ("
+                           " SELECT j.provider AS p, 1 AS c, 0 AS pe, 0 AS si, 0 AS mi, 0 AS fa, 1 AS nr"
+                           "  FROM jobs j WHERE " CONFIRMED " AND " NO_ROW
+                           " UNION ALL"
+                           " SELECT r.provider, 1, CASE WHEN r.state = 'pending' THEN 1 ELSE 0 END,"
+                           "  CASE WHEN r.state = 'signed' THEN 1 ELSE 0 END,"
+                           "  CASE WHEN r.state = 'mined' THEN 1 ELSE 0 END,"
+                           "  CASE WHEN r.state = 'failed' THEN 1 ELSE 0 END, 0 FROM reputation_updates r"
+                           " UNION ALL"
+                           " SELECT address, 0, 0, 0, 0, 0, 0 FROM providers WHERE total_jobs_completed > 0"
+                           ") t GROUP BY p ORDER BY p",
+                           "");
+    if (rc != STORE_OK) return rc;
     int ret = STORE_OK;
     while ((rc = db_step(st)) == DB_ROW) {
         store_rep_tally t;
@@ -44,48 +44,29 @@ int store_rep_tally_each(store *s, int (*cb)(const store_rep_tally *t, void *ud)
 
 int store_rep_add_missing(store *s, const uint8_t provider[20], int64_t now, int64_t *added) {
     *added = 0;
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "INSERT INTO reputation_updates (job_id, provider, state, attempts, confirmed_at,"
-                        " created_at, updated_at) SELECT j.job_id, j.provider, 'pending', 0,"
-                        " coalesce(j.confirmed_at, 0), ?, ? FROM jobs j WHERE j.provider = ? AND " CONFIRMED
-                        " AND " NO_ROW " ON CONFLICT (job_id) DO NOTHING",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, now);
-    db_bind_int64(st, 2, now);
-    db_bind_blob(st, 3, provider, 20);
-    return store_run_count(s, st, added);
+    return store_count(s, added,
+                       "INSERT INTO reputation_updates (job_id, provider, state, attempts, confirmed_at,"
+                       " created_at, updated_at) SELECT j.job_id, j.provider, 'pending', 0,"
+                       " coalesce(j.confirmed_at, 0), ?, ? FROM jobs j WHERE j.provider = ? AND " CONFIRMED
+                       " AND " NO_ROW " ON CONFLICT (job_id) DO NOTHING",
+                       "iia", now, now, provider);
 }
 
 int store_rep_requeue_failed(store *s, const uint8_t provider[20], int64_t n, int64_t *done) {
     *done = 0;
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "UPDATE reputation_updates SET state = 'pending', nonce = NULL, raw_tx = NULL,"
-                        " tx_hash = NULL, sent_at = NULL, mined_block = NULL, updated_at = ?"
-                        " WHERE job_id IN (SELECT job_id FROM reputation_updates WHERE provider = ?"
-                        " AND state = 'failed' ORDER BY created_at, job_id LIMIT ?)",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, (int64_t)time(NULL));
-    db_bind_blob(st, 2, provider, 20);
-    db_bind_int64(st, 3, n);
-    return store_run_count(s, st, done);
+    return store_count(s, done,
+                       "UPDATE reputation_updates SET state = 'pending', nonce = NULL, raw_tx = NULL,"
+                       " tx_hash = NULL, sent_at = NULL, mined_block = NULL, updated_at = ?"
+                       " WHERE job_id IN (SELECT job_id FROM reputation_updates WHERE provider = ?"
+                       " AND state = 'failed' ORDER BY created_at, job_id LIMIT ?)",
+                       "iai", (int64_t)time(NULL), provider, n);
 }
 
 int store_rep_settle_covered(store *s, const uint8_t provider[20], int64_t n, const char *note, int64_t *done) {
     *done = 0;
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "UPDATE reputation_updates SET state = 'mined', last_error = ?, updated_at = ?"
-                        " WHERE job_id IN (SELECT job_id FROM reputation_updates WHERE provider = ?"
-                        " AND state = 'pending' ORDER BY created_at, job_id LIMIT ?)",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_text(st, 1, note);
-    db_bind_int64(st, 2, (int64_t)time(NULL));
-    db_bind_blob(st, 3, provider, 20);
-    db_bind_int64(st, 4, n);
-    return store_run_count(s, st, done);
+    return store_count(s, done,
+                       "UPDATE reputation_updates SET state = 'mined', last_error = ?, updated_at = ?"
+                       " WHERE job_id IN (SELECT job_id FROM reputation_updates WHERE provider = ?"
+                       " AND state = 'pending' ORDER BY created_at, job_id LIMIT ?)",
+                       "tiai", note, (int64_t)time(NULL), provider, n);
 }

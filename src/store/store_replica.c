@@ -25,8 +25,8 @@ int store_wal_position(store *s, char *out, size_t cap) {
     /* The insert position, not pg_current_wal_lsn() (the write position): with
      * synchronous_commit off a commit record may be inserted but not yet written, and a
      * position before it would let a standby that lacks the commit answer. */
-    int rc = db_prepare(s->db, "SELECT pg_current_wal_insert_lsn()::text", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
+    int rc = store_prepare(s, &st, "SELECT pg_current_wal_insert_lsn()::text", "");
+    if (rc != STORE_OK) return rc;
     rc = db_step(st);
     if (rc == DB_ROW) db_col_text_copy(st, 0, out, cap);
     db_reset(st);
@@ -37,15 +37,14 @@ int store_replayed_to(store *s, const char *lsn, bool *yes) {
     *yes = true;
     if (db_backend(s->db) != DB_POSTGRES) return STORE_OK;
     if (!store_lsn_valid(lsn)) return STORE_INVALID;
-    db_stmt *st;
     /* On a server that is not in recovery (a primary, a promoted standby) the replay position is
      * NULL: it has everything it committed. (Integers, not booleans: results arrive as text.) */
-    int rc = db_prepare(s->db, "SELECT CASE WHEN pg_last_wal_replay_lsn() IS NULL OR pg_last_wal_replay_lsn() >= CAST(? AS pg_lsn)"
-                                " THEN 1 ELSE 0 END", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_text(st, 1, lsn);
-    rc = db_step(st);
-    if (rc == DB_ROW) *yes = db_col_int64(st, 0) != 0;
-    db_reset(st);
-    return rc == DB_ROW ? STORE_OK : store_rc(s, rc);
+    int64_t v = 0;
+    int rc = store_int64(
+        s, &v,
+        "SELECT CASE WHEN pg_last_wal_replay_lsn() IS NULL OR pg_last_wal_replay_lsn() >= CAST(? AS pg_lsn)"
+        " THEN 1 ELSE 0 END",
+        "t", lsn); /* a SELECT without FROM: always a row */
+    if (rc == STORE_OK) *yes = v != 0;
+    return rc;
 }

@@ -9,17 +9,14 @@
 static const char *const rep_names[STORE_REP_STATE_COUNT] = {"pending", "signed", "mined", "failed"};
 
 const char *store_rep_state_name(store_rep_state st) {
-    return (unsigned)st < STORE_REP_STATE_COUNT ? rep_names[st] : "unknown";
+    return store_name_of(rep_names, STORE_REP_STATE_COUNT, (int)st);
 }
 
 int store_rep_state_parse(const char *name, store_rep_state *out) {
-    for (int i = 0; i < STORE_REP_STATE_COUNT; i++) {
-        if (!strcmp(name, rep_names[i])) {
-            *out = (store_rep_state)i;
-            return 0;
-        }
-    }
-    return -1;
+    int i = store_name_index(rep_names, STORE_REP_STATE_COUNT, name);
+    if (i < 0) return -1;
+    *out = (store_rep_state)i;
+    return 0;
 }
 
 #define REP_COLS                                                                               \
@@ -54,19 +51,11 @@ static void read_rep(db_stmt *st, void *row) {
 
 int store_rep_add(store *s, const uint8_t job_id[32], const uint8_t provider[20], int64_t confirmed_at,
                   int64_t now) {
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "INSERT INTO reputation_updates (job_id, provider, state, attempts, confirmed_at,"
-                        " created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?)"
-                        " ON CONFLICT (job_id) DO NOTHING",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    db_bind_blob(st, 2, provider, 20);
-    db_bind_int64(st, 3, confirmed_at);
-    db_bind_int64(st, 4, now);
-    db_bind_int64(st, 5, now);
-    return store_run_write(s, st, STORE_DUP);
+    return store_write(s, STORE_DUP,
+                       "INSERT INTO reputation_updates (job_id, provider, state, attempts, confirmed_at,"
+                       " created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?)"
+                       " ON CONFLICT (job_id) DO NOTHING",
+                       "haiii", job_id, provider, confirmed_at, now, now);
 }
 
 int store_rep_get(store *s, const uint8_t job_id[32], store_rep *out) {
@@ -76,12 +65,10 @@ int store_rep_get(store *s, const uint8_t job_id[32], store_rep *out) {
 int store_rep_list_state(store *s, store_rep_state state, int limit, store_rep *rows, int *n) {
     *n = 0;
     db_stmt *st;
-    int rc = db_prepare(s->db,
-                        REP_COLS " WHERE state = ? ORDER BY nonce NULLS LAST, created_at, job_id LIMIT ?",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_text(st, 1, store_rep_state_name(state));
-    db_bind_int64(st, 2, limit);
+    int rc = store_prepare(s, &st,
+                           REP_COLS " WHERE state = ? ORDER BY nonce NULLS LAST, created_at, job_id LIMIT ?",
+                           "ti", store_rep_state_name(state), (int64_t)limit);
+    if (rc != STORE_OK) return rc;
     while (*n < limit && (rc = db_step(st)) == DB_ROW) read_rep(st, &rows[(*n)++]);
     db_reset(st);
     return rc == DB_ROW ? STORE_OK : store_rc(s, rc);
@@ -89,39 +76,28 @@ int store_rep_list_state(store *s, store_rep_state state, int limit, store_rep *
 
 int store_rep_update(store *s, const store_rep *r) {
     if ((unsigned)r->state >= STORE_REP_STATE_COUNT || r->raw_tx_len > sizeof r->raw_tx) return STORE_INVALID;
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "UPDATE reputation_updates SET state = ?, nonce = ?, raw_tx = ?, tx_hash = ?,"
-                        " attempts = ?, last_error = ?, sent_at = ?, mined_block = ?, updated_at = ?"
-                        " WHERE job_id = ?",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_text(st, 1, store_rep_state_name(r->state));
-    if (r->has_nonce) db_bind_int64(st, 2, (int64_t)r->nonce);
-    else db_bind_null(st, 2);
-    db_bind_blob(st, 3, r->raw_tx_len ? r->raw_tx : NULL, r->raw_tx_len);
-    db_bind_blob(st, 4, r->has_tx_hash ? r->tx_hash : NULL, 32);
-    db_bind_int64(st, 5, r->attempts);
-    db_bind_text(st, 6, r->last_error[0] ? r->last_error : NULL);
-    if (r->sent_at) db_bind_int64(st, 7, r->sent_at);
-    else db_bind_null(st, 7);
-    if (r->mined_block) db_bind_int64(st, 8, r->mined_block);
-    else db_bind_null(st, 8);
-    db_bind_int64(st, 9, (int64_t)time(NULL));
-    db_bind_blob(st, 10, r->job_id, 32);
-    return store_run_write(s, st, STORE_NOTFOUND);
+    int64_t nonce = (int64_t)r->nonce;
+    return store_write(s, STORE_NOTFOUND,
+                       "UPDATE reputation_updates SET state = ?, nonce = ?, raw_tx = ?, tx_hash = ?,"
+                       " attempts = ?, last_error = ?, sent_at = ?, mined_block = ?, updated_at = ?"
+                       " WHERE job_id = ?",
+                       "tpbhitppih", store_rep_state_name(r->state), r->has_nonce ? &nonce : NULL,
+                       r->raw_tx_len ? r->raw_tx : NULL, r->raw_tx_len, r->has_tx_hash ? r->tx_hash : NULL,
+                       r->attempts, r->last_error[0] ? r->last_error : NULL, r->sent_at ? &r->sent_at : NULL,
+                       r->mined_block ? &r->mined_block : NULL, (int64_t)time(NULL), r->job_id);
 }
 
 /* Rows per state, of every provider (provider NULL) or of one. */
 static int rep_counts(store *s, const uint8_t *provider, int64_t counts[STORE_REP_STATE_COUNT]) {
     memset(counts, 0, sizeof(int64_t) * STORE_REP_STATE_COUNT);
     db_stmt *st;
-    int rc = db_prepare(s->db,
-                        provider ? "SELECT state, count(*) FROM reputation_updates WHERE provider = ? GROUP BY state"
-                                 : "SELECT state, count(*) FROM reputation_updates GROUP BY state",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    if (provider) db_bind_blob(st, 1, provider, 20);
+    int rc;
+    if (provider)
+        rc = store_prepare(s, &st, "SELECT state, count(*) FROM reputation_updates WHERE provider = ? GROUP BY state",
+                           "a", provider);
+    else
+        rc = store_prepare(s, &st, "SELECT state, count(*) FROM reputation_updates GROUP BY state", "");
+    if (rc != STORE_OK) return rc;
     while ((rc = db_step(st)) == DB_ROW) {
         store_rep_state k;
         if (store_rep_state_parse(db_col_text(st, 0), &k) == 0) counts[k] = db_col_int64(st, 1);

@@ -5,15 +5,14 @@
 #include "store/db_array.h"
 #include "store/store_internal.h"
 
-static int count_where(store *s, const char *sql, const uint8_t *signer, int64_t *out) {
-    db_stmt *st;
-    int rc = db_prepare(s->db, sql, &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    if (signer) db_bind_blob(st, 1, signer, 20);
-    rc = db_step(st);
-    if (rc == DB_ROW) *out = db_col_int64(st, 0);
-    db_reset(st);
-    return rc == DB_ROW ? STORE_OK : store_rc(s, rc);
+typedef struct {
+    char image[STORE_IMAGE_MAX], cid[STORE_CID_MAX];
+} candidate;
+
+static void read_candidate(db_stmt *st, void *row) {
+    candidate *c = row;
+    db_col_text_copy(st, 0, c->image, sizeof c->image);
+    db_col_text_copy(st, 1, c->cid, sizeof c->cid);
 }
 
 int store_spec_candidate_put(store *s, const uint8_t job_id[32], const char *image, const char *cid,
@@ -21,68 +20,47 @@ int store_spec_candidate_put(store *s, const uint8_t job_id[32], const char *ima
                              const store_spec_caps *caps) {
     if (!image || !cid || strlen(image) >= STORE_IMAGE_MAX || strlen(cid) >= STORE_CID_MAX || sig_len > 65)
         return STORE_INVALID;
-    db_stmt *st;
-    int rc = db_prepare(s->db, "DELETE FROM job_spec_candidates WHERE received_at < ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_int64(st, 1, now - caps->ttl_s);
-    if ((rc = store_run_write(s, st, STORE_OK)) != STORE_OK) return rc;
+    int rc = store_write(s, STORE_OK, "DELETE FROM job_spec_candidates WHERE received_at < ?", "i",
+                         now - caps->ttl_s);
+    if (rc != STORE_OK) return rc;
 
     /* The signer's own candidate for this job: the same spec again is fine, another is not
      * (first writer wins, as in job_specs, so a replayed older signature cannot undo it). */
-    rc = db_prepare(s->db,
-                    "SELECT docker_image, input_cid FROM job_spec_candidates WHERE job_id = ? AND signer = ?", &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    db_bind_blob(st, 2, signer, 20);
-    char have_image[STORE_IMAGE_MAX] = "", have_cid[STORE_CID_MAX] = "";
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        db_col_text_copy(st, 0, have_image, sizeof have_image);
-        db_col_text_copy(st, 1, have_cid, sizeof have_cid);
-    }
-    db_reset(st);
-    if (rc == DB_ROW) return !strcmp(have_image, image) && !strcmp(have_cid, cid) ? STORE_OK : STORE_DUP;
-    if (rc != DB_DONE) return store_rc(s, rc);
+    candidate have;
+    rc = store_row(s, read_candidate, &have,
+                   "SELECT docker_image, input_cid FROM job_spec_candidates WHERE job_id = ? AND signer = ?",
+                   "ha", job_id, signer);
+    if (rc == STORE_OK) return !strcmp(have.image, image) && !strcmp(have.cid, cid) ? STORE_OK : STORE_DUP;
+    if (rc != STORE_NOTFOUND) return rc;
 
     int64_t mine = 0, all = 0;
-    if ((rc = count_where(s, "SELECT COUNT(*) FROM job_spec_candidates WHERE signer = ?", signer, &mine)) != STORE_OK)
-        return rc;
+    rc = store_int64(s, &mine, "SELECT COUNT(*) FROM job_spec_candidates WHERE signer = ?", "a", signer);
+    if (rc != STORE_OK) return rc; /* count(*): always a row */
     if (mine >= caps->per_signer) return STORE_SPEC_CAP_SIGNER;
-    if ((rc = count_where(s, "SELECT COUNT(*) FROM job_spec_candidates", NULL, &all)) != STORE_OK) return rc;
+    if ((rc = store_spec_candidate_count(s, &all)) != STORE_OK) return rc;
     if (all >= caps->total) return STORE_SPEC_CAP_TOTAL;
 
-    rc = db_prepare(s->db,
-                    "INSERT INTO job_spec_candidates (job_id, signer, docker_image, input_cid, signature, received_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, signer) DO NOTHING",
-                    &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    db_bind_blob(st, 2, signer, 20);
-    db_bind_text(st, 3, image);
-    db_bind_text(st, 4, cid);
-    db_bind_blob(st, 5, sig_len ? sig : NULL, sig_len);
-    db_bind_int64(st, 6, now);
-    rc = store_run_write(s, st, STORE_DUP);
+    rc = store_write(
+        s, STORE_DUP,
+        "INSERT INTO job_spec_candidates (job_id, signer, docker_image, input_cid, signature, received_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, signer) DO NOTHING",
+        "hattbi", job_id, signer, image, cid, sig_len ? sig : NULL, sig_len, now);
     return rc == STORE_DUP ? STORE_OK : rc; /* a concurrent identical insert: same outcome */
 }
 
 int store_spec_candidates_bind(store *s, const uint8_t job_id[32], const uint8_t renter[20]) {
-    db_stmt *st;
     /* The renter's candidate becomes the job's spec; a spec already in job_specs (sent after
      * JobCreated) is kept. "WHERE true": SQLite needs a WHERE before ON CONFLICT in
      * INSERT … SELECT, to tell the upsert clause from a join's ON. */
-    int rc = db_prepare(s->db,
-                        "INSERT INTO job_specs (job_id, docker_image, input_cid, signer, signature, received_at)"
-                        " SELECT job_id, docker_image, input_cid, signer, signature, received_at"
-                        " FROM job_spec_candidates WHERE job_id = ? AND signer = ? AND true"
-                        " ON CONFLICT (job_id) DO NOTHING",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    db_bind_blob(st, 2, renter, 20);
-    int bound = store_run_write(s, st, STORE_NOTFOUND);
+    int bound =
+        store_write(s, STORE_NOTFOUND,
+                    "INSERT INTO job_specs (job_id, docker_image, input_cid, signer, signature, received_at)"
+                    " SELECT job_id, docker_image, input_cid, signer, signature, received_at"
+                    " FROM job_spec_candidates WHERE job_id = ? AND signer = ? AND true"
+                    " ON CONFLICT (job_id) DO NOTHING",
+                    "ha", job_id, renter);
     if (bound != STORE_OK && bound != STORE_NOTFOUND) return bound;
-    rc = store_delete_job_keyed(s, "DELETE FROM job_spec_candidates WHERE job_id = ?", job_id);
+    int rc = store_delete_job_keyed(s, "DELETE FROM job_spec_candidates WHERE job_id = ?", job_id);
     if (rc != STORE_OK && rc != STORE_NOTFOUND) return rc;
     return bound;
 }
@@ -91,7 +69,7 @@ int store_spec_candidates_bind_jobs(store *s, const store_job *jobs, size_t n) {
     /* Candidates are rare (a spec sent before its createJob is mined) and short-lived: one look
      * at the table usually saves the batch every bind. */
     int64_t any = 0;
-    int rc = count_where(s, "SELECT count(*) FROM (SELECT 1 FROM job_spec_candidates LIMIT 1) c", NULL, &any);
+    int rc = store_int64(s, &any, "SELECT count(*) FROM (SELECT 1 FROM job_spec_candidates LIMIT 1) c", "");
     if (rc != STORE_OK || !any || n == 0) return rc;
     if (db_backend(s->db) != DB_POSTGRES || n < 2) {
         for (size_t i = 0; i < n; i++) {
@@ -131,5 +109,5 @@ int store_spec_candidates_bind_jobs(store *s, const store_job *jobs, size_t n) {
 }
 
 int store_spec_candidate_count(store *s, int64_t *n) {
-    return count_where(s, "SELECT COUNT(*) FROM job_spec_candidates", NULL, n);
+    return store_int64(s, n, "SELECT COUNT(*) FROM job_spec_candidates", ""); /* count(*): always a row */
 }

@@ -3,31 +3,32 @@
  * the image of a job once it is known. */
 #include "store/store_internal.h"
 
-int store_spec_get(store *s, const uint8_t job_id[32], store_spec *out) {
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "SELECT docker_image, input_cid, signer, signature, received_at FROM job_specs"
-                        " WHERE job_id = ?",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        memset(out, 0, sizeof *out);
-        memcpy(out->job_id, job_id, 32);
-        db_col_text_copy(st, 0, out->docker_image, sizeof out->docker_image);
-        db_col_text_copy(st, 1, out->input_cid, sizeof out->input_cid);
-        db_col_blob_fixed(st, 2, out->signer, 20);
-        size_t n;
-        const uint8_t *sig = db_col_blob(st, 3, &n);
-        if (sig && n <= sizeof out->signature) {
-            memcpy(out->signature, sig, n);
-            out->signature_len = n;
-        }
-        out->received_at = db_col_int64(st, 4);
+/* docker_image, input_cid, signer, signature, received_at from column `col` on. */
+static void read_spec_from(db_stmt *st, int col, store_spec *sp) {
+    db_col_text_copy(st, col, sp->docker_image, sizeof sp->docker_image);
+    db_col_text_copy(st, col + 1, sp->input_cid, sizeof sp->input_cid);
+    db_col_blob_fixed(st, col + 2, sp->signer, 20);
+    size_t n;
+    const uint8_t *sig = db_col_blob(st, col + 3, &n);
+    if (sig && n <= sizeof sp->signature) {
+        memcpy(sp->signature, sig, n);
+        sp->signature_len = n;
     }
-    db_reset(st);
-    return rc == DB_DONE ? STORE_NOTFOUND : store_rc(s, rc);
+    sp->received_at = db_col_int64(st, col + 4);
+}
+
+static void read_spec(db_stmt *st, void *row) {
+    memset(row, 0, sizeof(store_spec));
+    read_spec_from(st, 0, row);
+}
+
+int store_spec_get(store *s, const uint8_t job_id[32], store_spec *out) {
+    int rc = store_row(s, read_spec, out,
+                       "SELECT docker_image, input_cid, signer, signature, received_at FROM job_specs"
+                       " WHERE job_id = ?",
+                       "h", job_id);
+    if (rc == STORE_OK) memcpy(out->job_id, job_id, 32);
+    return rc;
 }
 
 int store_spec_put(store *s, const uint8_t job_id[32], const char *image, const char *cid,
@@ -35,19 +36,11 @@ int store_spec_put(store *s, const uint8_t job_id[32], const char *image, const 
     if (!image || !cid || strlen(image) >= STORE_IMAGE_MAX || strlen(cid) >= STORE_CID_MAX ||
         sig_len > 65)
         return STORE_INVALID;
-    db_stmt *st;
-    int rc = db_prepare(s->db,
-                        "INSERT INTO job_specs (job_id, docker_image, input_cid, signer, signature,"
-                        " received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING",
-                        &st);
-    if (rc != DB_OK) return store_rc(s, rc);
-    db_bind_blob(st, 1, job_id, 32);
-    db_bind_text(st, 2, image);
-    db_bind_text(st, 3, cid);
-    db_bind_blob(st, 4, signer, 20);
-    db_bind_blob(st, 5, sig_len ? sig : NULL, sig_len);
-    db_bind_int64(st, 6, now);
-    if ((rc = store_run_write(s, st, STORE_NOTFOUND)) != STORE_NOTFOUND) return rc;
+    int rc = store_write(s, STORE_NOTFOUND,
+                         "INSERT INTO job_specs (job_id, docker_image, input_cid, signer, signature,"
+                         " received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING",
+                         "httabi", job_id, image, cid, signer, sig_len ? sig : NULL, sig_len, now);
+    if (rc != STORE_NOTFOUND) return rc;
     store_spec have;
     if ((rc = store_spec_get(s, job_id, &have)) != STORE_OK) return rc;
     bool same = !strcmp(have.docker_image, image) && !strcmp(have.input_cid, cid) &&
@@ -76,16 +69,7 @@ int store_spec_get_many(store *s, const uint8_t (*job_ids)[32], size_t n,
             store_spec sp;
             memset(&sp, 0, sizeof sp);
             db_col_blob_fixed(st, 0, sp.job_id, 32);
-            db_col_text_copy(st, 1, sp.docker_image, sizeof sp.docker_image);
-            db_col_text_copy(st, 2, sp.input_cid, sizeof sp.input_cid);
-            db_col_blob_fixed(st, 3, sp.signer, 20);
-            size_t sn;
-            const uint8_t *sig = db_col_blob(st, 4, &sn);
-            if (sig && sn <= sizeof sp.signature) {
-                memcpy(sp.signature, sig, sn);
-                sp.signature_len = sn;
-            }
-            sp.received_at = db_col_int64(st, 5);
+            read_spec_from(st, 1, &sp);
             stop = cb(ud, &sp);
         }
         db_reset(st);
