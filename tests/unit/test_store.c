@@ -11,6 +11,7 @@
 #include "store/db.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "store/store_internal.h" /* store_prepare: the binding list is checked here */
 #include "core/utf8.h"
 #include "test.h"
 
@@ -890,6 +891,43 @@ TEST(failed_bind_stops_step_and_bulk_run) {
     db_close(d);
 }
 
+/* A bind list that does not match the statement binds nothing and says so; a matching one binds
+ * every kind of letter, NULL pointers as SQL NULL. */
+TEST(store_prepare_checks_the_bind_list) {
+    store *s = fresh_store();
+    db_stmt *st;
+    CHECK_EQ_INT(store_prepare(s, &st, "SELECT ?, ?", "iz", (int64_t)1, (int64_t)2), STORE_ERR);
+    CHECK(strstr(store_errmsg(s), "z") != NULL);
+    CHECK_EQ_INT(store_prepare(s, &st, "SELECT ?, ?", "iii", (int64_t)1, (int64_t)2, (int64_t)3), STORE_ERR);
+    CHECK_EQ_INT(store_prepare(s, &st, "SELECT ?, ?", "i", (int64_t)1), STORE_ERR);
+    int64_t got = 0;
+    CHECK_EQ_INT(store_int64(s, &got, "SELECT CAST(? AS BIGINT) + 1", "i", (int64_t)41), STORE_OK);
+    CHECK_EQ_INT((int)got, 42);
+    uint8_t addr[20] = {0xab}, hash[32] = {0xcd};
+    int64_t seven = 7;
+    /* PostgreSQL needs each parameter's type; SQLite would turn a blob cast to BYTEA into a number */
+    const char *blob = db_backend(s->db) == DB_POSTGRES ? "BYTEA" : "BLOB";
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS %s), CAST(? AS %s),"
+             " CAST(? AS %s), CAST(? AS %s), CAST(? AS BIGINT)", blob, blob, blob, blob);
+    CHECK_EQ_INT(store_prepare(s, &st, sql,
+                               "pptahbbi", &seven, (const int64_t *)NULL, "x", addr, hash, "yz", (size_t)2,
+                               (const void *)NULL, (size_t)0, (int64_t)-1),
+                 STORE_OK);
+    CHECK_EQ_INT(db_step(st), DB_ROW);
+    CHECK_EQ_INT((int)db_col_int64(st, 0), 7);
+    CHECK(db_col_is_null(st, 1));
+    CHECK_EQ_STR(db_col_text(st, 2), "x");
+    uint8_t a2[20], h2[32];
+    CHECK(db_col_blob_fixed(st, 3, a2, 20) == 0 && memcmp(a2, addr, 20) == 0);
+    CHECK(db_col_blob_fixed(st, 4, h2, 32) == 0 && memcmp(h2, hash, 32) == 0);
+    CHECK(db_col_is_null(st, 6));
+    CHECK_EQ_INT((int)db_col_int64(st, 7), -1);
+    db_reset(st);
+    store_close(s);
+}
+
 /* A chain string is any bytes: stored as valid UTF-8 (PostgreSQL would refuse the row, and the
  * follower's batch with it, for ever), invalid bytes as U+FFFD, cut between characters. */
 TEST(provider_strings_are_stored_as_utf8) {
@@ -953,6 +991,7 @@ int main(void) {
     RUN_ON(lease_exclusive);
     RUN_ON(driver_placeholders_and_nulls);
     RUN_ON(failed_bind_stops_step_and_bulk_run);
+    RUN_ON(store_prepare_checks_the_bind_list);
     RUN_ON(provider_strings_are_stored_as_utf8);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
