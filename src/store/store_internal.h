@@ -97,14 +97,24 @@ int store_get_by_key(store *s, const char *sql, const uint8_t *key, size_t keyle
 /* " WHERE a AND b …" of the terms that are not NULL ("" when none) into w. */
 void store_where(const char *const *terms, int n, char *w, size_t cap);
 
-/* One list: "SELECT count(*) FROM <table><where>" for the total, then "<cols><where> ORDER BY
- * <order> LIMIT ? OFFSET ?". bind binds the where's parameters of a filter from 1 and returns
- * the next index; read fills one row of row_size bytes from the current result row. */
+/* The list_counts row (migration 0006) that holds the total of a list's filter: list NULL when
+ * no counter covers the filter's combination, and the total is counted. */
+typedef struct {
+    const char *list;     /* "jobs", "jobs_provider", "jobs_renter", "providers" */
+    const uint8_t *owner; /* the provider or renter (20 bytes); NULL: the list's all-owners rows */
+    const char *state;    /* a job status, a provider's is_online ("0"/"1"); "" for any */
+} store_count_key;
+
+/* One list: the total from its counter (count) or, without one, "SELECT count(*) FROM
+ * <table><where>", then "<cols><where> ORDER BY <order> LIMIT ? OFFSET ?". bind binds the
+ * where's parameters of a filter from 1 and returns the next index; read fills one row of
+ * row_size bytes from the current result row. */
 typedef struct {
     const char *table, *cols, *order, *where;
     int (*bind)(db_stmt *st, const void *filter);
     store_read_fn read;
     size_t row_size;
+    store_count_key count;
 } store_page_query;
 
 /* At most min(limit, cap) rows from offset into rows, *n of them; *total (when not NULL) the

@@ -292,8 +292,17 @@ int store_job_list(store *s, const store_job_filter *f, store_job *out, int cap,
     const char *terms[] = {f->renter ? "renter = ?" : NULL, f->provider ? "provider = ?" : NULL,
                            f->status >= 0 ? "status = ?" : NULL};
     store_where(terms, 3, where, sizeof where);
+    /* The counters (migration 0006) cover what the routes ask: all jobs, a provider's or a
+     * renter's, each optionally in one status. Renter and provider together is left to
+     * count(*): a pair key per (renter, provider) would multiply the rows for a rare query, and
+     * the jobs_provider_time index bounds that count by the provider's jobs. */
+    const char *state = f->status >= 0 ? store_job_status_name((job_status)f->status) : "";
+    store_count_key k = {"jobs", NULL, state};
+    if (f->renter && f->provider) k.list = NULL;
+    else if (f->provider) k = (store_count_key){"jobs_provider", f->provider, state};
+    else if (f->renter) k = (store_count_key){"jobs_renter", f->renter, state};
     const store_page_query q = {"jobs", JOB_COLS, "created_at DESC, job_id", where,
-                                job_bind, read_job, sizeof *out};
+                                job_bind, read_job, sizeof *out, k};
     return store_page(s, &q, f, f->limit, f->offset, out, cap, n, total);
 }
 

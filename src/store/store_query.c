@@ -1,6 +1,7 @@
 /* store_query — the query shapes several tables share, each table giving its columns and row
  * reader: one row by its key (jobs, providers, reputation updates), and a filtered page of rows
- * with the total the filter matches (the job and provider lists). */
+ * with the total the filter matches (the job and provider lists), read from the list's counter
+ * when one covers the filter (migration 0006). */
 #include "store/store_internal.h"
 
 int store_get_by_key(store *s, const char *sql, const uint8_t *key, size_t keylen, store_read_fn read, void *out) {
@@ -24,6 +25,35 @@ void store_where(const char *const *terms, int n, char *w, size_t cap) {
     }
 }
 
+/* A counter's value: one primary-key read however many rows the filter matches. No row yet is
+ * 0 (nothing was ever counted under that key). */
+static int counted_total(store *s, const store_count_key *k, int64_t *total) {
+    static const uint8_t none[1];
+    db_stmt *st;
+    int rc = db_prepare_lit(s->db, "SELECT n FROM list_counts WHERE list = ? AND owner = ? AND state = ?", &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    db_bind_text(st, 1, k->list);
+    db_bind_blob(st, 2, k->owner ? k->owner : none, k->owner ? 20 : 0); /* all owners: x'' */
+    db_bind_text(st, 3, k->state);
+    rc = db_step(st);
+    *total = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? STORE_OK : store_rc(s, rc);
+}
+
+static int scanned_total(store *s, const store_page_query *q, const void *f, int64_t *total) {
+    char sql[1024];
+    db_stmt *st;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s%s", q->table, q->where);
+    int rc = db_prepare(s->db, sql, &st);
+    if (rc != DB_OK) return store_rc(s, rc);
+    q->bind(st, f);
+    rc = db_step(st);
+    if (rc == DB_ROW) *total = db_col_int64(st, 0);
+    db_reset(st);
+    return rc == DB_ROW ? STORE_OK : store_rc(s, rc);
+}
+
 int store_page(store *s, const store_page_query *q, const void *f, int64_t limit, int64_t offset, void *rows,
                int cap, int *n, int64_t *total) {
     char sql[1024];
@@ -31,13 +61,8 @@ int store_page(store *s, const store_page_query *q, const void *f, int64_t limit
     db_stmt *st;
     int rc;
     if (total) {
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s%s", q->table, q->where);
-        if ((rc = db_prepare(s->db, sql, &st)) != DB_OK) return store_rc(s, rc);
-        q->bind(st, f);
-        rc = db_step(st);
-        if (rc == DB_ROW) *total = db_col_int64(st, 0);
-        db_reset(st);
-        if (rc != DB_ROW) return store_rc(s, rc);
+        rc = q->count.list ? counted_total(s, &q->count, total) : scanned_total(s, q, f, total);
+        if (rc != STORE_OK) return rc;
     }
     limit = limit > 0 && limit < cap ? limit : cap;
     snprintf(sql, sizeof sql, "%s%s ORDER BY %s LIMIT ? OFFSET ?", q->cols, q->where, q->order);
