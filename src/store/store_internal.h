@@ -97,12 +97,12 @@ int store_get_by_key(store *s, const char *sql, const uint8_t *key, size_t keyle
 /* " WHERE a AND b …" of the terms that are not NULL ("" when none) into w. */
 void store_where(const char *const *terms, int n, char *w, size_t cap);
 
-/* The list_counts row (migration 0006) that holds the total of a list's filter: list NULL when
- * no counter covers the filter's combination, and the total is counted. */
+/* The list_counts row and column (migration 0006) that hold the total of a list's filter: list
+ * NULL when no counter covers the filter's combination, and the total is counted. */
 typedef struct {
     const char *list;     /* "jobs", "jobs_provider", "jobs_renter", "providers" */
-    const uint8_t *owner; /* the provider or renter (20 bytes); NULL: the list's all-owners rows */
-    const char *state;    /* a job status, a provider's is_online ("0"/"1"); "" for any */
+    const uint8_t *owner; /* the provider or renter (20 bytes); NULL: the all-owners row */
+    const char *column;   /* "total", a job status's name, or "online"/"offline" (providers) */
 } store_count_key;
 
 /* One list: the total from its counter (count) or, without one, "SELECT count(*) FROM

@@ -202,7 +202,7 @@ int store_provider_list(store *s, const store_provider_filter *f, store_provider
     /* The counters (migration 0006) hold the total and the count per is_online, what
      * GET /api/nodes and /api/v1/nodes ask by default; a minimum or a GPU model (a search of
      * POST /api/nodes/query or ?min_vram=…) is counted. */
-    store_count_key k = {"providers", NULL, f->online < 0 ? "" : f->online ? "1" : "0"};
+    store_count_key k = {"providers", NULL, f->online < 0 ? "total" : f->online ? "online" : "offline"};
     if (f->min_vram > 0 || f->min_reputation > 0 || f->gpu_model) k.list = NULL;
     const store_page_query q = {"providers", PROVIDER_COLS, "reputation_score DESC, address", where, provider_bind,
                                 read_provider, sizeof *out, k};

@@ -25,16 +25,31 @@ void store_where(const char *const *terms, int n, char *w, size_t cap) {
     }
 }
 
+/* The columns of list_counts a count may read: the name goes into the SQL text, so it is
+ * checked against the schema's, never taken as given. */
+static bool count_column(const char *c) {
+    static const char *const cols[] = {"total", "online", "offline"};
+    for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+        if (!strcmp(c, cols[i])) return true;
+    job_status js;
+    return store_job_status_parse(c, &js) == 0;
+}
+
 /* A counter's value: one primary-key read however many rows the filter matches. No row yet is
- * 0 (nothing was ever counted under that key). */
+ * 0 (nothing was ever counted for that owner). */
 static int counted_total(store *s, const store_count_key *k, int64_t *total) {
     static const uint8_t none[1];
+    char sql[128];
+    if (!count_column(k->column)) {
+        snprintf(s->errmsg, sizeof s->errmsg, "list count: no column %s", k->column);
+        return STORE_INVALID;
+    }
+    snprintf(sql, sizeof sql, "SELECT %s FROM list_counts WHERE list = ? AND owner = ?", k->column);
     db_stmt *st;
-    int rc = db_prepare_lit(s->db, "SELECT n FROM list_counts WHERE list = ? AND owner = ? AND state = ?", &st);
+    int rc = db_prepare(s->db, sql, &st);
     if (rc != DB_OK) return store_rc(s, rc);
     db_bind_text(st, 1, k->list);
     db_bind_blob(st, 2, k->owner ? k->owner : none, k->owner ? 20 : 0); /* all owners: x'' */
-    db_bind_text(st, 3, k->state);
     rc = db_step(st);
     *total = rc == DB_ROW ? db_col_int64(st, 0) : 0;
     db_reset(st);

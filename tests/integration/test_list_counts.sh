@@ -18,22 +18,22 @@ C=0x5FbDB2315678afecb367f032d93F642f64180aa3
 on() { local DATABASE_URL=$1; shift; "$@"; }
 empty_blob() { case "$1" in sqlite:*) echo "x''" ;; *) echo "''::bytea" ;; esac; }
 
-# counter_diff URL → the number of (list, owner, state, n) rows that differ between list_counts
-# and the counts it stands for (0 rows on either side are no difference).
+# counter_diff URL → the number of list_counts rows that differ from the counts they stand for
+# (a row of zeros, all its jobs gone, is no difference).
+STATUS_COLS="created, assigned, running, completed, failed, confirmed, paid, cancelled, undelivered, stalled"
+STATUS_COUNTS=$(for s in ${STATUS_COLS//,/}; do printf "count(*) FILTER (WHERE status = '%s'), " "$s"; done)
 counter_diff() {
   local e; e=$(empty_blob "$1")
-  on "$1" db_q "WITH want(list, owner, state, n) AS (
-      SELECT 'jobs', $e, '', count(*) FROM jobs
-      UNION ALL SELECT 'jobs', $e, status, count(*) FROM jobs GROUP BY status
-      UNION ALL SELECT 'jobs_provider', provider, '', count(*) FROM jobs GROUP BY provider
-      UNION ALL SELECT 'jobs_provider', provider, status, count(*) FROM jobs GROUP BY provider, status
-      UNION ALL SELECT 'jobs_renter', renter, '', count(*) FROM jobs GROUP BY renter
-      UNION ALL SELECT 'jobs_renter', renter, status, count(*) FROM jobs GROUP BY renter, status
-      UNION ALL SELECT 'providers', $e, '', count(*) FROM providers
-      UNION ALL SELECT 'providers', $e, CAST(is_online AS TEXT), count(*) FROM providers GROUP BY is_online),
-    have AS (SELECT list, owner, state, n FROM list_counts)
-    SELECT (SELECT count(*) FROM (SELECT * FROM want WHERE n <> 0 EXCEPT SELECT * FROM have WHERE n <> 0) a)
-         + (SELECT count(*) FROM (SELECT * FROM have WHERE n <> 0 EXCEPT SELECT * FROM want WHERE n <> 0) b)"
+  on "$1" db_q "WITH want AS (
+      SELECT 'jobs' AS list, $e AS owner, count(*) AS total, $STATUS_COUNTS 0 AS online, 0 AS offline FROM jobs
+      UNION ALL SELECT 'jobs_provider', provider, count(*), $STATUS_COUNTS 0, 0 FROM jobs GROUP BY provider
+      UNION ALL SELECT 'jobs_renter', renter, count(*), $STATUS_COUNTS 0, 0 FROM jobs GROUP BY renter
+      UNION ALL SELECT 'providers', $e, count(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        count(*) FILTER (WHERE is_online = 1), count(*) FILTER (WHERE is_online = 0) FROM providers),
+    have AS (SELECT list, owner, total, $STATUS_COLS, online, offline FROM list_counts)
+    SELECT (SELECT count(*) FROM (SELECT * FROM want WHERE total <> 0 EXCEPT SELECT * FROM have WHERE total <> 0) a)
+         + (SELECT count(*) FROM (SELECT * FROM have WHERE total <> 0 EXCEPT SELECT * FROM want WHERE total <> 0) b)
+         + (SELECT count(*) FROM have WHERE total = 0 AND ($STATUS_COLS, online, offline) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))"
 }
 
 # api_totals NAME URL: the API's total for each filter the routes take equals count(*) of it.
