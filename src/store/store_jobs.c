@@ -309,6 +309,8 @@ int store_job_list(store *s, const store_job_filter *f, store_job *out, int cap,
 /* From the list counters (migration 0006): the 'jobs' row of all owners has the total and a
  * column per status (in job_status order), one row read where GROUP BY status read every job. */
 int store_job_stats(store *s, store_job_summary *out) {
+    /* A new status needs its column in list_counts (a migration) and in this SELECT. */
+    _Static_assert(JOB_STATUS_COUNT == 10, "list_counts has a column per job status");
     static const uint8_t none[1];
     memset(out, 0, sizeof *out);
     db_stmt *st;
