@@ -7,8 +7,10 @@
 # Parts come from tests/lib/harness.sh (PostgreSQL, NATS, anvil on free loopback ports,
 # stopped on exit). Drivers: build/bench/replayrpc (synthetic eth_getLogs from memory),
 # build/bench/ingest (the real follower and handlers), build/bench/seed (10k providers, 1M
-# jobs), build/bench/dispatch (jobs on anvil → NATS latency), wrk, and a private nginx.
-# BENCH_QUICK=1 shrinks the sizes for a smoke run.
+# jobs), build/bench/dispatch (jobs on anvil → NATS latency), build/bench/staleness (commit →
+# API lag), wrk, and a private nginx.
+# BENCH_QUICK=1 shrinks the sizes for a smoke run. BENCH_ONLY=ingest runs sections 1 and 1b
+# alone, BENCH_ONLY=api sections 4 and 5 (API, the mixed run, memory) alone.
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 source tests/lib/harness.sh
@@ -21,6 +23,8 @@ ROWS=$H_TMP/rows.jsonl
 : >"$ROWS"
 T0=$(date +%s)
 QUICK=${BENCH_QUICK:-0}
+ONLY=${BENCH_ONLY:-}
+part() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; } # part SECTION: does this run include it
 NLOGS=100000 NJOBS=1000000 NPROV=10000 NDISPATCH=1000 WRK_SECS=5
 [ "$QUICK" = 1 ] && NLOGS=20000 NJOBS=100000 NPROV=1000 NDISPATCH=100 WRK_SECS=2
 PER_BLOCK=50
@@ -55,7 +59,7 @@ start_nats || { say "nats did not start"; exit 1; }
 # ---- 1. ingestion -------------------------------------------------------------------------------
 REPLAY_C=0x5FbDB2315678afecb367f032d93F642f64180aa3
 INGEST_PEAK=0
-for kind in heartbeat job; do
+part ingest && for kind in heartbeat job; do
   port=$(free_port)
   "$B/replayrpc" --port "$port" --chain-id 97 --contract $REPLAY_C --kind $kind --logs $NLOGS \
     --per-block $PER_BLOCK --providers $NPROV >"$H_TMP/replay-$kind.log" 2>&1 &
@@ -104,7 +108,7 @@ EMIT_ADDR_JOB=0x0000000000000000000000000000000000001718
 NO_LOGS=0x0000000000000000000000000000000000000001 # the other follower of a rebuild: an address with no logs
 ANVIL_PER_BLOCK=1000
 ANVIL_BLOCKS=$((NLOGS / ANVIL_PER_BLOCK))
-start_anvil INGEST 97 --gas-limit 3000000000 || { say "anvil for ingestion did not start"; }
+part ingest && { start_anvil INGEST 97 --gas-limit 3000000000 || say "anvil for ingestion did not start"; }
 pg_checkpoint() { "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U lamda postgres -c CHECKPOINT >/dev/null 2>&1; }
 emit_blocks() { # ADDR TOPIC0 — one tx per block (automine), ANVIL_PER_BLOCK logs each
   local i word
@@ -169,7 +173,7 @@ if [ -n "${INGEST_RPC:-}" ]; then
 fi
 say "ingestion from anvil done ($(($(date +%s) - T0)) s)"
 
-if [ "${BENCH_ONLY:-}" != ingest ]; then # BENCH_ONLY=ingest: sections 1 and 1b alone
+if part api; then # BENCH_ONLY=ingest: sections 1 and 1b alone
 
 # ---- chain parts for 2, 3, 4, 5 ------------------------------------------------------------------
 start_anvil BSC 97 --gas-limit 3000000000 || { say "anvil BSC did not start"; exit 1; }
@@ -178,6 +182,7 @@ deploy_contracts || { say "contract deploy failed"; exit 1; }
 lamda_env
 export NATS_URL API_RATE_LIMIT=0 LOG_LEVEL=warn JOB_ID_FROM_CID=true DEFAULT_DOCKER_IMAGE=lamda/bench:latest
 
+if part dispatch; then # not with BENCH_ONLY=api
 # ---- 2. dispatch latency --------------------------------------------------------------------------
 dispatch_run() { # NAME RUN MODE COUNT [ws]
   local name=$1 run=$2 mode=$3 count=$4 ws=${5:-} pid out
@@ -236,6 +241,7 @@ else
   row reputation "1000 confirmations → increments mined" pending "" "" "" "within 10 blocks" pending "reputation service not in git log"
 fi
 say "reputation done ($(($(date +%s) - T0)) s)"
+fi # part dispatch
 
 # ---- 4 + 5. API and memory ---------------------------------------------------------------------
 WRK_THREADS=2 WRK_CONN=64
@@ -252,6 +258,83 @@ export API_PORT API_THREADS=2
 API=http://127.0.0.1:$API_PORT
 PROVIDER=
 declare -A BODY_SIZE
+declare -A EPNAME=([node]="GET /api/nodes/{address}" [nodes]="GET /api/nodes?limit=100" [jobs]="GET /api/jobs?provider_address=…&limit=100")
+
+# ---- 4b. mixed: reads while a follower applies a 1,000-log block every second -----------------
+# On the seeded database: the job dispatcher's follower (its own process, as in production on
+# PostgreSQL) follows an anvil where the JobCreated emitter of section 1b mines one
+# 1,000-log block each second (jobs for the seeded providers, so every route's data moves),
+# while wrk reads each route from an api-gateway (its own process, the response cache on at
+# its default bound) and build/bench/staleness times each commit's arrival in GET /api/jobs.
+MIXED_SECS=10
+[ "$QUICK" = 1 ] && MIXED_SECS=4
+MIXED_BOUND_MS=100 # API_CACHE_TTL's default: the documented staleness bound
+MIXED_ROWS=$H_TMP/mixed-rows.jsonl # after the API rows in the table, whose ceilings come later
+: >"$MIXED_ROWS"
+mixed_run() { # BACKEND DATABASE_URL
+  local be=$1 url=$2 head topic fpid gpid spid port ep rps p99 res
+  start_anvil MIXED 97 --gas-limit 3000000000 || { ROWS=$MIXED_ROWS row mixed "$be" failed "" "" "" "p99 < 10 ms" no "anvil did not start"; return; }
+  rpc "$MIXED_RPC" anvil_setCode "[\"$EMIT_ADDR_JOB\",\"$EMIT_JOB\"]" >/dev/null
+  head=$(printf '%d' "$(rpc "$MIXED_RPC" eth_blockNumber | jq -r .result)")
+  topic=$("$B/ingest" topic job)
+  (
+    export DATABASE_URL=$url BSC_RPC_URL=$MIXED_RPC BSC_CHAIN_ID=97 JOB_MANAGER_CONTRACT_ADDRESS=$EMIT_ADDR_JOB
+    export JOB_MANAGER_START_BLOCK=$((head + 1)) POLL_INTERVAL=50ms JOB_ID_FROM_CID=false
+    unset BSC_WS_URL
+    exec "$LAMDA" job-dispatcher
+  ) >>"$H_TMP/mixed-follower-$be.log" 2>&1 &
+  fpid=$!
+  track $fpid
+  port=$(free_port)
+  DATABASE_URL=$url API_PORT=$port "$LAMDA" api-gateway >>"$H_TMP/mixed-api-$be.log" 2>&1 &
+  gpid=$!
+  track $gpid
+  wait_port "$port" 30 || { ROWS=$MIXED_ROWS row mixed "$be" failed "" "" "" "p99 < 10 ms" no "api-gateway did not listen"; stop_pid $fpid; stop_pid $gpid; stop_pid "$MIXED_PID"; return; }
+  sleep 1 # the follower's first poll
+  # One emitter call per second on the clock (automine: one block each); job ids from 2^40 up,
+  # clear of the seeded ones.
+  (
+    local i=0 t0 word
+    t0=$(date +%s.%N)
+    while :; do
+      word=$(printf '%s%064x%064x' "${topic#0x}" $(((1 << 40) + i * 1000)) 1000)
+      rpc "$MIXED_RPC" eth_sendTransaction "[{\"from\":\"$ANVIL_ADDR0\",\"to\":\"$EMIT_ADDR_JOB\",\"data\":\"0x$word\",\"gas\":\"0x5f5e100\"}]" >/dev/null
+      i=$((i + 1))
+      sleep "$(awk -v t0="$t0" -v i=$i -v now="$(date +%s.%N)" 'BEGIN { d = t0 + i - now; printf "%.3f", (d > 0 ? d : 0) }')"
+    done
+  ) &
+  spid=$!
+  track $spid
+  sleep 1.5 # the first block applied
+  "$B/staleness" "http://127.0.0.1:$port" "$url" $((3 * MIXED_SECS + 1)) >"$H_TMP/mixed-stale-$be.json" 2>>"$H_TMP/mixed-stale-$be.err" &
+  local ppid=$!
+  local -a got=()
+  for ep in node nodes jobs; do
+    read -r rps p99 <<<"$(WRK_SECS=$MIXED_SECS wrk_run "http://127.0.0.1:$port${EP[$ep]}")"
+    got+=("$ep $rps $p99")
+  done
+  wait $ppid
+  stop_pid $spid
+  local blocks; blocks=$(jq -r .commits "$H_TMP/mixed-stale-$be.json" 2>/dev/null)
+  for ep in "${got[@]}"; do
+    read -r ep rps p99 <<<"$ep"
+    ROWS=$MIXED_ROWS row mixed "${EPNAME[$ep]}, $be, while a 1,000-log block commits each second" "$rps" "req/s (p99 $p99 ms)" "" "" \
+      "p99 < 10 ms" "$(yn lt "$p99" 10)" "follower (job-dispatcher) and api-gateway in separate processes, response cache on; ${blocks:-?} blocks of 1,000 JobCreated committed during the reads; wrk -t$WRK_THREADS -c$WRK_CONN -d${MIXED_SECS}s"
+  done
+  res=$(cat "$H_TMP/mixed-stale-$be.json" 2>/dev/null)
+  if [ -n "$res" ]; then
+    local p50 sp99 max seen loop
+    read -r p50 sp99 max seen loop < <(jq -r '"\(.p50_ms) \(.p99_ms) \(.max_ms) \(.seen) \(.loop_ms)"' <<<"$res")
+    ROWS=$MIXED_ROWS row mixed "commit → API staleness, $be, while a 1,000-log block commits each second" "p50 $p50 / p99 $sp99 / max $max" ms "" "" \
+      "≤ $MIXED_BOUND_MS ms (API_CACHE_TTL)" "$(yn eval 'lt "$max" $((MIXED_BOUND_MS + 1)) && [ "$seen" = "$blocks" ] && [ "${blocks:-0}" -gt 0 ]')" \
+      "$seen/$blocks commits seen through GET /api/jobs?limit=1 (total), under the wrk load above; from the probe seeing the commit in the database (polled every ~$loop ms, so up to that much short) to the API answering it"
+  else
+    ROWS=$MIXED_ROWS row mixed "commit → API staleness, $be" failed ms "" "" "≤ $MIXED_BOUND_MS ms (API_CACHE_TTL)" no "$(head -c 200 "$H_TMP/mixed-stale-$be.err")"
+  fi
+  stop_pid $fpid
+  stop_pid $gpid
+  stop_pid "$MIXED_PID"
+}
 ALL_IDLE=0 ALL_PEAK=0
 for be in sqlite pg; do
   ts=$(date +%s)
@@ -301,6 +384,7 @@ for be in sqlite pg; do
   fi
   stop_pid $npid
   stop_pid $apid
+  mixed_run $be "$url"
 done
 
 # the ceiling: nginx serving static files of the same sizes
@@ -334,7 +418,6 @@ if wait_port "$NGX_PORT" 10; then
   done
 fi
 stop_pid $NGX_PID
-declare -A EPNAME=([node]="GET /api/nodes/{address}" [nodes]="GET /api/nodes?limit=100" [jobs]="GET /api/jobs?provider_address=…&limit=100")
 while read -r be ep rps p99; do
   c=${CEIL[$ep]:-0}
   r=$(ratio "$rps" "$c")
@@ -342,17 +425,19 @@ while read -r be ep rps p99; do
   row api "${EPNAME[$ep]}, $be" "$rps" "req/s (p99 $p99 ms)" "$c" "$r" "≥0.8× nginx, p99 < 5 ms" \
     "$(yn eval 'ge "$r" 0.8 && lt "$p99" 5')" "${BODY_SIZE[$ep]:-?} B body; $NPROV providers, $NJOBS jobs; nginx p99 ${CEIL99[$ep]:-?} ms; wrk -t$WRK_THREADS -c$WRK_CONN -d${WRK_SECS}s"
 done <"$H_TMP/api.txt"
+cat "$MIXED_ROWS" >>"$ROWS"
 say "api done ($(($(date +%s) - T0)) s)"
 
 fi # BENCH_ONLY
 
-[ "${BENCH_ONLY:-}" != ingest ] && row memory "lamda all, idle RSS" "$((ALL_IDLE / 1024))" MB "" "" "< 20 MB" "$(yn lt "$ALL_IDLE" 20480)" "SQLite, all four services, once the followers have caught up with the chains"
-[ "${BENCH_ONLY:-}" != ingest ] && row memory "lamda all, peak RSS during the API runs" "$((ALL_PEAK / 1024))" MB "" "" "" "" "VmHWM of lamda all under wrk (SQLite and PostgreSQL runs)"
-row memory "follower, peak RSS during a $NLOGS-log backfill" "$((INGEST_PEAK / 1024))" MB "" "" "≤ 64 MB" "$(yn lt "$INGEST_PEAK" 65537)" "the largest VmHWM of the ingest driver (the same follower and handlers as lamda all) over the backfills above, both backends$(lt "$INGEST_PEAK" 65537 || echo "; not met: the batch being written (20,000 decoded logs), the next one fetched ahead (its JSON body, about 15 MB for JobCreated, and its decoded logs) and the 8 MB SQLite page cache; a 10,000-log batch target measured 61 MB at about a quarter less throughput")"
+part api && row memory "lamda all, idle RSS" "$((ALL_IDLE / 1024))" MB "" "" "< 20 MB" "$(yn lt "$ALL_IDLE" 20480)" "SQLite, all four services, once the followers have caught up with the chains"
+part api && row memory "lamda all, peak RSS during the API runs" "$((ALL_PEAK / 1024))" MB "" "" "" "" "VmHWM of lamda all under wrk (SQLite and PostgreSQL runs)"
+part ingest && row memory "follower, peak RSS during a $NLOGS-log backfill" "$((INGEST_PEAK / 1024))" MB "" "" "≤ 64 MB" "$(yn lt "$INGEST_PEAK" 65537)" "the largest VmHWM of the ingest driver (the same follower and handlers as lamda all) over the backfills above, both backends$(lt "$INGEST_PEAK" 65537 || echo "; not met: the batch being written (20,000 decoded logs), the next one fetched ahead (its JSON body, about 15 MB for JobCreated, and its decoded logs) and the 8 MB SQLite page cache; a 10,000-log batch target measured 61 MB at about a quarter less throughput")"
 
 # ---- 6. commit → Server-Sent Event latency (issue 20) ----------------------------------------------
 SSE_N=1000
 [ "$QUICK" = 1 ] && SSE_N=200
+if part events; then # not with BENCH_ONLY
 SSE_BENCH_EVENTS=$SSE_N BUILD=$BUILD "$ROOT/scripts/bench_sse.sh" >"$H_TMP/sse.jsonl" 2>"$H_TMP/sse.err"
 while read -r line; do
   be=$(jq -r .backend <<<"$line"); p99=$(jq -r .p99_ms <<<"$line"); p50=$(jq -r .p50_ms <<<"$line")
@@ -361,6 +446,7 @@ while read -r line; do
 done <"$H_TMP/sse.jsonl"
 [ -s "$H_TMP/sse.jsonl" ] || row events "commit → SSE event p99" failed ms "" "" "< 100 ms" no "$(head -c 200 "$H_TMP/sse.err")"
 say "events done ($(($(date +%s) - T0)) s)"
+fi # part events
 
 # ---- results ------------------------------------------------------------------------------------
 ELAPSED=$(($(date +%s) - T0))

@@ -1,6 +1,6 @@
 /* job_status — names of job states and the transition rule (see job_status.h). */
 #include "store/job_status.h"
-#include "store/store_internal.h"
+#include "store/state_names.h"
 
 static const char *const names[JOB_STATUS_COUNT] = {
     "created", "assigned", "running", "completed", "failed", "confirmed", "paid", "cancelled", "undelivered",

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "store/db.h"
+#include "store/state_names.h"
 #include "store/store.h"
 
 #define STORE_MAX_LEASES 8
@@ -135,19 +136,6 @@ static inline int store_delete_job_keyed(store *s, const char *sql, const uint8_
     return store_write(s, STORE_NOTFOUND, sql, "h", job_id);
 }
 
-/* States stored as text (job status, delivery, reputation update) are a table of names indexed
- * by the enum; these are the two directions. names[i], or "unknown" out of range: */
-static inline const char *store_name_of(const char *const *names, int n, int i) {
-    return (unsigned)i < (unsigned)n ? names[i] : "unknown";
-}
-
-/* The index of name in the table, or -1 (also for NULL). */
-static inline int store_name_index(const char *const *names, int n, const char *name) {
-    for (int i = 0; name && i < n; i++)
-        if (!strcmp(name, names[i])) return i;
-    return -1;
-}
-
 /* A malloc'd copy of a blob column, terminated by a NUL past its *len bytes (a payload is also
  * read as a string); NULL when out of memory. A NULL column is an empty copy. */
 static inline uint8_t *store_col_blob_dup(db_stmt *st, int col, size_t *len) {
@@ -168,14 +156,24 @@ int store_get_by_key(store *s, const char *sql, const uint8_t *key, size_t keyle
 /* " WHERE a AND b …" of the terms that are not NULL ("" when none) into w. */
 void store_where(const char *const *terms, int n, char *w, size_t cap);
 
-/* One list: "SELECT count(*) FROM <table><where>" for the total, then "<cols><where> ORDER BY
- * <order> LIMIT ? OFFSET ?". bind binds the where's parameters of a filter from 1 and returns
- * the next index; read fills one row of row_size bytes from the current result row. */
+/* The list_counts row and column (migration 0006) that hold the total of a list's filter: list
+ * NULL when no counter covers the filter's combination, and the total is counted. */
+typedef struct {
+    const char *list;     /* "jobs", "jobs_provider", "jobs_renter", "providers" */
+    const uint8_t *owner; /* the provider or renter (20 bytes); NULL: the all-owners row */
+    const char *column;   /* "total", a job status's name, or "online"/"offline" (providers) */
+} store_count_key;
+
+/* One list: the total from its counter (count) or, without one, "SELECT count(*) FROM
+ * <table><where>", then "<cols><where> ORDER BY <order> LIMIT ? OFFSET ?". bind binds the
+ * where's parameters of a filter from 1 and returns the next index; read fills one row of
+ * row_size bytes from the current result row. */
 typedef struct {
     const char *table, *cols, *order, *where;
     int (*bind)(db_stmt *st, const void *filter);
     store_read_fn read;
     size_t row_size;
+    store_count_key count;
 } store_page_query;
 
 /* At most min(limit, cap) rows from offset into rows, *n of them; *total (when not NULL) the
