@@ -21,17 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "core/address.h"
 #include "core/hex.h"
 #include "evm/abi.h"
 #include "evm/contracts.h"
 #include "evm/rpc_methods.h"
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static double *g_sent, *g_recv;
@@ -40,7 +35,7 @@ static uint64_t g_run;
 
 static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *ud) {
     (void)nc, (void)sub, (void)ud;
-    double t = now_ms();
+    double t = bench_now_ms();
     const char *d = natsMsg_GetData(m);
     const char *p = d ? strstr(d, "\"jobId\":\"0x") : NULL;
     uint8_t id[32];
@@ -55,11 +50,6 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *
         pthread_mutex_unlock(&g_mu);
     }
     natsMsg_Destroy(m);
-}
-
-static int cmp_d(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static int call(rpc_client *c, const char *method, const char *params) {
@@ -134,23 +124,23 @@ int main(int argc, char **argv) {
         if (call(c, "evm_setAutomine", "[false]") != 0) return 1;
         for (size_t i = 0; i < g_count; i++)
             if (send_job(c, jm, i, false) != 0) return 1;
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         for (size_t i = 0; i < g_count; i++) g_sent[i] = t0;
         if (call(c, "evm_mine", "[]") != 0) return 1;
         call(c, "evm_setAutomine", "[true]");
     } else {
         for (size_t i = 0; i < g_count; i++) {
-            g_sent[i] = now_ms();
+            g_sent[i] = bench_now_ms();
             if (send_job(c, jm, i, false) != 0) return 1;
             usleep((useconds_t)spacing * 1000);
         }
     }
-    double deadline = now_ms() + 30000;
+    double deadline = bench_now_ms() + 30000;
     for (;;) {
         pthread_mutex_lock(&g_mu);
         size_t got = g_received;
         pthread_mutex_unlock(&g_mu);
-        if (got == g_count || now_ms() > deadline) break;
+        if (got == g_count || bench_now_ms() > deadline) break;
         usleep(10000);
     }
     pthread_mutex_lock(&g_mu);
@@ -159,7 +149,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < g_count; i++)
         if (g_recv[i] > 0) lat[n++] = g_recv[i] - g_sent[i];
     pthread_mutex_unlock(&g_mu);
-    qsort(lat, n, sizeof *lat, cmp_d);
+    qsort(lat, n, sizeof *lat, bench_cmp_double);
     double p50 = n ? lat[n / 2] : -1, p99 = n ? lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] : -1,
            mx = n ? lat[n - 1] : -1;
     printf("{\"mode\":\"%s\",\"jobs\":%zu,\"received\":%zu,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f}\n", mode,

@@ -18,19 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "core/hex.h"
 #include "store/store.h"
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static char buf[1 << 20];
 static size_t blen;
@@ -38,7 +28,7 @@ static size_t blen;
 /* Read from fd until needle appears in what was read (then drop everything up to it), or
  * timeout_ms passes. */
 static int wait_for(int fd, const char *needle, double timeout_ms) {
-    double end = now_ms() + timeout_ms;
+    double end = bench_now_ms() + timeout_ms;
     for (;;) {
         buf[blen] = '\0';
         char *hit = strstr(buf, needle);
@@ -52,7 +42,7 @@ static int wait_for(int fd, const char *needle, double timeout_ms) {
             memmove(buf, buf + blen - 256, 256);
             blen = 256;
         }
-        double left = end - now_ms();
+        double left = end - bench_now_ms();
         if (left <= 0) return -1;
         struct pollfd p = {fd, POLLIN, 0};
         if (poll(&p, 1, (int)left + 1) <= 0) continue;
@@ -102,11 +92,11 @@ int main(int argc, char **argv) {
             store_rollback(s);
             continue;
         }
-        double t0 = now_ms();
-        if (wait_for(fd, needle, 5000) == 0) lat[got++] = now_ms() - t0;
+        double t0 = bench_now_ms();
+        if (wait_for(fd, needle, 5000) == 0) lat[got++] = bench_now_ms() - t0;
         usleep((useconds_t)(rand() % 25000));
     }
-    qsort(lat, (size_t)got, sizeof *lat, cmp);
+    qsort(lat, (size_t)got, sizeof *lat, bench_cmp_double);
     double sum = 0;
     for (int i = 0; i < got; i++) sum += lat[i];
     printf("{\"events\":%d,\"received\":%d,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"mean_ms\":%.2f}\n", count, got,

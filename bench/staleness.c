@@ -15,20 +15,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "store/store.h"
 
 #define MAX_COMMITS 4096
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 typedef struct {
     char b[4096];
@@ -86,20 +76,20 @@ int main(int argc, char **argv) {
     static double seen_db[MAX_COMMITS], lag[MAX_COMMITS];
     int ncommit = 0, nseen = 0, loops = 0;
     long long last_db = db_total(s), last_api = api_total(h, &b);
-    double start = now_ms(), end = start + atof(argv[3]) * 1e3;
+    double start = bench_now_ms(), end = start + atof(argv[3]) * 1e3;
     const struct timespec ms = {0, 1000000};
-    while (now_ms() < end) {
+    while (bench_now_ms() < end) {
         long long d = db_total(s);
         if (d > last_db && ncommit < MAX_COMMITS) {
             value[ncommit] = d;
-            seen_db[ncommit++] = now_ms();
+            seen_db[ncommit++] = bench_now_ms();
             last_db = d;
         }
         long long a = api_total(h, &b);
         if (a > last_api) last_api = a;
         /* Every commit the API's answer has reached: an API that answered it before the probe
          * read the database lags by 0. */
-        double t = now_ms();
+        double t = bench_now_ms();
         while (nseen < ncommit && value[nseen] <= last_api) {
             lag[nseen] = t - seen_db[nseen];
             nseen++;
@@ -107,17 +97,17 @@ int main(int argc, char **argv) {
         loops++;
         nanosleep(&ms, NULL);
     }
-    double loop_ms = loops ? (now_ms() - start) / loops : 0;
+    double loop_ms = loops ? (bench_now_ms() - start) / loops : 0;
     /* A commit seen near the end gets up to a second more to show (a missed one stays unseen). */
-    for (double stop = now_ms() + 1000; nseen < ncommit && now_ms() < stop; nanosleep(&ms, NULL)) {
+    for (double stop = bench_now_ms() + 1000; nseen < ncommit && bench_now_ms() < stop; nanosleep(&ms, NULL)) {
         long long a = api_total(h, &b);
-        double t = now_ms();
+        double t = bench_now_ms();
         while (nseen < ncommit && value[nseen] <= a) {
             lag[nseen] = t - seen_db[nseen];
             nseen++;
         }
     }
-    qsort(lag, (size_t)nseen, sizeof *lag, cmp);
+    qsort(lag, (size_t)nseen, sizeof *lag, bench_cmp_double);
     double p50 = nseen ? lag[nseen / 2] : 0, p99 = nseen ? lag[nseen * 99 / 100] : 0;
     printf("{\"commits\":%d,\"seen\":%d,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,\"loop_ms\":%.2f}\n", ncommit,
            nseen, p50, p99, nseen ? lag[nseen - 1] : 0, loop_ms);
