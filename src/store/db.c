@@ -254,3 +254,5 @@ int db_ping(db *d) {
 void db_release_memory(db *d) {
     if (d && d->ops->release_memory) d->ops->release_memory(d);
 }
+
+int64_t db_pages_read(db *d) { return d && d->ops->pages_read ? d->ops->pages_read(d) : -1; }

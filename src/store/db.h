@@ -49,6 +49,9 @@ const char *db_path(const db *d);
 const char *db_errmsg(const db *d);
 /* Give back what an idle connection caches (SQLite's page cache); nothing on PostgreSQL. */
 void db_release_memory(db *d);
+/* Database pages this connection has read from the file so far (SQLite's page-cache misses);
+ * -1 on PostgreSQL, which does not say. Tests use it to show a query reads only what it needs. */
+int64_t db_pages_read(db *d);
 
 /* Run one or more statements without parameters (migrations, pragmas). */
 int db_exec(db *d, const char *sql);

@@ -81,6 +81,7 @@ struct db_ops {
     void (*close)(db *d);
     int (*exec)(db *d, const char *sql);
     void (*release_memory)(db *d); /* give back caches an idle connection holds; NULL: none */
+    int64_t (*pages_read)(db *d);  /* db_pages_read; NULL: unknown */
     int (*prepare)(db_stmt *st);
     void (*finalize)(db_stmt *st);
     int (*step)(db_stmt *st);

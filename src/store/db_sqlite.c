@@ -81,6 +81,12 @@ static void sq_release_memory(db *d) {
     if (d->sq) sqlite3_db_release_memory(d->sq);
 }
 
+static int64_t sq_pages_read(db *d) {
+    int cur = 0, hi = 0;
+    if (!d->sq || sqlite3_db_status(d->sq, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 0) != SQLITE_OK) return -1;
+    return cur;
+}
+
 static void sq_close(db *d) {
     /* keeps the planner's statistics fresh; cheap when nothing changed */
     if (d->sq) sqlite3_exec(d->sq, "PRAGMA optimize", NULL, NULL, NULL);
@@ -173,6 +179,7 @@ const db_ops db_sqlite_ops = {
     /* IMMEDIATE takes the write lock now, so a transaction never fails half-way on it. */
     .begin_sql = "BEGIN IMMEDIATE",
     .release_memory = sq_release_memory,
+    .pages_read = sq_pages_read,
     .failed_commit_ends_tx = false,
     .open = sq_open,
     .close = sq_close,

@@ -41,7 +41,9 @@ int store_events_after(store *s, int64_t after, int64_t upto, int limit,
 int store_events_bounds(store *s, int64_t *min_id, int64_t *max_id) {
     int64_t v[2];
     int rc = store_row(s, store_read_int64_pair, v,
-                       "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events",
+                       /* one aggregate per subquery: SQLite answers a lone MIN or MAX from the
+                        * end of the index, but both in one SELECT read every row */
+                       "SELECT (SELECT COALESCE(MIN(id), 0) FROM events), (SELECT COALESCE(MAX(id), 0) FROM events)",
                        ""); /* aggregates without GROUP BY: always a row */
     if (rc == STORE_OK) {
         *min_id = v[0];

@@ -11,6 +11,7 @@
 #include "store/db.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "store/store_events.h"
 #include "store/store_internal.h" /* store_prepare: the binding list is checked here */
 #include "core/utf8.h"
 #include "test.h"
@@ -623,6 +624,58 @@ TEST(job_lists) {
     store_close(s);
 }
 
+/* The queries the services run every second while idle read a few pages, not the tables: with
+ * nearly every job in one status SQLite took status = 'running' for the whole table and read
+ * every job each second (migration 0008), and MIN and MAX of events in one SELECT read every
+ * event. 20,000 jobs (and their 20,000 events) are a few thousand pages; each query here must
+ * stay within a few dozen. SQLite only: PostgreSQL does not report pages read per connection. */
+TEST(idle_queries_read_few_pages) {
+    store *s = fresh_store();
+    enum { N = 20000 };
+    CHECK_EQ_INT(store_begin_bulk(s), STORE_OK);
+    for (int i = 0; i < N; i++) {
+        store_job j = mkjob(0, 1, (uint8_t)(5 + i % 50), 1000 + i);
+        memcpy(j.job_id + 24, &i, sizeof i); /* distinct ids */
+        CHECK_EQ_INT(store_job_insert(s, &j), STORE_OK);
+    }
+    CHECK_EQ_INT(store_commit(s), STORE_OK);
+    /* The statistics of a long-running database, where nearly every job has one status:
+     * PRAGMA optimize at each close gathers them, and they are what made the planner choose
+     * to read the whole table. Then a few jobs start. */
+    if (!g_on_pg) CHECK_EQ_INT(db_exec(s->db, "ANALYZE"), DB_OK);
+    CHECK_EQ_INT(store_begin(s), STORE_OK);
+    for (int i = 7; i < N; i += 4000) {
+        store_job j = mkjob(0, 1, (uint8_t)(5 + i % 50), 1000 + i);
+        memcpy(j.job_id + 24, &i, sizeof i);
+        CHECK_EQ_INT(store_job_transition(s, j.job_id, JOB_RUNNING, 2000, NULL, NULL), STORE_OK);
+    }
+    CHECK_EQ_INT(store_commit(s), STORE_OK);
+    CHECK_EQ_INT(raw_count("SELECT count(*) FROM jobs"), N);
+    CHECK(raw_count("SELECT count(*) FROM events") >= N);
+    uint8_t ids[8][32];
+    int64_t at[8];
+    int n = 0;
+    db_release_memory(s->db); /* an empty page cache: every page the query needs is a read */
+    int64_t before = db_pages_read(s->db);
+    CHECK_EQ_INT(store_jobs_stalled(s, 5000, 8, ids, at, &n), STORE_OK);
+    int64_t stalled_pages = db_pages_read(s->db) - before;
+    CHECK_EQ_INT(n, 5);
+    int64_t lo = 0, hi = 0;
+    db_release_memory(s->db);
+    before = db_pages_read(s->db);
+    CHECK_EQ_INT(store_events_bounds(s, &lo, &hi), STORE_OK);
+    int64_t bounds_pages = db_pages_read(s->db) - before;
+    CHECK(lo >= 1 && hi - lo + 1 >= N);
+    if (!g_on_pg) {
+        CHECK(before > 0);
+        CHECK(stalled_pages > 0 && stalled_pages < 40);
+        CHECK(bounds_pages > 0 && bounds_pages < 40);
+        if (getenv("SHOW_PAGES") || stalled_pages >= 40 || bounds_pages >= 40)
+            fprintf(stderr, "  pages read: stalled jobs %lld, events bounds %lld\n", (long long)stalled_pages, (long long)bounds_pages);
+    }
+    store_close(s);
+}
+
 /* ---- specs, outbox, reputation ------------------------------------------------------------------ */
 
 TEST(specs) {
@@ -984,6 +1037,7 @@ int main(void) {
     RUN_ON(providers);
     RUN_ON(jobs);
     RUN_ON(job_lists);
+    RUN_ON(idle_queries_read_few_pages);
     RUN_ON(specs);
     RUN_ON(spec_candidates);
     RUN_ON(outbox);
