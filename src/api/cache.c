@@ -9,14 +9,26 @@
  * turning over with time, the chain RPC behind /api/reputation), so no answer is ever staler
  * than the TTL after the commit that changed it.
  *
- * A hit costs one hash lookup and a copy of the stored bytes under one mutex: no database, no
- * JSON building. The bytes are capped; the least recently used entries go first. */
+ * A hit costs one hash lookup and a reference count under one mutex: no database, no JSON
+ * building, and no copy (the response sends the stored bytes; copying a 65 kB list twice per
+ * hit cost about a third of the route's throughput). The bytes are capped; the least recently
+ * used entries go first. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/cache.h"
+
+struct api_cache_body {
+    atomic_size_t refs; /* the entry's, and one per response sending it */
+    char data[];
+};
+
+void api_cache_release(api_cache_body *b) {
+    if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) free(b);
+}
 
 typedef struct entry {
     struct entry *next_hash;
@@ -24,7 +36,7 @@ typedef struct entry {
     uint64_t hash;
     char *key;
     size_t klen;
-    char *body;
+    api_cache_body *body;
     size_t len;
     const char *content_type; /* a string literal of the writer */
     char etag[API_CACHE_ETAG_LEN];
@@ -101,14 +113,14 @@ static void drop(api_cache *c, entry **slot) {
     c->bytes -= cost(e);
     c->entries--;
     free(e->key);
-    free(e->body);
+    api_cache_release(e->body);
     free(e);
 }
 
 static void drop_entry(api_cache *c, entry *e) { drop(c, slot_of(c, e->hash, e->key, e->klen)); }
 
 bool api_cache_get(api_cache *c, const char *key, size_t klen, int64_t generation, uint64_t now_ms,
-                   void *(*alloc)(void *ud, size_t n), void *ud, api_cache_hit *out) {
+                   api_cache_hit *out) {
     if (!c) return false;
     uint64_t h = fnv1a(key, klen);
     bool hit = false;
@@ -119,8 +131,10 @@ bool api_cache_get(api_cache *c, const char *key, size_t klen, int64_t generatio
         drop(c, slot); /* outdated: the next response replaces it */
         e = NULL;
     }
-    if (e && (out->body = alloc(ud, e->len ? e->len : 1)) != NULL) {
-        memcpy(out->body, e->body, e->len);
+    if (e) {
+        atomic_fetch_add_explicit(&e->body->refs, 1, memory_order_relaxed);
+        out->ref = e->body;
+        out->body = e->body->data;
         out->len = e->len;
         out->content_type = e->content_type;
         memcpy(out->etag, e->etag, sizeof out->etag);
@@ -138,15 +152,16 @@ size_t api_cache_put(api_cache *c, const char *key, size_t klen, int64_t generat
     entry *e = calloc(1, sizeof *e);
     if (!e) return c->bytes;
     e->key = malloc(klen);
-    e->body = malloc(len ? len : 1);
+    e->body = malloc(sizeof *e->body + len);
     if (!e->key || !e->body) {
         free(e->key);
         free(e->body);
         free(e);
         return c->bytes;
     }
+    atomic_init(&e->body->refs, 1);
     memcpy(e->key, key, klen);
-    memcpy(e->body, body, len);
+    memcpy(e->body->data, body, len);
     e->klen = klen;
     e->len = len;
     e->hash = fnv1a(key, klen);

@@ -225,7 +225,8 @@ size_t api_peer_key(h2o_req_t *req, uint8_t key[16], char *ip, size_t iplen) { r
 
 /* ---- the response cache (cache.c) ---------------------------------------------------------- */
 
-static void *pool_alloc(void *ud, size_t n) { return h2o_mem_alloc_pool((h2o_mem_pool_t *)ud, n); }
+/* Called when the request's pool goes: the response has been sent (or abandoned). */
+static void release_cached_body(void *slot) { api_cache_release(*(api_cache_body **)slot); }
 
 /* If-None-Match names etag (one of a list, or "*"). */
 static bool etag_matches(api_ctx *c, const char *etag) {
@@ -286,19 +287,23 @@ static bool from_cache(api_ctx *c) {
      * thread of this process; other processes' commits arrive through the hub within 20 ms. */
     c->cache_gen = api_sse_hub_head() + (atomic_load(&c->srv->writes) << 44);
     api_cache_hit hit;
-    if (!api_cache_get(c->srv->cache, c->cache_key, c->cache_klen, c->cache_gen, now_ms(), pool_alloc, &c->req->pool,
-                       &hit)) {
+    if (!api_cache_get(c->srv->cache, c->cache_key, c->cache_klen, c->cache_gen, now_ms(), &hit)) {
         metrics_counter_inc(c->srv->m_cache_miss);
         return false;
     }
     metrics_counter_inc(c->srv->m_cache_hit);
     c->cache_key = NULL;
     if (etag_matches(c, hit.etag)) {
+        api_cache_release(hit.ref);
         send_not_modified(c, hit.etag);
         return true;
     }
+    /* The pool holds the reference until the request is done, so the bytes outlive the
+     * socket writes that send them, whatever happens to the entry meanwhile. */
+    api_cache_body **slot = h2o_mem_alloc_shared(&c->req->pool, sizeof *slot, release_cached_body);
+    *slot = hit.ref;
     api_header(c, "etag", hit.etag);
-    api_send(c, 200, hit.content_type, hit.body, hit.len);
+    api_send_stable(c, 200, hit.content_type, hit.body, hit.len);
     return true;
 }
 

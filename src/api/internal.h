@@ -154,6 +154,9 @@ void api_error(api_ctx *c, int status, const char *fmt, ...) __attribute__((form
 void api_error_data(api_ctx *c, int status, cJSON *data, const char *msg);
 /* Any body with a content type (copied). */
 void api_send(api_ctx *c, int status, const char *content_type, const char *body, size_t len);
+/* The same for a body that stays valid until the request is done (a cached body the request's
+ * pool holds a reference to): sent without a copy, and never stored in the cache again. */
+void api_send_stable(api_ctx *c, int status, const char *content_type, const char *body, size_t len);
 /* Add a response header (name lowercase; value copied into the request pool). */
 void api_header(api_ctx *c, const char *name, const char *value);
 

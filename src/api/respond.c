@@ -20,9 +20,8 @@ void api_header(api_ctx *c, const char *name, const char *value) {
     h2o_add_header_by_str(&c->req->pool, &c->req->res.headers, name, strlen(name), 1, NULL, v.base, v.len);
 }
 
-void api_send(api_ctx *c, int status, const char *content_type, const char *body, size_t len) {
-    if (c->status) return; /* answered already: one response per request */
-    if (c->cache_key && status == 200 && api_cache_response(c, content_type, body, len)) return; /* 304 sent */
+/* The status line and headers of a response of len bytes. */
+static void respond_head(api_ctx *c, int status, const char *content_type, size_t len) {
     h2o_req_t *req = c->req;
     req->res.status = status;
     req->res.reason = "";
@@ -54,7 +53,25 @@ void api_send(api_ctx *c, int status, const char *content_type, const char *body
     req->res.content_length = len;
     c->status = status;
     c->bytes = len;
-    h2o_send_inline(req, body, len);
+}
+
+void api_send(api_ctx *c, int status, const char *content_type, const char *body, size_t len) {
+    if (c->status) return; /* answered already: one response per request */
+    if (c->cache_key && status == 200 && api_cache_response(c, content_type, body, len)) return; /* 304 sent */
+    respond_head(c, status, content_type, len);
+    h2o_send_inline(c->req, body, len); /* copies body into the request's pool */
+}
+
+void api_send_stable(api_ctx *c, int status, const char *content_type, const char *body, size_t len) {
+    if (c->status) return;
+    respond_head(c, status, content_type, len);
+    /* h2o_send_inline without its copy: the generator has nothing to resume, the body is sent
+     * in one final piece, and a HEAD gets the headers alone */
+    static h2o_generator_t generator = {NULL, NULL};
+    h2o_start_response(c->req, &generator);
+    h2o_iovec_t buf = h2o_iovec_init(body, len);
+    bool head = c->req->input.method.len == 4 && memcmp(c->req->input.method.base, "HEAD", 4) == 0;
+    h2o_send(c->req, head ? NULL : &buf, head ? 0 : 1, H2O_SEND_STATE_FINAL);
 }
 
 static void send_json(api_ctx *c, int status, cJSON *root) {

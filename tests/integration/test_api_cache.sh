@@ -30,6 +30,15 @@ run_suite() { # backend database-url
   local hits
   hits=$(curl -s "$U/metrics" | awk '/^lamda_api_cache_total\{result="hit"\}/ {print $2}')
   check "$be: the repeat was a cache hit (lamda_api_cache_total hit=$hits)" test "${hits:-0}" -ge 1
+  # A hit sends the stored bytes themselves (no copy): the same bytes as the answer that was
+  # built, and a HEAD gets their length and no body.
+  local built served head_len
+  built=$(curl -s "$U/api/nodes?limit=9" | sha256sum)
+  served=$(curl -s "$U/api/nodes?limit=9" | sha256sum)
+  check_eq "$be: a hit serves the bytes of the answer that was built" "$served" "$built"
+  head_len=$(curl -s -I "$U/api/nodes?limit=9" | sed -n 's/^content-length: *\([0-9]*\).*/\1/ip')
+  check_eq "$be: HEAD of a cached answer: its length, no body" "$head_len $(curl -s -I -o /dev/null -w '%{size_download}' "$U/api/nodes?limit=9")" \
+    "$(curl -s "$U/api/nodes?limit=9" | wc -c) 0"
   local code len
   read -r code len < <(curl -s -o /dev/null -w '%{http_code} %{size_download}\n' -H "if-none-match: $e1" "$U/api/nodes?limit=10")
   check_eq "$be: If-None-Match with the current ETag: 304, no body" "$code $len" "304 0"
