@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/shutdown.h"
+#include "services/idle_trim.h"
 #include "services/service.h"
 #include "store/store.h"
 #include "version.h"
@@ -194,7 +195,10 @@ int main(int argc, char **argv) {
         }
         log_set_service(svc ? svc->name : "all");
         log_info("lamda %s starting %s", LAMDA_VERSION, cmd);
+        if (idle_trim_start() != 0) log_warn("idle memory trim not started: memory freed after a burst stays mapped");
         rc = svc ? svc->run(&cfg) : run_all(&cfg);
+        shutdown_request(); /* a service that returned on its own stops the watcher too */
+        idle_trim_stop();
         log_info("stopped (rc=%d)", rc);
     }
     config_free(&cfg);

@@ -12,7 +12,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
-#include <malloc.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -474,7 +473,7 @@ static void idle_trim(api_thread *t) {
         api_cache_stats(t->srv->cache, &bytes, &entries);
         metrics_gauge_set(t->srv->m_cache_bytes, (double)bytes);
     }
-    malloc_trim(0);
+    /* the freed pages go back to the kernel with the process's idle trim (services/idle_trim.c) */
 }
 
 static void *thread_main(void *arg) {

@@ -3,6 +3,7 @@
  * through the backend's table (db_ops, db_internal.h): db_sqlite.c and db_pg.c. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,25 @@ static uint64_t sql_hash(const char *s) {
     return h;
 }
 
+static atomic_uint release_requests;
+
+void db_release_everywhere(void) { atomic_fetch_add_explicit(&release_requests, 1, memory_order_relaxed); }
+
+/* At the start of every statement: one relaxed load, and the release once per request. */
+static void honour_release_request(db *d) {
+    unsigned r = atomic_load_explicit(&release_requests, memory_order_relaxed);
+    if (r != d->release_seen && !d->in_tx) {
+        d->release_seen = r;
+        db_release_memory(d);
+    }
+}
+
+void db_idle(db *d) {
+    if (d) honour_release_request(d);
+}
+
 int db_prepare(db *d, const char *sql, db_stmt **out) {
+    honour_release_request(d);
     uint64_t h = sql_hash(sql);
     db_stmt **b = &d->buckets[h % DB_CACHE_BUCKETS];
     for (db_stmt *st = *b; st; st = st->next) {
@@ -123,6 +142,7 @@ int db_prepare(db *d, const char *sql, db_stmt **out) {
 int db_prepare_lit(db *d, const char *sql, db_stmt **out) {
     size_t slot = ((uintptr_t)sql >> 3) % DB_LIT_SLOTS;
     if (d->lit[slot].sql == sql) {
+        honour_release_request(d);
         db_reset(d->lit[slot].st);
         *out = d->lit[slot].st;
         return DB_OK;

@@ -49,6 +49,13 @@ const char *db_path(const db *d);
 const char *db_errmsg(const db *d);
 /* Give back what an idle connection caches (SQLite's page cache); nothing on PostgreSQL. */
 void db_release_memory(db *d);
+/* Ask every connection of the process to give back its caches: each does so at its next
+ * statement outside a transaction, on its own thread (SQLite connections are opened without
+ * their own mutex, so no other thread may touch them). For a process that has gone idle. */
+void db_release_everywhere(void);
+/* The owner of a connection that may run no statement for a long time (a follower waiting
+ * for blocks) calls this where it waits, so such a request reaches it too. */
+void db_idle(db *d);
 /* Database pages this connection has read from the file so far (SQLite's page-cache misses);
  * -1 on PostgreSQL, which does not say. Tests use it to show a query reads only what it needs. */
 int64_t db_pages_read(db *d);

@@ -51,6 +51,7 @@ struct db {
     int nstmts;
     bool in_tx;
     int reconnects;
+    unsigned release_seen; /* the db_release_everywhere request this connection has honoured */
 
     /* SQLite */
     sqlite3 *sq;

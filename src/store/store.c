@@ -46,6 +46,10 @@ void store_release_memory(store *s) {
     if (s) db_release_memory(s->db);
 }
 
+void store_idle(store *s) {
+    if (s) db_idle(s->db);
+}
+
 const char *store_backend_name(const store *s) {
     return db_backend(s->db) == DB_SQLITE ? "sqlite" : "postgres";
 }

@@ -45,6 +45,8 @@ int store_open_replica(const char *url, store **out, char *err, size_t errlen);
 void store_close(store *s);
 /* Give back the memory an idle connection caches (see db_release_memory). NULL is fine. */
 void store_release_memory(store *s);
+/* Where the owner waits: gives the caches back if the process asked (db_idle). */
+void store_idle(store *s);
 /* "sqlite" or "postgres". */
 const char *store_backend_name(const store *s);
 /* Last error message on this store. */

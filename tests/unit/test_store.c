@@ -666,7 +666,18 @@ TEST(idle_queries_read_few_pages) {
     CHECK_EQ_INT(store_events_bounds(s, &lo, &hi), STORE_OK);
     int64_t bounds_pages = db_pages_read(s->db) - before;
     CHECK(lo >= 1 && hi - lo + 1 >= N);
+    /* Pages once read stay cached, until the process asks every connection to give its cache
+     * back (services/idle_trim.c): the next statement on the connection drops it. */
+    before = db_pages_read(s->db);
+    CHECK_EQ_INT(store_events_bounds(s, &lo, &hi), STORE_OK);
+    int64_t cached_pages = db_pages_read(s->db) - before;
+    db_release_everywhere();
+    before = db_pages_read(s->db);
+    CHECK_EQ_INT(store_events_bounds(s, &lo, &hi), STORE_OK);
+    int64_t after_release_pages = db_pages_read(s->db) - before;
     if (!g_on_pg) {
+        CHECK_EQ_INT(cached_pages, 0);
+        CHECK_EQ_INT(after_release_pages, bounds_pages);
         CHECK(before > 0);
         CHECK(stalled_pages > 0 && stalled_pages < 40);
         CHECK(bounds_pages > 0 && bounds_pages < 40);
