@@ -10,14 +10,15 @@
 #include "store/db.h"
 
 #define IDLE_TRIM_TICK_MS 500
-/* Work: a tick with at least a fifth of a core busy. Idle, lamda all polls its chains,
- * heartbeats and timers with a few percent of a core (3% with 50 ms polling), so it never
- * counts as work by itself and is not trimmed over and over. */
-#define IDLE_TRIM_BUSY_PERMILLE 200
-/* Quiet: under a tenth of a core for 3 s. Longer than the API's own 2 s trim after its last
- * request, so the answers it drops from its cache are given back too. */
+/* Work: a tick with half a core busy (a backfill, a wave of jobs). Quiet: under a fifth of a
+ * core for 3 s. Not "no CPU at all": lamda idles at a few percent (polls, heartbeats,
+ * timers), more while it probes absent agents for their waiting jobs (about 9% of a core for
+ * 2,000 such jobs, every JOB_REDELIVERY_MAX_BACKOFF), and it is that steady state that should
+ * hold only what it uses. 3 s is longer than the API's own 2 s trim after its last request, so
+ * the answers it drops from its cache are given back too. */
+#define IDLE_TRIM_BUSY_PERMILLE 500
 #define IDLE_TRIM_QUIET_MS 3000
-#define IDLE_TRIM_QUIET_PERMILLE 100
+#define IDLE_TRIM_QUIET_PERMILLE 200
 /* Time for every connection to reach a statement or a wait (db_idle) and drop its cache: the
  * followers wait at most their poll interval, the other loops poll at least once a second. */
 #define IDLE_TRIM_AFTER_RELEASE_MS 2000

@@ -3,7 +3,7 @@
  * A burst of work (a backfill, a wave of jobs, increments to send) leaves freed memory in the
  * allocator's arenas and full page caches on every SQLite connection; an idle lamda would keep
  * them for good. A watcher thread reads the process's CPU time twice a second: after work
- * (a fifth of a core busy) followed by 3 s under a tenth of a core, it asks
+ * (half a core busy) followed by 3 s under a fifth of a core, it asks
  * every database connection to drop its cache (db_release_everywhere) and, 2 s later, once they
  * have done it on their own threads, returns the free memory to the kernel (malloc_trim). */
 #ifndef LAMDA_IDLE_TRIM_H
