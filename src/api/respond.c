@@ -55,23 +55,28 @@ static void respond_head(api_ctx *c, int status, const char *content_type, size_
     c->bytes = len;
 }
 
+/* The body in one final piece (nothing for the generator to resume); a HEAD gets the headers
+ * alone. body must stay valid until the request is done. */
+static void send_final(api_ctx *c, const char *body, size_t len) {
+    static h2o_generator_t generator = {NULL, NULL};
+    h2o_start_response(c->req, &generator);
+    h2o_iovec_t buf = h2o_iovec_init(body, len);
+    bool head = h2o_memis(c->req->input.method.base, c->req->input.method.len, H2O_STRLIT("HEAD"));
+    h2o_send(c->req, head ? NULL : &buf, head ? 0 : 1, H2O_SEND_STATE_FINAL);
+}
+
 void api_send(api_ctx *c, int status, const char *content_type, const char *body, size_t len) {
     if (c->status) return; /* answered already: one response per request */
     if (c->cache_key && status == 200 && api_cache_response(c, content_type, body, len)) return; /* 304 sent */
     respond_head(c, status, content_type, len);
-    h2o_send_inline(c->req, body, len); /* copies body into the request's pool */
+    h2o_iovec_t copy = h2o_strdup(&c->req->pool, body, len); /* the caller's body may go */
+    send_final(c, copy.base, copy.len);
 }
 
 void api_send_stable(api_ctx *c, int status, const char *content_type, const char *body, size_t len) {
     if (c->status) return;
     respond_head(c, status, content_type, len);
-    /* h2o_send_inline without its copy: the generator has nothing to resume, the body is sent
-     * in one final piece, and a HEAD gets the headers alone */
-    static h2o_generator_t generator = {NULL, NULL};
-    h2o_start_response(c->req, &generator);
-    h2o_iovec_t buf = h2o_iovec_init(body, len);
-    bool head = c->req->input.method.len == 4 && memcmp(c->req->input.method.base, "HEAD", 4) == 0;
-    h2o_send(c->req, head ? NULL : &buf, head ? 0 : 1, H2O_SEND_STATE_FINAL);
+    send_final(c, body, len);
 }
 
 static void send_json(api_ctx *c, int status, cJSON *root) {

@@ -62,7 +62,6 @@ static void *watch(void *arg) {
 }
 
 int idle_trim_start(void) {
-    if (running) return 0;
     if (pthread_create(&watcher, NULL, watch, NULL) != 0) return -1;
     running = true;
     return 0;
