@@ -48,7 +48,7 @@ struct bus {
 };
 
 /* "what: status text (detail)" — libnats keeps a per-thread detail of the last failure. */
-static int fail_nats(char *err, size_t errlen, const char *what, natsStatus s, jsErrCode jerr) {
+int bus_fail_nats(char *err, size_t errlen, const char *what, natsStatus s, jsErrCode jerr) {
     natsStatus last;
     const char *detail = nats_GetLastError(&last);
     if (jerr)
@@ -173,21 +173,21 @@ int bus_connect(const char *url, const char *name, bus **out, char *err, size_t 
      * like a reconnect, and the connected callback reports when it succeeds. */
     if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(opts, true, on_reconnected, NULL);
     if (s != NATS_OK) {
-        fail_nats(err, errlen, "NATS options", s, 0);
+        bus_fail_nats(err, errlen, "NATS options", s, 0);
         goto out;
     }
     s = natsConnection_Connect(&b->nc, opts);
     if (s == NATS_NOT_YET_CONNECTED) {
         log_warn("nats %s: server not reachable yet; will keep trying in the background", b->name);
     } else if (s != NATS_OK) {
-        fail_nats(err, errlen, "NATS connect", s, 0);
+        bus_fail_nats(err, errlen, "NATS connect", s, 0);
         goto out;
     } else {
         on_reconnected(b->nc, NULL);
     }
     s = natsConnection_JetStream(&b->js, b->nc, NULL);
     if (s != NATS_OK) {
-        fail_nats(err, errlen, "JetStream context", s, 0);
+        bus_fail_nats(err, errlen, "JetStream context", s, 0);
         goto out;
     }
     *out = b;
@@ -208,6 +208,8 @@ int bus_flush(bus *b, int64_t timeout_ms) {
     return natsConnection_FlushTimeout(b->nc, timeout_ms) == NATS_OK ? 0 : -1;
 }
 natsConnection *bus_nats_connection(bus *b) { return b ? b->nc : NULL; }
+jsCtx *bus_jetstream(bus *b) { return b ? b->js : NULL; }
+const char *bus_client_name(bus *b) { return b ? b->name : ""; }
 
 bool bus_connected(bus *b) { return b && b->nc && natsConnection_Status(b->nc) == NATS_CONN_STATUS_CONNECTED; }
 
@@ -266,14 +268,14 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
     if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
         jerr = 0;
         s = js_AddStream(&si, b->js, &sc, &jo, &jerr);
-        if (s != NATS_OK) return fail_nats(err, errlen, "create stream", s, jerr);
+        if (s != NATS_OK) return bus_fail_nats(err, errlen, "create stream", s, jerr);
         log_info("nats %s: created stream %s (%s, %d replica%s, duplicate window %llu ms, republish to %s)",
                  b->name, stream_name, BUS_DISPATCH_SUBJECTS, replicas, replicas == 1 ? "" : "s",
                  (unsigned long long)duplicate_window_ms, republish ? BUS_AGENT_SUBJECTS : "none");
         jsStreamInfo_Destroy(si);
         return 0;
     }
-    if (s != NATS_OK) return fail_nats(err, errlen, "stream info", s, jerr);
+    if (s != NATS_OK) return bus_fail_nats(err, errlen, "stream info", s, jerr);
 
     const jsStreamConfig *cur = si->Config;
     /* Changing the replica count moves the stream's data between servers; that is an operator's
@@ -302,10 +304,10 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
          * delivery. JetStream consumers of the old stream start again from the new one. */
         jerr = 0;
         s = js_DeleteStream(b->js, stream_name, &jo, &jerr);
-        if (s != NATS_OK) return fail_nats(err, errlen, "delete the republishing stream", s, jerr);
+        if (s != NATS_OK) return bus_fail_nats(err, errlen, "delete the republishing stream", s, jerr);
         jerr = 0;
         s = js_AddStream(&si, b->js, &sc, &jo, &jerr);
-        if (s != NATS_OK) return fail_nats(err, errlen, "create stream", s, jerr);
+        if (s != NATS_OK) return bus_fail_nats(err, errlen, "create stream", s, jerr);
         jsStreamInfo_Destroy(si);
         log_warn("nats %s: stream %s republished to %s (before acknowledged delivery) and cannot be changed in "
                  "place; recreated without RePublish, its %llu stored message(s) dropped",
@@ -314,7 +316,7 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
     }
     jerr = 0;
     s = js_UpdateStream(&si, b->js, &sc, &jo, &jerr);
-    if (s != NATS_OK) return fail_nats(err, errlen, "update stream", s, jerr);
+    if (s != NATS_OK) return bus_fail_nats(err, errlen, "update stream", s, jerr);
     jsStreamInfo_Destroy(si);
     log_info("nats %s: updated stream %s to the dispatch configuration (duplicate window %llu ms)", b->name,
              stream_name, (unsigned long long)duplicate_window_ms);
@@ -342,7 +344,7 @@ int bus_publish_dedup(bus *b, const char *subject, const void *data, size_t len,
     po.MsgId = msg_id;
     po.MaxWait = timeout_ms;
     natsStatus s = js_Publish(&pa, b->js, subject, data, (int)len, &po, &jerr);
-    if (s != NATS_OK) return fail_nats(err, errlen, "JetStream publish", s, jerr);
+    if (s != NATS_OK) return bus_fail_nats(err, errlen, "JetStream publish", s, jerr);
     if (duplicate) *duplicate = pa->Duplicate;
     jsPubAck_Destroy(pa);
     return 0;
@@ -413,7 +415,7 @@ int bus_publish_dedup_many(bus *b, bus_pub_item *items, size_t n, int64_t timeou
         s = natsConnection_JetStream(&b->ajs, b->nc, &jo);
         if (s != NATS_OK) {
             b->ajs = NULL;
-            return fail_nats(err, errlen, "JetStream context", s, 0);
+            return bus_fail_nats(err, errlen, "JetStream context", s, 0);
         }
     }
     pub_batch pb = {.items = items, .n = n};
@@ -427,7 +429,7 @@ int bus_publish_dedup_many(bus *b, bus_pub_item *items, size_t n, int64_t timeou
         po.MsgId = items[queued].msg_id;
         s = js_PublishAsync(b->ajs, items[queued].subject, items[queued].data, (int)items[queued].len, &po);
         if (s != NATS_OK) {
-            fail_nats(items[queued].err, sizeof items[queued].err, "JetStream publish", s, 0);
+            bus_fail_nats(items[queued].err, sizeof items[queued].err, "JetStream publish", s, 0);
             break;
         }
     }
@@ -441,7 +443,7 @@ int bus_publish_dedup_many(bus *b, bus_pub_item *items, size_t n, int64_t timeou
             if (js_PublishAsyncGetPendingList(&pending, b->ajs) == NATS_OK) natsMsgList_Destroy(&pending);
         }
     } else {
-        fail_nats(err, errlen, "JetStream publish", s, 0);
+        bus_fail_nats(err, errlen, "JetStream publish", s, 0);
     }
     pthread_mutex_lock(&b->lock);
     b->pub = NULL;
@@ -459,7 +461,7 @@ int bus_stream_msg_count(bus *b, const char *stream_name, uint64_t *msgs, char *
     jsOptions_Init(&jo);
     jo.Wait = STREAM_API_WAIT_MS;
     natsStatus s = js_GetStreamInfo(&si, b->js, stream_name, &jo, &jerr);
-    if (s != NATS_OK) return fail_nats(err, errlen, "stream info", s, jerr);
+    if (s != NATS_OK) return bus_fail_nats(err, errlen, "stream info", s, jerr);
     *msgs = si->State.Msgs;
     jsStreamInfo_Destroy(si);
     return 0;
@@ -524,7 +526,7 @@ int bus_subscribe(bus *b, const char *subject, const char *queue, bus_msg_cb cb,
     if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(sub->ns, on_sub_complete, sub);
     if (s != NATS_OK) {
         pthread_mutex_unlock(&b->lock);
-        fail_nats(err, errlen, "subscribe", s, 0);
+        bus_fail_nats(err, errlen, "subscribe", s, 0);
         if (sub->ns) {
             natsSubscription_Unsubscribe(sub->ns);
             natsSubscription_Destroy(sub->ns);
@@ -575,7 +577,7 @@ int bus_request(bus *b, const char *subject, const void *data, size_t len, int64
     if (!b || !reply || !bus_subject_valid(subject, false) || len > INT32_MAX || (len && !data))
         return err_fail(err, errlen, "bad arguments");
     natsStatus s = natsConnection_Request(&msg, b->nc, subject, data, (int)len, timeout_ms);
-    if (s != NATS_OK) return fail_nats(err, errlen, "request", s, 0);
+    if (s != NATS_OK) return bus_fail_nats(err, errlen, "request", s, 0);
     size_t n = (size_t)natsMsg_GetDataLength(msg);
     char *copy = malloc(n + 1);
     if (!copy) {

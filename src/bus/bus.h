@@ -67,6 +67,42 @@ bool bus_connected(bus *b);
 int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplicate_window_ms, int replicas,
                                bool republish, char *err, size_t errlen);
 
+/* Durable capture of plain core publishes (the agents' agent.status reports): a stream that
+ * keeps `subjects` with interest retention (a message is deleted once every consumer has
+ * acknowledged it), shared by every deployment on the server, and one durable push consumer
+ * per deployment, delivering to deliver_subject with explicit acknowledgement. A message
+ * published while none of the deployment's processes listens, or received by one that dies
+ * before handling it, is kept and delivered again: to the consumer's subscribers (bus_subscribe
+ * on deliver_subject with queue = consumer, so a deployment's instances share it) once one is
+ * there, or ack_wait_ms after an unacknowledged delivery. Handlers answer with bus_ack or
+ * bus_nak. */
+typedef struct {
+    const char *stream;
+    const char *const *subjects;
+    size_t n_subjects;
+    const char *consumer; /* durable name, also the deliver (queue) group */
+    const char *deliver_subject;
+    uint64_t ack_wait_ms;
+    /* Oldest dropped beyond max_msgs or max_bytes, larger messages not kept: a flood cannot
+     * fill the server's disk. */
+    uint64_t max_msgs, max_bytes, max_msg_size;
+    int replicas; /* as for the dispatch stream */
+} bus_capture;
+
+/* Create the stream and the consumer, or bring existing ones to this configuration. Returns 0,
+ * or -1 with err (not connected, JetStream disabled, another stream already captures the
+ * subjects…). Cheap to call again after a reconnect. */
+int bus_ensure_capture(bus *b, const bus_capture *q, char *err, size_t errlen);
+
+/* Acknowledge a message a capture consumer delivered (m->reply is the server's ack subject):
+ * it is not delivered to this consumer again. bus_nak asks for it again after delay_ms
+ * instead. Returns 0, or -1 when m did not come from a consumer (its reply is not a $JS.ACK
+ * subject) or the publish fails. */
+int bus_ack(bus *b, const bus_msg *m);
+int bus_nak(bus *b, const bus_msg *m, int64_t delay_ms);
+/* Tell the server a delivered message is still being handled: its ack_wait starts again. */
+int bus_in_progress(bus *b, const bus_msg *m);
+
 /* One message of bus_deliver_many: subject and data (in); result (out). */
 typedef enum {
     BUS_DELIVER_ABSENT = 0, /* the server answered "no responders": nobody is subscribed */
