@@ -171,6 +171,15 @@ out:
     return rc;
 }
 
+/* A report that tells nothing new: the job is already there, or past it. Each report arrives
+ * twice (live and captured, agent_status.h) and an agent may send one again, so this is the
+ * common case and not an error; a report that contradicts the job (failed after completed) is. */
+static bool report_is_repeat(job_status now_in, job_status to) {
+    if (now_in == to) return true;
+    if (now_in == JOB_CONFIRMED || now_in == JOB_PAID) return to != JOB_FAILED;
+    return to == JOB_RUNNING && (now_in == JOB_COMPLETED || now_in == JOB_FAILED || now_in == JOB_STALLED);
+}
+
 int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, size_t errlen) {
     store_job j;
     int rc = store_job_get(s, r->job_id, &j);
@@ -187,97 +196,180 @@ int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, 
     int64_t ts = (r->ts > 0 && r->ts <= now + 300) ? r->ts : now;
     rc = store_job_transition(s, r->job_id, r->to, ts, r->to == JOB_COMPLETED ? r->output_cid : NULL,
                               r->to == JOB_FAILED ? r->error : NULL);
-    if (rc == STORE_INVALID) {
-        snprintf(err, errlen, "transition from %s to %s not allowed", store_job_status_name(j.status),
-                 store_job_status_name(r->to));
+    if (rc != STORE_INVALID) return rc;
+    /* Read again: the other copy of this report may have moved the job since the read above. */
+    if ((rc = store_job_get(s, r->job_id, &j)) == STORE_NOTFOUND) {
+        snprintf(err, errlen, "unknown job");
         return -1;
     }
-    return rc;
+    if (rc != STORE_OK) return rc;
+    if (report_is_repeat(j.status, r->to)) return AGENT_STATUS_REPEAT;
+    snprintf(err, errlen, "transition from %s to %s not allowed", store_job_status_name(j.status),
+             store_job_status_name(r->to));
+    return -1;
 }
 
-/* ---- the agent.status subscription ------------------------------------------------------- */
+/* ---- the agent.status subscriptions ------------------------------------------------------ */
 
-/* Two subscriptions, each with its own store connection (libnats may run them on two threads):
- * the plain subject, and the per-provider subjects a server with accounts maps each provider's
- * publishes to (agent_status.h). */
-#define REPORT_RETRIES 20   /* attempts, REPORT_RETRY_MS apart: */
+/* Every report reaches lamda twice (agent_status.h): live, on core subscriptions to
+ * agent.status and to agent.status.<address> (the per-provider subjects a server with accounts
+ * maps each provider's publishes to), and captured, from this deployment's consumer of the
+ * stream AGENT_STATUS_STREAM, which keeps each report until a dispatcher acknowledged it. Live
+ * alone loses a report sent while no dispatcher is subscribed (a restart) or held by one that
+ * is SIGKILLed before applying it, and a lost first report makes lamda send the job again after
+ * JOB_ACK_WAIT. Captured alone loses what is published while a clustered stream has no leader
+ * (seconds after its node dies: core publishes are not stored then). Together a report is lost
+ * only when both happen at once. Applying is idempotent (AGENT_STATUS_REPEAT), so the second
+ * copy costs one read. */
+#define REPORT_RETRIES 20   /* attempts of a captured report, REPORT_RETRY_MS apart: */
 #define REPORT_RETRY_MS 250 /* 5 s in all for a report that meets the database down */
+#define REPORT_NAK_MS 1000  /* then the report is handed back, to come again after this */
+/* What the stream keeps while no dispatcher takes reports: a report is a few hundred bytes, so
+ * this is hours of a busy network, and a provider flooding the subject cannot fill a disk. */
+#define CAPTURE_MAX_MSGS 1000000
+#define CAPTURE_MAX_BYTES (256LL * 1024 * 1024)
+/* A report a dispatcher took and did not acknowledge (it died) comes again after this; well
+ * under JOB_ACK_WAIT, so it arrives before the job would be sent again. */
+#define CAPTURE_ACK_WAIT_MIN_MS 1000
+#define CAPTURE_ACK_WAIT_MAX_MS 10000
 
 struct agent_status_sub {
     const lamda_config *cfg;
-    subscriber *sub[2];
-    metrics_counter_t *m_ok, *m_dropped, *m_acked;
+    subscriber *live[2], *captured;
+    metrics_counter_t *m_ok, *m_dropped, *m_retried, *m_repeat, *m_live, *m_acked;
 };
 
-static void on_agent_status(subscriber *sub, void *ud, bus *b, const bus_msg *m) {
+/* The capture of this deployment: consumer and deliver subject are named after NATS_STREAM
+ * (already checked to be a valid subject token). */
+static void capture_of(const lamda_config *cfg, bus_capture *q, char consumer[BUS_MAX_SUBJECT],
+                       char deliver[BUS_MAX_SUBJECT]) {
+    static const char *const subjects[2] = {AGENT_STATUS_SUBJECT, AGENT_STATUS_SUBJECT_PREFIX "*"};
+    snprintf(consumer, BUS_MAX_SUBJECT, "%s_agent_status", cfg->nats_stream);
+    snprintf(deliver, BUS_MAX_SUBJECT, "lamda.status.%s", cfg->nats_stream);
+    uint64_t wait = cfg->job_ack_wait_ms / 4;
+    if (wait < CAPTURE_ACK_WAIT_MIN_MS) wait = CAPTURE_ACK_WAIT_MIN_MS;
+    if (wait > CAPTURE_ACK_WAIT_MAX_MS) wait = CAPTURE_ACK_WAIT_MAX_MS;
+    *q = (bus_capture){.stream = AGENT_STATUS_STREAM, .subjects = subjects, .n_subjects = 2,
+                       .consumer = consumer, .deliver_subject = deliver, .ack_wait_ms = wait,
+                       .max_msgs = CAPTURE_MAX_MSGS, .max_bytes = CAPTURE_MAX_BYTES,
+                       .max_msg_size = AGENT_STATUS_MAX_BYTES, .replicas = (int)cfg->nats_stream_replicas};
+}
+
+int agent_status_ensure_capture(bus *b, const lamda_config *cfg, char *err, size_t errlen) {
+    bus_capture q;
+    char consumer[BUS_MAX_SUBJECT], deliver[BUS_MAX_SUBJECT];
+    capture_of(cfg, &q, consumer, deliver);
+    return bus_ensure_capture(b, &q, err, errlen);
+}
+
+/* Parse the message and check who sent it: 0, or -1 with the reason. */
+static int check_report(const agent_status_sub *c, const bus_msg *m, agent_report *r, char *err, size_t errlen) {
+    if (agent_status_parse(m->data, m->len, r, err, errlen) != 0) return -1;
+    if (agent_status_check_subject(m->subject, r, err, errlen) != 0) return -1;
+    if (c->cfg->agent_status_require_signature && !r->signed_by_agent) {
+        snprintf(err, errlen, "no signature (AGENT_STATUS_REQUIRE_SIGNATURE is true)");
+        return -1;
+    }
+    return 0;
+}
+
+/* One attempt on the subscription's store: agent_status_apply's result, or STORE_CONN. */
+static int apply_once(agent_status_sub *c, subscriber *sub, const agent_report *r, char *err, size_t errlen) {
+    store *s = subscriber_store(sub, err, errlen);
+    if (!s) return STORE_CONN;
+    /* Any report from the job's provider proves its agent has the job: delivery is done,
+     * whatever the transition below decides. */
+    int rc = store_delivery_ack(s, r->job_id, r->agent, (int64_t)time(NULL));
+    if (rc == STORE_OK) metrics_counter_inc(c->m_acked);
+    if (rc != STORE_CONN) rc = agent_status_apply(s, r, (int64_t)time(NULL), err, errlen);
+    if (rc < -1) snprintf(err, errlen, "%s", store_errmsg(s)); /* a database failure */
+    return rc;
+}
+
+/* The live copy: applied at once or left to the captured one, which reports what is wrong. */
+static void on_live(subscriber *sub, void *ud, bus *b, const bus_msg *m) {
     (void)b;
     agent_status_sub *c = ud;
     agent_report r;
     char err[256];
-    if (agent_status_parse(m->data, m->len, &r, err, sizeof err) != 0) {
+    if (check_report(c, m, &r, err, sizeof err) != 0) return;
+    if (apply_once(c, sub, &r, err, sizeof err) == 0) metrics_counter_inc(c->m_live);
+}
+
+/* The captured copy: true when it is done with (applied, a repeat, or refused for good), false
+ * when the database could not be reached and the report should come again. */
+static bool handle_captured(agent_status_sub *c, subscriber *sub, bus *b, const bus_msg *m) {
+    agent_report r;
+    char err[256];
+    if (check_report(c, m, &r, err, sizeof err) != 0) {
         metrics_counter_inc(c->m_dropped);
         log_warn("job-dispatcher: agent.status dropped: %s", err);
-        return;
+        return true;
     }
-    if (agent_status_check_subject(m->subject, &r, err, sizeof err) != 0) {
-        metrics_counter_inc(c->m_dropped);
-        log_warn("job-dispatcher: agent.status refused: %s", err);
-        return;
-    }
-    if (c->cfg->agent_status_require_signature && !r.signed_by_agent) {
-        metrics_counter_inc(c->m_dropped);
-        log_warn("job-dispatcher: agent.status refused: no signature (AGENT_STATUS_REQUIRE_SIGNATURE is true)");
-        return;
-    }
-    /* A report is sent once (core NATS): one that meets the database down would be lost, and a
-     * lost first report makes lamda send the job again after JOB_ACK_WAIT. So a connection
-     * failure is retried for a few seconds (a PostgreSQL restart), the subscription's later
-     * messages waiting behind it in order. */
-    store *s = NULL;
+    /* A connection failure is retried here for a few seconds (a PostgreSQL restart), the
+     * consumer's later reports waiting behind it in order; only then is it handed back. */
     int rc = STORE_CONN;
     for (int attempt = 0; attempt < REPORT_RETRIES && !shutdown_requested(); attempt++) {
-        if (attempt) shutdown_sleep_ms(REPORT_RETRY_MS);
-        if (!(s = subscriber_store(sub, err, sizeof err))) continue;
-        /* Any report from the job's provider proves its agent has the job: delivery is done,
-         * whatever the transition below decides. */
-        int arc = store_delivery_ack(s, r.job_id, r.agent, (int64_t)time(NULL));
-        if (arc == STORE_OK) metrics_counter_inc(c->m_acked);
-        if (arc == STORE_CONN) continue;
-        rc = agent_status_apply(s, &r, (int64_t)time(NULL), err, sizeof err);
-        if (rc != STORE_CONN) break;
+        if (attempt) {
+            bus_in_progress(b, m); /* still ours: the server must not deliver it elsewhere meanwhile */
+            shutdown_sleep_ms(REPORT_RETRY_MS);
+        }
+        if ((rc = apply_once(c, sub, &r, err, sizeof err)) != STORE_CONN) break;
     }
-    if (!s) {
-        log_warn("job-dispatcher: agent.status not applied, database unavailable: %s", err);
-        return;
+    switch (rc) {
+    case STORE_CONN:
+        metrics_counter_inc(c->m_retried);
+        log_warn("job-dispatcher: agent.status not applied yet, database unavailable (%s); it comes again", err);
+        return false;
+    case 0: metrics_counter_inc(c->m_ok); return true;
+    case AGENT_STATUS_REPEAT: metrics_counter_inc(c->m_repeat); return true;
+    case -1:
+        metrics_counter_inc(c->m_dropped);
+        log_warn("job-dispatcher: agent.status refused: %s", err);
+        return true;
+    default:
+        metrics_counter_inc(c->m_dropped);
+        log_warn("job-dispatcher: agent.status not applied: %s", err);
+        return true;
     }
-    if (rc == 0) {
-        metrics_counter_inc(c->m_ok);
-        return;
-    }
-    metrics_counter_inc(c->m_dropped);
-    if (rc == -1) log_warn("job-dispatcher: agent.status refused: %s", err);
-    else log_warn("job-dispatcher: agent.status not applied: %s", store_errmsg(s));
+}
+
+static void on_captured(subscriber *sub, void *ud, bus *b, const bus_msg *m) {
+    if (handle_captured(ud, sub, b, m)) bus_ack(b, m);
+    else bus_nak(b, m, REPORT_NAK_MS);
 }
 
 agent_status_sub *agent_status_subscribe(bus *b, const lamda_config *cfg) {
     agent_status_sub *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->cfg = cfg;
-    c->m_ok = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"applied\"");
-    c->m_dropped = metrics_counter("lamda_agent_status_total", "agent.status messages", "result=\"dropped\"");
+    static const char *const help = "agent.status reports, each counted once (from the capture)";
+    c->m_ok = metrics_counter("lamda_agent_status_total", help, "result=\"applied\"");
+    c->m_repeat = metrics_counter("lamda_agent_status_total", help, "result=\"repeat\"");
+    c->m_dropped = metrics_counter("lamda_agent_status_total", help, "result=\"dropped\"");
+    c->m_retried = metrics_counter("lamda_agent_status_total", help, "result=\"retried\"");
+    c->m_live = metrics_counter("lamda_agent_status_live_applied_total",
+                                "agent.status reports applied from the live subscription", "");
     c->m_acked = metrics_counter("lamda_jobs_acknowledged_total", "Jobs whose agent first reported on agent.status", "");
+    char err[256];
     static const char *const subjects[2] = {AGENT_STATUS_SUBJECT, AGENT_STATUS_SUBJECT_PREFIX "*"};
     for (int i = 0; i < 2; i++) {
-        char err[256];
-        c->sub[i] = subscriber_start(b, subjects[i], NULL, cfg->database_url, on_agent_status, c, err, sizeof err);
-        if (!c->sub[i])
-            log_warn("job-dispatcher: %s subscription failed (%s); will not track agent progress", subjects[i], err);
+        c->live[i] = subscriber_start(b, subjects[i], NULL, cfg->database_url, on_live, c, err, sizeof err);
+        if (!c->live[i]) log_warn("job-dispatcher: %s subscription failed (%s)", subjects[i], err);
     }
+    bus_capture q;
+    char consumer[BUS_MAX_SUBJECT], deliver[BUS_MAX_SUBJECT];
+    capture_of(cfg, &q, consumer, deliver);
+    /* Made now, served once the capture exists (the outbox publisher ensures it when NATS is
+     * up): messages come only from the consumer, so the order does not matter. */
+    c->captured = subscriber_start(b, deliver, consumer, cfg->database_url, on_captured, c, err, sizeof err);
+    if (!c->captured) log_warn("job-dispatcher: %s subscription failed (%s)", deliver, err);
     return c;
 }
 
 void agent_status_unsubscribe(agent_status_sub *c) {
     if (!c) return;
-    for (int i = 0; i < 2; i++) subscriber_stop(c->sub[i]);
+    for (int i = 0; i < 2; i++) subscriber_stop(c->live[i]);
+    subscriber_stop(c->captured);
     free(c);
 }

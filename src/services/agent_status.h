@@ -39,6 +39,7 @@ typedef struct {
 
 #define AGENT_STATUS_SUBJECT "agent.status"
 #define AGENT_STATUS_SUBJECT_PREFIX "agent.status." /* + EIP-55 address: the server-mapped form */
+#define AGENT_STATUS_STREAM "LAMDA_STATUS" /* keeps the reports until each deployment took them */
 
 /* The text a report's "signature" signs (LF line breaks, no trailing LF; the job id in
  * lowercase hex; output and timestamp exactly as sent, empty when absent):
@@ -59,8 +60,12 @@ int agent_status_check_subject(const char *subject, const agent_report *r, char 
 /* Parse and validate one message (untrusted bytes). 0, or -1 with a reason in err. */
 int agent_status_parse(const uint8_t *p, size_t len, agent_report *out, char *err, size_t errlen);
 
-/* Apply a parsed report. 0 when applied; -1 with a reason when refused (unknown job, wrong
- * agent, invalid transition); a negative store code on a database failure. */
+/* Apply a parsed report. 0 when applied; AGENT_STATUS_REPEAT when the job already shows what
+ * it says or has gone past it (the same report seen twice, or a processing report after the
+ * job completed); -1 with a reason when refused (unknown job, wrong agent, a transition the
+ * job cannot make, such as failed after completed); a negative store code on a database
+ * failure. */
+#define AGENT_STATUS_REPEAT 1
 int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, size_t errlen);
 
 /* RFC 3339 date-time → unix seconds (fractions dropped): "2026-11-29T22:30:47Z", and Go's
@@ -68,12 +73,19 @@ int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, 
  * fraction digits, trailing zeros trimmed). The date must exist; second 60 is refused. */
 int agent_status_parse_time(const char *s, int64_t *out);
 
-/* The job dispatcher's agent.status subscriber: parses and applies every report on its own
- * store connection (opened on first use, retried per message while the database is down).
- * A failed subscription is logged and the dispatcher runs on without progress tracking.
- * NULL only when out of memory. */
+/* The job dispatcher's agent.status subscriber. Each report comes twice: live (core
+ * subscriptions to agent.status and agent.status.*) and from this deployment's consumer of
+ * the capture (agent_status_ensure_capture), which keeps every report until a dispatcher of
+ * the deployment has applied it. The live copy is applied at once and keeps reports flowing
+ * while a clustered stream elects a leader; the captured copy covers a dispatcher that was
+ * down or died holding the report, and is the one counted and logged (the other is then a
+ * repeat). A failed subscription is logged and the dispatcher runs on with the other. NULL
+ * only when out of memory. */
 typedef struct agent_status_sub agent_status_sub;
 agent_status_sub *agent_status_subscribe(bus *b, const lamda_config *cfg);
+/* Create or check the stream AGENT_STATUS_STREAM on agent.status and agent.status.* and this
+ * deployment's consumer of it (named after NATS_STREAM). Needs NATS up; 0, or -1 with err. */
+int agent_status_ensure_capture(bus *b, const lamda_config *cfg, char *err, size_t errlen);
 /* Unsubscribe, wait for a report being applied, close the store. NULL is a no-op. */
 void agent_status_unsubscribe(agent_status_sub *c);
 

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/shutdown.h"
+#include "services/agent_status.h"
 #include "services/job_delivery.h"
 #include "store/store.h"
 
@@ -24,6 +25,7 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
     store *s = NULL;
     long backoff = 0;
     bool stream_ready = false;
+    bool capture_ready = false;
     bool was_down = false;
     metrics_counter_t *m_sent = metrics_counter("lamda_jobs_dispatched_total", "Jobs published to JetStream", "");
     metrics_counter_t *m_dup = metrics_counter("lamda_dispatch_duplicates_total",
@@ -47,7 +49,18 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
             s = NULL;
             goto retry;
         }
-        /* Deliveries to the agents first: they do not depend on the stream. */
+        /* The agents' reports are kept by a JetStream capture; a copy handed out before it
+         * exists could have its report lost, and the job would go out again after
+         * JOB_ACK_WAIT. So no delivery goes out until it does (checked again after an outage,
+         * in case the server came back without its data). */
+        if (!capture_ready && bus_connected(b)) {
+            if (agent_status_ensure_capture(b, cfg, err, sizeof err) != 0) {
+                log_warn("job-dispatcher: agent.status capture %s not ready (%s); jobs wait", AGENT_STATUS_STREAM, err);
+                goto retry;
+            }
+            capture_ready = true;
+        }
+        /* Deliveries to the agents first: they do not depend on the dispatch stream. */
         long next_ms = 1000;
         if (job_delivery_pass(dl, s, b, &next_ms) != STORE_OK) {
             log_warn("job-dispatcher: delivery pass failed: %s", store_errmsg(s));
@@ -76,6 +89,7 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
                      (unsigned long long)cfg->nats_reconnect_grace_ms);
             grace_until = (int64_t)time(NULL) * 1000 + (int64_t)cfg->nats_reconnect_grace_ms;
             was_down = false;
+            capture_ready = false;
         }
         if ((int64_t)time(NULL) * 1000 < grace_until) {
             seen = store_notify_wait(seen, next_ms);

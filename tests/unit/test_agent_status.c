@@ -198,6 +198,11 @@ TEST(reports_applied_to_a_store) {
     CHECK_EQ_INT(store_job_get(s, j.job_id, &got), STORE_OK);
     CHECK_EQ_INT(got.status, JOB_RUNNING);
     CHECK_EQ_INT(got.running_at, T0);
+    /* The same report again (its captured copy): a repeat, the job untouched. */
+    CHECK_EQ_INT(agent_status_apply(s, &r, T0 + 20, err, sizeof err), AGENT_STATUS_REPEAT);
+    CHECK_EQ_INT(store_job_get(s, j.job_id, &got), STORE_OK);
+    CHECK_EQ_INT(got.running_at, T0);
+    agent_report processing = r;
 
     CHECK_EQ_INT(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"failed\","
                        "\"timestamp\":\"2026-12-02T04:38:32.1-03:30\"}", &r, err), 0);
@@ -206,6 +211,16 @@ TEST(reports_applied_to_a_store) {
     CHECK_EQ_INT(got.status, JOB_FAILED);
     CHECK_EQ_INT(got.failed_at, T0 + 60);
     CHECK_EQ_STR(got.output_cid, "");
+    /* After failed: processing is old news (a repeat), completed contradicts it (refused). */
+    CHECK_EQ_INT(agent_status_apply(s, &processing, T0 + 110, err, sizeof err), AGENT_STATUS_REPEAT);
+    CHECK_EQ_INT(agent_status_apply(s, &r, T0 + 110, err, sizeof err), AGENT_STATUS_REPEAT);
+    agent_report completed;
+    CHECK_EQ_INT(parse("{\"agent_address\":\"" AGENT "\",\"job_id\":\"" JOB "\",\"status\":\"completed\","
+                       "\"output_cid\":\"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG\"}", &completed, err), 0);
+    CHECK_EQ_INT(agent_status_apply(s, &completed, T0 + 110, err, sizeof err), -1);
+    CHECK(strstr(err, "from failed to completed") != NULL);
+    CHECK_EQ_INT(store_job_get(s, j.job_id, &got), STORE_OK);
+    CHECK_EQ_INT(got.status, JOB_FAILED);
     store_close(s);
     char cmd[96];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -4,7 +4,8 @@
  * never twice while the copy awaits the agent's report.
  *
  * The fake bus is this file's definitions of the bus functions the publisher calls: linked
- * before liblamda.a, they stand in for bus.o and bus_deliver.o, which are never pulled in. */
+ * before liblamda.a, they stand in for bus.o, bus_deliver.o and (for the agent.status capture)
+ * agent_status.o, which are never pulled in. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 #include "bus/bus.h"
 #include "core/config.h"
 #include "core/shutdown.h"
+#include "services/agent_status.h"
 #include "services/job_delivery.h"
 #include "services/outbox_publisher.h"
 #include "store/store.h"
@@ -45,6 +47,11 @@ int bus_ensure_dispatch_stream(bus *b, const char *name, uint64_t window, int re
                                size_t errlen) {
     (void)b, (void)name, (void)window, (void)replicas, (void)err, (void)errlen;
     return republish ? -1 : 0; /* the dispatcher must not republish to the agents' subjects */
+}
+
+int agent_status_ensure_capture(bus *b, const lamda_config *cfg, char *err, size_t errlen) {
+    (void)b, (void)cfg, (void)err, (void)errlen;
+    return 0;
 }
 
 int bus_publish_dedup_many(bus *b, bus_pub_item *items, size_t n, int64_t timeout_ms, char *err, size_t errlen) {
