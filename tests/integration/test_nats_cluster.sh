@@ -61,6 +61,9 @@ export ADMIN_WALLET_PRIVATE_KEY=$ANVIL_KEY0 API_PORT=$(free_port)
 start_lamda all all
 API=http://127.0.0.1:$API_PORT
 check "lamda all serves the API on the cluster" wait_for "api" 30 curl -fs -m 2 -o /dev/null "$API/health"
+# The stream the probe made above republishes (the old layout): lamda recreates it, dropping
+# what it held, so the count before the demo is taken once lamda has made it its own.
+check "lamda takes the dispatch stream over" wait_for "stream" 30 grep -q "stream $STREAM ready" "$H_TMP/all.log"
 
 demo() { # NAME PROVIDER_KEY
   RUN_DIR=/nonexistent DEVNET_DIR=/nonexistent API_URL=$API DEMO_PROVIDER_KEY=$2 DEMO_RENTER_KEY=$ANVIL_KEY3 \

@@ -73,6 +73,11 @@ check_eq "and the job did not move" "$(status_of "$J1")" "running"
 SIG=$(sign_report "$PROVIDER_KEY" "$J1" completed "$OUT")
 NATS_URL=$AS_PROVIDER "$NATSPROBE" pub agent.status "$(report "$PROVIDER" "$J1" completed "$OUT" ",\"signature\":\"$SIG\"")" >/dev/null 2>&1
 check "the provider's signed report is applied" wait_for "J1 completed" 10 is_status "$J1" completed
+# The stream in lamda's account keeps the provider's reports too (they reach it through the
+# account import): each good report also comes from the capture, applied or as a repeat.
+captured() { curl -s "$API_URL/metrics" | awk '/^lamda_agent_status_total\{result="(applied|repeat)"\}/ {n += $2} END {print n + 0}'; }
+captured_at_least() { [ "$(captured)" -ge "$1" ]; }
+check "the provider's reports also came through the LAMDA_STATUS capture" wait_for "captured" 10 captured_at_least 2
 
 # NATS queries follow the HTTP query routes' rule: one object, known fields, JSON types.
 q() { "$NATSPROBE" request jobs.query "$1" 3000 2>&1; }
