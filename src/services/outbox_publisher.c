@@ -20,12 +20,14 @@
 #define PUBLISH_TIMEOUT_MS 2000
 /* Short: the same loop hands jobs to agents, which should not wait behind a JetStream retry. */
 #define BACKOFF_MAX_MS 1000
+#define CAPTURE_RETRY_S 5
 
 int outbox_publisher_run(const lamda_config *cfg, bus *b) {
     store *s = NULL;
     long backoff = 0;
     bool stream_ready = false;
     bool capture_ready = false;
+    time_t capture_next_try = 0;
     bool was_down = false;
     metrics_counter_t *m_sent = metrics_counter("lamda_jobs_dispatched_total", "Jobs published to JetStream", "");
     metrics_counter_t *m_dup = metrics_counter("lamda_dispatch_duplicates_total",
@@ -49,16 +51,18 @@ int outbox_publisher_run(const lamda_config *cfg, bus *b) {
             s = NULL;
             goto retry;
         }
-        /* The agents' reports are kept by a JetStream capture; a copy handed out before it
-         * exists could have its report lost, and the job would go out again after
-         * JOB_ACK_WAIT. So no delivery goes out until it does (checked again after an outage,
-         * in case the server came back without its data). */
-        if (!capture_ready && bus_connected(b)) {
-            if (agent_status_ensure_capture(b, cfg, err, sizeof err) != 0) {
-                log_warn("job-dispatcher: agent.status capture %s not ready (%s); jobs wait", AGENT_STATUS_STREAM, err);
-                goto retry;
+        /* The agents' reports are kept by a JetStream capture (agent_status.h). Without it the
+         * live subscriptions still take them, as before the capture, so deliveries do not wait
+         * for it; it is made again after an outage, in case the server came back without its
+         * data. */
+        if (!capture_ready && bus_connected(b) && time(NULL) >= capture_next_try) {
+            if (agent_status_ensure_capture(b, cfg, err, sizeof err) == 0) {
+                capture_ready = true;
+            } else {
+                log_warn("job-dispatcher: agent.status stream %s not ready (%s); reports are taken live only "
+                         "until it is", AGENT_STATUS_STREAM, err);
+                capture_next_try = time(NULL) + CAPTURE_RETRY_S;
             }
-            capture_ready = true;
         }
         /* Deliveries to the agents first: they do not depend on the dispatch stream. */
         long next_ms = 1000;
