@@ -18,9 +18,7 @@
 #define RECONNECT_WAIT_MS 500
 #define RECONNECT_JITTER_MS 250
 #define RECONNECT_BUF_BYTES (8 * 1024 * 1024)
-#define STREAM_API_WAIT_MS 5000
 #define CLOSE_WAIT_MS 5000
-#define NS_PER_MS 1000000LL
 
 struct bus_sub {
     bus *b;
@@ -213,8 +211,51 @@ const char *bus_client_name(bus *b) { return b ? b->name : ""; }
 
 bool bus_connected(bus *b) { return b && b->nc && natsConnection_Status(b->nc) == NATS_CONN_STATUS_CONNECTED; }
 
-static bool same_subjects(const jsStreamConfig *c, const char *want) {
-    return c->SubjectsLen == 1 && c->Subjects && c->Subjects[0] && strcmp(c->Subjects[0], want) == 0;
+void bus_js_options(jsOptions *jo) {
+    jsOptions_Init(jo);
+    jo->Wait = STREAM_API_WAIT_MS;
+}
+
+bool bus_stream_same_subjects(const jsStreamConfig *c, const char *const *want, size_t n) {
+    if (!c->Subjects || c->SubjectsLen != (int)n) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!c->Subjects[i] || strcmp(c->Subjects[i], want[i]) != 0) return false;
+    return true;
+}
+
+int bus_stream_find_or_add(bus *b, jsStreamConfig *sc, jsStreamInfo **si, bool *created, char *err,
+                           size_t errlen) {
+    jsOptions jo;
+    jsErrCode jerr = 0;
+    bus_js_options(&jo);
+    *si = NULL;
+    *created = false;
+    natsStatus s = js_GetStreamInfo(si, b->js, sc->Name, &jo, &jerr);
+    if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+        jerr = 0;
+        s = js_AddStream(si, b->js, sc, &jo, &jerr);
+        if (s != NATS_OK) return bus_fail_nats(err, errlen, "create stream", s, jerr);
+        *created = true;
+        return 0;
+    }
+    if (s != NATS_OK) return bus_fail_nats(err, errlen, "stream info", s, jerr);
+    if (!(*si)->Config) {
+        jsStreamInfo_Destroy(*si);
+        *si = NULL;
+        return err_fail(err, errlen, "stream %s: the server sent no configuration", sc->Name);
+    }
+    return 0;
+}
+
+/* Changing the replica count moves the stream's data between servers; that is an operator's
+ * decision (nats stream edit), not something a starting service does behind their back. */
+int bus_stream_check_replicas(const jsStreamInfo *si, int want, char *err, size_t errlen) {
+    int have = (int)si->Config->Replicas;
+    if (have == want) return 0;
+    return err_fail(err, errlen,
+                    "stream %s has %d replica%s but NATS_STREAM_REPLICAS is %d: set NATS_STREAM_REPLICAS=%d, or "
+                    "change the stream's replicas on the server first",
+                    si->Config->Name, have, have == 1 ? "" : "s", want, have);
 }
 
 static bool same_republish(const jsStreamConfig *c, bool want) {
@@ -262,40 +303,29 @@ int bus_ensure_dispatch_stream(bus *b, const char *stream_name, uint64_t duplica
     sc.MaxAge = (int64_t)max_age_ms * NS_PER_MS;
     sc.RePublish = republish ? &rp : NULL;
 
-    jsOptions_Init(&jo);
-    jo.Wait = STREAM_API_WAIT_MS;
-    s = js_GetStreamInfo(&si, b->js, stream_name, &jo, &jerr);
-    if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
-        jerr = 0;
-        s = js_AddStream(&si, b->js, &sc, &jo, &jerr);
-        if (s != NATS_OK) return bus_fail_nats(err, errlen, "create stream", s, jerr);
+    bool created;
+    if (bus_stream_find_or_add(b, &sc, &si, &created, err, errlen) != 0) return -1;
+    if (created) {
         log_info("nats %s: created stream %s (%s, %d replica%s, duplicate window %llu ms, republish to %s)",
                  b->name, stream_name, BUS_DISPATCH_SUBJECTS, replicas, replicas == 1 ? "" : "s",
                  (unsigned long long)duplicate_window_ms, republish ? BUS_AGENT_SUBJECTS : "none");
         jsStreamInfo_Destroy(si);
         return 0;
     }
-    if (s != NATS_OK) return bus_fail_nats(err, errlen, "stream info", s, jerr);
-
-    const jsStreamConfig *cur = si->Config;
-    /* Changing the replica count moves the stream's data between servers; that is an operator's
-     * decision (nats stream edit), not something a starting service does behind their back. */
-    if (cur && cur->Replicas != replicas) {
-        int have = (int)cur->Replicas;
+    if (bus_stream_check_replicas(si, replicas, err, errlen) != 0) {
         jsStreamInfo_Destroy(si);
-        return err_fail(err, errlen,
-                    "stream %s has %d replica%s but NATS_STREAM_REPLICAS is %d: set NATS_STREAM_REPLICAS=%d, or "
-                    "change the stream's replicas on the server first",
-                    stream_name, have, have == 1 ? "" : "s", replicas, have);
+        return -1;
     }
-    bool same = cur && same_subjects(cur, BUS_DISPATCH_SUBJECTS) && same_republish(cur, republish) &&
+    const jsStreamConfig *cur = si->Config;
+    bool same = bus_stream_same_subjects(cur, subjects, 1) && same_republish(cur, republish) &&
                 cur->Storage == js_FileStorage && cur->Duplicates == sc.Duplicates && cur->MaxAge == sc.MaxAge &&
                 cur->Retention == js_LimitsPolicy && cur->Discard == js_DiscardOld;
-    bool republishes = cur && cur->RePublish && cur->RePublish->Destination && *cur->RePublish->Destination;
+    bool republishes = cur->RePublish && cur->RePublish->Destination && *cur->RePublish->Destination;
     uint64_t held = si->State.Msgs;
     jsStreamInfo_Destroy(si);
     si = NULL;
     if (same) return 0;
+    bus_js_options(&jo);
     if (republishes && !republish) {
         /* A stream made before acknowledged delivery republishes to the agents' subjects, and
          * the server refuses to change RePublish in place. Left as it is, every job would reach
@@ -458,8 +488,7 @@ int bus_stream_msg_count(bus *b, const char *stream_name, uint64_t *msgs, char *
     jsErrCode jerr = 0;
     jsOptions jo;
     if (!b || !stream_name || !msgs) return err_fail(err, errlen, "bad arguments");
-    jsOptions_Init(&jo);
-    jo.Wait = STREAM_API_WAIT_MS;
+    bus_js_options(&jo);
     natsStatus s = js_GetStreamInfo(&si, b->js, stream_name, &jo, &jerr);
     if (s != NATS_OK) return bus_fail_nats(err, errlen, "stream info", s, jerr);
     *msgs = si->State.Msgs;

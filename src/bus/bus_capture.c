@@ -6,21 +6,12 @@
 #include "core/err.h"
 #include "core/log.h"
 
-#define API_WAIT_MS 5000
-#define NS_PER_MS 1000000LL
 /* Interest retention deletes a message once every consumer acknowledged it; this bounds what a
  * consumer nobody runs any more (a deployment gone) holds: a report a day old is moot. */
 #define MAX_AGE_MS (24LL * 3600 * 1000)
 #define MAX_ACK_PENDING 10000
 
-static bool same_subjects(const jsStreamConfig *c, const bus_capture *q) {
-    if (!c->Subjects || c->SubjectsLen != (int)q->n_subjects) return false;
-    for (size_t i = 0; i < q->n_subjects; i++)
-        if (!c->Subjects[i] || strcmp(c->Subjects[i], q->subjects[i]) != 0) return false;
-    return true;
-}
-
-static int ensure_stream(bus *b, const bus_capture *q, jsOptions *jo, char *err, size_t errlen) {
+static int ensure_stream(bus *b, const bus_capture *q, char *err, size_t errlen) {
     jsStreamConfig sc;
     jsStreamConfig_Init(&sc);
     sc.Name = q->stream;
@@ -35,47 +26,45 @@ static int ensure_stream(bus *b, const bus_capture *q, jsOptions *jo, char *err,
     sc.MaxBytes = (int64_t)q->max_bytes;
     sc.MaxMsgSize = (int32_t)q->max_msg_size;
     jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    natsStatus s = js_GetStreamInfo(&si, bus_jetstream(b), q->stream, jo, &jerr);
-    if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
-        jerr = 0;
-        s = js_AddStream(&si, bus_jetstream(b), &sc, jo, &jerr);
-        if (s != NATS_OK) return bus_fail_nats(err, errlen, "create capture stream", s, jerr);
+    bool created;
+    if (bus_stream_find_or_add(b, &sc, &si, &created, err, errlen) != 0) return -1;
+    if (created) {
         jsStreamInfo_Destroy(si);
         log_info("nats %s: created stream %s (keeps %s%s for its consumers, %d replica%s)", bus_client_name(b), q->stream,
                  q->subjects[0], q->n_subjects > 1 ? ", …" : "", q->replicas, q->replicas == 1 ? "" : "s");
         return 0;
     }
-    if (s != NATS_OK) return bus_fail_nats(err, errlen, "stream info", s, jerr);
     const jsStreamConfig *cur = si->Config;
     /* Retention cannot change in place; a stream of that name made for something else is the
      * operator's to remove, not ours to delete. */
-    if (!cur || cur->Retention != js_InterestPolicy) {
+    if (cur->Retention != js_InterestPolicy) {
         jsStreamInfo_Destroy(si);
         return err_fail(err, errlen, "stream %s exists without interest retention; remove it (nats stream rm %s)",
                         q->stream, q->stream);
     }
-    if (cur->Replicas != q->replicas) {
-        int have = (int)cur->Replicas;
+    if (bus_stream_check_replicas(si, q->replicas, err, errlen) != 0) {
         jsStreamInfo_Destroy(si);
-        return err_fail(err, errlen, "stream %s has %d replica%s but NATS_STREAM_REPLICAS is %d", q->stream, have,
-                        have == 1 ? "" : "s", q->replicas);
+        return -1;
     }
-    bool same = same_subjects(cur, q) && cur->Storage == js_FileStorage && cur->MaxAge == sc.MaxAge &&
-                cur->MaxMsgs == sc.MaxMsgs && cur->MaxBytes == sc.MaxBytes && cur->MaxMsgSize == sc.MaxMsgSize &&
-                cur->Discard == js_DiscardOld;
+    bool same = bus_stream_same_subjects(cur, q->subjects, q->n_subjects) && cur->Storage == js_FileStorage &&
+                cur->MaxAge == sc.MaxAge && cur->MaxMsgs == sc.MaxMsgs && cur->MaxBytes == sc.MaxBytes &&
+                cur->MaxMsgSize == sc.MaxMsgSize && cur->Discard == js_DiscardOld;
     jsStreamInfo_Destroy(si);
     if (same) return 0;
+    jsOptions jo;
+    bus_js_options(&jo);
+    jsErrCode jerr = 0;
     si = NULL;
-    jerr = 0;
-    s = js_UpdateStream(&si, bus_jetstream(b), &sc, jo, &jerr);
+    natsStatus s = js_UpdateStream(&si, bus_jetstream(b), &sc, &jo, &jerr);
     if (s != NATS_OK) return bus_fail_nats(err, errlen, "update capture stream", s, jerr);
     jsStreamInfo_Destroy(si);
     log_info("nats %s: updated stream %s to the capture configuration", bus_client_name(b), q->stream);
     return 0;
 }
 
-static int ensure_consumer(bus *b, const bus_capture *q, jsOptions *jo, char *err, size_t errlen) {
+static int ensure_consumer(bus *b, const bus_capture *q, char *err, size_t errlen) {
+    jsOptions jo;
+    bus_js_options(&jo);
     jsConsumerConfig cc;
     jsConsumerConfig_Init(&cc);
     cc.Durable = q->consumer;
@@ -88,10 +77,10 @@ static int ensure_consumer(bus *b, const bus_capture *q, jsOptions *jo, char *er
     cc.MaxAckPending = MAX_ACK_PENDING;
     jsConsumerInfo *ci = NULL;
     jsErrCode jerr = 0;
-    natsStatus s = js_GetConsumerInfo(&ci, bus_jetstream(b), q->stream, q->consumer, jo, &jerr);
+    natsStatus s = js_GetConsumerInfo(&ci, bus_jetstream(b), q->stream, q->consumer, &jo, &jerr);
     if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
         jerr = 0;
-        s = js_AddConsumer(&ci, bus_jetstream(b), q->stream, &cc, jo, &jerr);
+        s = js_AddConsumer(&ci, bus_jetstream(b), q->stream, &cc, &jo, &jerr);
         if (s != NATS_OK) return bus_fail_nats(err, errlen, "create capture consumer", s, jerr);
         jsConsumerInfo_Destroy(ci);
         return 0;
@@ -106,7 +95,7 @@ static int ensure_consumer(bus *b, const bus_capture *q, jsOptions *jo, char *er
     if (same) return 0;
     ci = NULL;
     jerr = 0;
-    s = js_UpdateConsumer(&ci, bus_jetstream(b), q->stream, &cc, jo, &jerr);
+    s = js_UpdateConsumer(&ci, bus_jetstream(b), q->stream, &cc, &jo, &jerr);
     if (s != NATS_OK) return bus_fail_nats(err, errlen, "update capture consumer", s, jerr);
     jsConsumerInfo_Destroy(ci);
     return 0;
@@ -121,11 +110,8 @@ int bus_ensure_capture(bus *b, const bus_capture *q, char *err, size_t errlen) {
     if (q->replicas < 1 || q->replicas > 5)
         return err_fail(err, errlen, "stream replicas %d out of range (1 to 5)", q->replicas);
     if (!bus_connected(b)) return err_fail(err, errlen, "not connected");
-    jsOptions jo;
-    jsOptions_Init(&jo);
-    jo.Wait = API_WAIT_MS;
-    if (ensure_stream(b, q, &jo, err, errlen) != 0) return -1;
-    return ensure_consumer(b, q, &jo, err, errlen);
+    if (ensure_stream(b, q, err, errlen) != 0) return -1;
+    return ensure_consumer(b, q, err, errlen);
 }
 
 /* Only the server's ack subjects are answered: a message someone published straight to the

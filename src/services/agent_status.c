@@ -233,6 +233,9 @@ int agent_status_apply(store *s, const agent_report *r, int64_t now, char *err, 
 #define CAPTURE_ACK_WAIT_MIN_MS 1000
 #define CAPTURE_ACK_WAIT_MAX_MS 10000
 
+/* What the live subscriptions take and the capture keeps. */
+static const char *const report_subjects[2] = {AGENT_STATUS_SUBJECT, AGENT_STATUS_SUBJECT_PREFIX "*"};
+
 struct agent_status_sub {
     const lamda_config *cfg;
     subscriber *live[2], *captured;
@@ -243,13 +246,12 @@ struct agent_status_sub {
  * (already checked to be a valid subject token). */
 static void capture_of(const lamda_config *cfg, bus_capture *q, char consumer[BUS_MAX_SUBJECT],
                        char deliver[BUS_MAX_SUBJECT]) {
-    static const char *const subjects[2] = {AGENT_STATUS_SUBJECT, AGENT_STATUS_SUBJECT_PREFIX "*"};
     snprintf(consumer, BUS_MAX_SUBJECT, "%s_agent_status", cfg->nats_stream);
     snprintf(deliver, BUS_MAX_SUBJECT, "lamda.status.%s", cfg->nats_stream);
     uint64_t wait = cfg->job_ack_wait_ms / 4;
     if (wait < CAPTURE_ACK_WAIT_MIN_MS) wait = CAPTURE_ACK_WAIT_MIN_MS;
     if (wait > CAPTURE_ACK_WAIT_MAX_MS) wait = CAPTURE_ACK_WAIT_MAX_MS;
-    *q = (bus_capture){.stream = AGENT_STATUS_STREAM, .subjects = subjects, .n_subjects = 2,
+    *q = (bus_capture){.stream = AGENT_STATUS_STREAM, .subjects = report_subjects, .n_subjects = 2,
                        .consumer = consumer, .deliver_subject = deliver, .ack_wait_ms = wait,
                        .max_msgs = CAPTURE_MAX_MSGS, .max_bytes = CAPTURE_MAX_BYTES,
                        .max_msg_size = AGENT_STATUS_MAX_BYTES, .replicas = (int)cfg->nats_stream_replicas};
@@ -279,9 +281,10 @@ static int apply_once(agent_status_sub *c, subscriber *sub, const agent_report *
     if (!s) return STORE_CONN;
     /* Any report from the job's provider proves its agent has the job: delivery is done,
      * whatever the transition below decides. */
-    int rc = store_delivery_ack(s, r->job_id, r->agent, (int64_t)time(NULL));
+    int64_t now = (int64_t)time(NULL);
+    int rc = store_delivery_ack(s, r->job_id, r->agent, now);
     if (rc == STORE_OK) metrics_counter_inc(c->m_acked);
-    if (rc != STORE_CONN) rc = agent_status_apply(s, r, (int64_t)time(NULL), err, errlen);
+    if (rc != STORE_CONN) rc = agent_status_apply(s, r, now, err, errlen);
     if (rc < -1) snprintf(err, errlen, "%s", store_errmsg(s)); /* a database failure */
     return rc;
 }
@@ -352,10 +355,9 @@ agent_status_sub *agent_status_subscribe(bus *b, const lamda_config *cfg) {
                                 "agent.status reports applied from the live subscription", "");
     c->m_acked = metrics_counter("lamda_jobs_acknowledged_total", "Jobs whose agent first reported on agent.status", "");
     char err[256];
-    static const char *const subjects[2] = {AGENT_STATUS_SUBJECT, AGENT_STATUS_SUBJECT_PREFIX "*"};
     for (int i = 0; i < 2; i++) {
-        c->live[i] = subscriber_start(b, subjects[i], NULL, cfg->database_url, on_live, c, err, sizeof err);
-        if (!c->live[i]) log_warn("job-dispatcher: %s subscription failed (%s)", subjects[i], err);
+        c->live[i] = subscriber_start(b, report_subjects[i], NULL, cfg->database_url, on_live, c, err, sizeof err);
+        if (!c->live[i]) log_warn("job-dispatcher: %s subscription failed (%s)", report_subjects[i], err);
     }
     bus_capture q;
     char consumer[BUS_MAX_SUBJECT], deliver[BUS_MAX_SUBJECT];
